@@ -1,0 +1,42 @@
+# dsdesk — `make run` starts the app, `make test` runs every test headless.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_PORT ?= 8765
+
+.PHONY: run test demo lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade --quiet pip
+
+# Re-install only when the dependency list changes.
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@ $(VENV)/.installed-app
+
+run: $(VENV)/.installed-app
+	$(BIN)/dsdesk $(ARGS)
+
+test: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Try dsdesk with no API key: the local simulator answers instead of DeepSeek.
+demo: $(VENV)/.installed-app
+	@$(BIN)/dsdesk devserver --port $(DEMO_PORT) & SIM=$$!; \
+	trap 'kill $$SIM 2>/dev/null' EXIT INT TERM; sleep 1; \
+	DEEPSEEK_BASE_URL=http://127.0.0.1:$(DEMO_PORT) DEEPSEEK_API_KEY=sk-demo \
+	  $(BIN)/dsdesk ask "Show me a tiny Python example"
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports && $(BIN)/mypy dsdesk
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/sse_throughput.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+import sys
+
+from dsdesk.cli import main
+
+sys.exit(main())

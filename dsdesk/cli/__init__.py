@@ -1,0 +1,62 @@
+"""`dsdesk` entry point: the window with no subcommand (`dsdesk [PATH]`), else a command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from dsdesk import __version__
+
+EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_NETWORK, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
+
+
+def _ask(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from dsdesk.cli import ask
+
+    ask.add_arguments(parser)
+    return ask.run
+
+
+def _devserver(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from dsdesk.devserver import cli
+
+    cli.add_arguments(parser)
+    return cli.run
+
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Callable[..., int]]]] = {
+    "ask": ("ask DeepSeek from the terminal, streaming the answer", _ask),
+    "devserver": ("run the local DeepSeek-compatible simulator (no key needed)", _devserver),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in COMMANDS:
+        help_text, setup = COMMANDS[args[0]]
+        parser = argparse.ArgumentParser(prog=f"dsdesk {args[0]}", description=help_text)
+        run = setup(parser)
+        return run(parser.parse_args(args[1:]))
+    parser = argparse.ArgumentParser(
+        prog="dsdesk",
+        description="dsdesk — a desktop coding assistant for DeepSeek V4. "
+        "With no command, opens the window.",
+        epilog="commands:\n"
+        + "\n".join(f"  {name:<10} {text}" for name, (text, _) in COMMANDS.items())
+        + "\n\nRun 'dsdesk COMMAND --help' for a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"dsdesk {__version__}")
+    parser.add_argument("project", nargs="?", help="project folder to open")
+    ns = parser.parse_args(args)
+    try:
+        from dsdesk.app import run_gui
+    except ImportError as exc:  # the window arrives with the GUI work
+        print(f"dsdesk: the desktop window is not available: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return run_gui(ns.project)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Application settings (TOML under the platform config dir) and the API key (OS keyring)."""

@@ -1,0 +1,82 @@
+"""Build the JSON body of ``POST /chat/completions`` from a conversation (pure, deterministic).
+
+Two DeepSeek rules live here:
+
+* ``reasoning_content`` of an assistant turn that made no tool call is dropped; for a turn that
+  made tool calls it is sent back in every later request (``""`` if there was none), or the API
+  answers 400 "The reasoning_content in the thinking mode must be passed back to the API."
+* The body is a pure function of its inputs with a fixed key order, so a request that adds turns
+  to the previous one starts with the same bytes — that is what the prompt cache matches on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from dsdesk.core.messages import Message
+
+Effort = Literal["low", "high", "max"]
+DEFAULT_MODEL = "deepseek-v4-pro"
+DEFAULT_MAX_TOKENS = 32_768
+MAX_OUTPUT_TOKENS = 384_000
+
+
+@dataclass(frozen=True, slots=True)
+class ChatOptions:
+    """Per-request settings. Thinking is always sent explicitly: the server default is ON."""
+
+    model: str = DEFAULT_MODEL
+    thinking: bool = True
+    effort: Effort = "high"
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    temperature: float | None = None  # ignored by the server in thinking mode, so not sent
+    tools: tuple[dict[str, Any], ...] = ()
+    stream: bool = True
+
+
+def message_to_json(msg: Message) -> dict[str, Any]:
+    """One message in API form; keys always in the same order."""
+    out: dict[str, Any] = {"role": msg.role, "content": msg.content}
+    if msg.role == "assistant" and msg.tool_calls:
+        out["reasoning_content"] = msg.reasoning or ""
+        out["tool_calls"] = [
+            {
+                "id": tc.id,
+                "type": "function",
+                "function": {"name": tc.name, "arguments": tc.arguments},
+            }
+            for tc in msg.tool_calls
+        ]
+    elif msg.role == "tool":
+        out["tool_call_id"] = msg.tool_call_id or ""
+    return out
+
+
+def build_chat_request(messages: Sequence[Message], opts: ChatOptions) -> dict[str, Any]:
+    """The request body. ``messages`` come first so that the serialised prefix is stable."""
+    if not 1 <= opts.max_tokens <= MAX_OUTPUT_TOKENS:
+        raise ValueError(f"max_tokens must be between 1 and {MAX_OUTPUT_TOKENS}")
+    body: dict[str, Any] = {
+        "model": opts.model,
+        "messages": [message_to_json(m) for m in messages],
+        "stream": opts.stream,
+    }
+    if opts.stream:
+        body["stream_options"] = {"include_usage": True}
+    body["max_tokens"] = opts.max_tokens
+    body["thinking"] = {"type": "enabled" if opts.thinking else "disabled"}
+    if opts.thinking:
+        body["reasoning_effort"] = opts.effort
+    elif opts.temperature is not None:
+        body["temperature"] = opts.temperature
+    if opts.tools:
+        body["tools"] = list(opts.tools)
+    return body
+
+
+def encode_body(body: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON, the exact bytes sent."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -1,0 +1,96 @@
+"""Incremental Server-Sent Events decoder (the subset of the WHATWG spec that matters here).
+
+Bytes arrive in arbitrary pieces: a ``data:`` line, a CRLF pair or a UTF-8 character may be cut
+anywhere. The decoder keeps only the unfinished tail between calls, so the work per piece is
+proportional to the piece, never to the whole stream.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SSEMessage:
+    """One dispatched event: its ``data`` (multi-line fields joined with "\\n") and ``event``."""
+
+    data: str
+    event: str = "message"
+
+
+class SSEDecoder:
+    """Feed bytes, get complete messages. Comments (``: keep-alive``) are counted, not returned."""
+
+    def __init__(self) -> None:
+        self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._tail: list[str] = []  # pieces of the unfinished last line
+        self._data: list[str] = []
+        self._event = ""
+        self._has_data = False
+        self.comments = 0  # keep-alive comments seen; they must not count as activity
+
+    def feed(self, chunk: bytes) -> list[SSEMessage]:
+        text = self._utf8.decode(chunk)
+        if not text:
+            return []
+        return self._lines(text)
+
+    def close(self) -> list[SSEMessage]:
+        """End of stream: a last event not followed by a blank line is still delivered,
+        because servers that skip ``[DONE]`` sometimes skip the final blank line too."""
+        text = self._utf8.decode(b"", final=True)
+        out = self._lines(text) if text else []
+        if self._tail:
+            self._line("".join(self._tail).rstrip("\r"), out)
+            self._tail = []
+        self._dispatch(out)
+        return out
+
+    def _lines(self, text: str) -> list[SSEMessage]:
+        if "\n" not in text and "\r" not in text:
+            # No line ends here: just remember the piece. Joining only when a line completes
+            # keeps a huge single line read in many small pieces linear, not quadratic.
+            self._tail.append(text)
+            return []
+        self._tail.append(text)
+        buf = "".join(self._tail)
+        if "\r" in buf:
+            # A trailing CR may be the first half of a CRLF split across reads: keep it.
+            keep_cr = buf.endswith("\r")
+            if keep_cr:
+                buf = buf[:-1]
+            buf = buf.replace("\r\n", "\n").replace("\r", "\n")
+            if keep_cr:
+                buf += "\r"
+        lines = buf.split("\n")
+        last = lines.pop()
+        self._tail = [last] if last else []
+        out: list[SSEMessage] = []
+        for line in lines:
+            self._line(line, out)
+        return out
+
+    def _line(self, line: str, out: list[SSEMessage]) -> None:
+        if not line:
+            self._dispatch(out)
+            return
+        if line[0] == ":":
+            self.comments += 1
+            return
+        name, sep, value = line.partition(":")
+        if sep and value[:1] == " ":
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+            self._has_data = True
+        elif name == "event":
+            self._event = value
+        # "id" and "retry" are irrelevant to chat completions; unknown fields are ignored.
+
+    def _dispatch(self, out: list[SSEMessage]) -> None:
+        if self._has_data:
+            out.append(SSEMessage("\n".join(self._data), self._event or "message"))
+        self._data = []
+        self._event = ""
+        self._has_data = False

@@ -1,0 +1,74 @@
+"""Request bodies: the reasoning_content rules and byte-stable prefixes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dsdesk.core.messages import Message, ToolCallRecord
+from dsdesk.core.request import ChatOptions, build_chat_request, encode_body
+
+CALL = ToolCallRecord("call_00_abc", "get_weather", '{"city": "Paris"}')
+
+
+def conversation() -> list[Message]:
+    return [
+        Message.system("You are dsdesk."),
+        Message.user("Weather?"),
+        Message.assistant("", reasoning="I should call the tool", tool_calls=(CALL,)),
+        Message.tool("call_00_abc", "sunny"),
+        Message.assistant("It is sunny.", reasoning="The tool said sunny."),
+        Message.user("Thanks"),
+    ]
+
+
+def test_thinking_request_shape() -> None:
+    body = build_chat_request([Message.user("hi")], ChatOptions(max_tokens=100, effort="max"))
+    assert body == {
+        "model": "deepseek-v4-pro",
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "max_tokens": 100,
+        "thinking": {"type": "enabled"},
+        "reasoning_effort": "max",
+    }
+
+
+def test_non_thinking_sends_disabled_and_no_effort() -> None:
+    body = build_chat_request([Message.user("hi")], ChatOptions(thinking=False, temperature=0.2))
+    assert body["thinking"] == {"type": "disabled"}
+    assert "reasoning_effort" not in body
+    assert body["temperature"] == 0.2
+
+
+def test_reasoning_dropped_without_tool_calls_kept_with_them() -> None:
+    msgs = build_chat_request(conversation(), ChatOptions())["messages"]
+    tool_turn, plain_turn = msgs[2], msgs[4]
+    assert tool_turn["reasoning_content"] == "I should call the tool"
+    assert tool_turn["tool_calls"][0]["function"]["name"] == "get_weather"
+    assert "reasoning_content" not in plain_turn
+    assert msgs[3] == {"role": "tool", "content": "sunny", "tool_call_id": "call_00_abc"}
+
+
+def test_tool_call_turn_without_reasoning_still_sends_empty_string() -> None:
+    msg = Message.assistant("", reasoning=None, tool_calls=(CALL,))
+    [out] = build_chat_request([msg], ChatOptions(thinking=False))["messages"]
+    assert out["reasoning_content"] == ""
+
+
+def test_consecutive_requests_share_a_byte_prefix() -> None:
+    convo = conversation()
+    first = encode_body(build_chat_request(convo[:2], ChatOptions()))
+    second = encode_body(build_chat_request(convo, ChatOptions()))
+    messages_prefix = first[: first.index(b'],"stream"')]
+    assert second.startswith(messages_prefix)
+    # Deterministic: the same input gives the same bytes.
+    assert second == encode_body(build_chat_request(list(convo), ChatOptions()))
+    json.loads(second)
+
+
+def test_max_tokens_is_bounded() -> None:
+    with pytest.raises(ValueError):
+        build_chat_request([Message.user("x")], ChatOptions(max_tokens=0))
