@@ -74,7 +74,11 @@ def test_usage_in_a_separate_chunk_with_empty_choices() -> None:
         Finished("stop")
     ]
     assert not p.complete
-    usage = {"prompt_tokens": 10, "completion_tokens": 2, "prompt_tokens_details": {"cached_tokens": 4}}
+    usage = {
+        "prompt_tokens": 10,
+        "completion_tokens": 2,
+        "prompt_tokens_details": {"cached_tokens": 4},
+    }
     [ev] = p.parse(json.dumps({"choices": [], "usage": usage}))
     assert ev == Usage(10, 2, cache_hit_tokens=4, cache_miss_tokens=6)
     assert p.complete

@@ -69,8 +69,9 @@ def test_base_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     assert effective_base_url(s, "http://cli") == "http://cli"
 
 
-def test_key_in_keyring_env_overrides(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch,
-                                      tmp_path: Path) -> None:
+def test_key_in_keyring_env_overrides(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     secrets.store_api_key("  sk-keyring-1234567890  ")
     assert memory_keyring.store[("dsdesk", "deepseek-api-key")] == "sk-keyring-1234567890"
     key = secrets.load_api_key()

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dsdesk.config.prices import load_price_table, shipped_prices_text
 from dsdesk.config.paths import user_prices_path
+from dsdesk.config.prices import load_price_table, shipped_prices_text
 from dsdesk.core import errors as E
 from dsdesk.core.events import Usage
 from dsdesk.core.pricing import PriceTable
@@ -28,8 +28,12 @@ def test_every_recorded_body_maps_to_a_plain_message(entry: dict) -> None:
     err = E.api_error_from_response(entry["status"], body_text(entry))
     assert err.status == entry["status"]
     assert err.user_message and "{" not in err.user_message
-    expected = {400: E.BadRequestError, 401: E.AuthenticationError, 402: E.InsufficientBalanceError,
-                429: E.RateLimitError}[entry["status"]]
+    expected = {
+        400: E.BadRequestError,
+        401: E.AuthenticationError,
+        402: E.InsufficientBalanceError,
+        429: E.RateLimitError,
+    }[entry["status"]]
     assert isinstance(err, expected)
 
 
@@ -55,8 +59,13 @@ def test_retryable_classes() -> None:
         assert not E.api_error_from_response(status, "{}").retryable
 
 
-USAGE = Usage(prompt_tokens=1_000_000, completion_tokens=1_000_000, cache_hit_tokens=400_000,
-              cache_miss_tokens=600_000, reasoning_tokens=100)
+USAGE = Usage(
+    prompt_tokens=1_000_000,
+    completion_tokens=1_000_000,
+    cache_hit_tokens=400_000,
+    cache_miss_tokens=600_000,
+    reasoning_tokens=100,
+)
 PEAK = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 02:00 UTC = 10:00 Beijing
 OFF_PEAK = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)  # Sunday
 
@@ -77,8 +86,8 @@ def test_user_table_overrides_and_a_broken_one_is_reported() -> None:
     path = user_prices_path()
     path.parent.mkdir(parents=True)
     path.write_text(
-        '[models.my-model]\npeak = {cache_hit = 1, cache_miss = 2, output = 3}\n'
-        'off_peak = {cache_hit = 1, cache_miss = 2, output = 3}\n'
+        "[models.my-model]\npeak = {cache_hit = 1, cache_miss = 2, output = 3}\n"
+        "off_peak = {cache_hit = 1, cache_miss = 2, output = 3}\n"
     )
     table, problem = load_price_table()
     assert problem is None and "my-model" in table.models

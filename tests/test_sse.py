@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from hypothesis import given, settings
@@ -86,6 +87,6 @@ def stream_and_cuts(draw: st.DrawFn) -> tuple[bytes, list[str], list[int]]:
 def test_any_split_gives_the_same_messages(case: tuple[bytes, list[str], list[int]]) -> None:
     raw, datas, cuts = case
     bounds = [0, *cuts, len(raw)]
-    pieces = [raw[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    pieces = [raw[a:b] for a, b in itertools.pairwise(bounds)]
     assert [m.data for m in decode(pieces)] == datas
     assert [m.data for m in decode([raw])] == datas

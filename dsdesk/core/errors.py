@@ -128,7 +128,10 @@ class StreamTimeoutError(NetworkError):
 
 
 class IncompleteStreamError(NetworkError):
-    """The connection ended before the server said the answer was finished."""
+    """The connection ended before the server said the answer was finished. Retried only when
+    nothing had been output yet (the client checks that)."""
+
+    retryable = True
 
 
 class ProtocolError(DsdeskError):

@@ -11,7 +11,7 @@ import asyncio
 import email.utils
 import random
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
@@ -172,10 +172,7 @@ class DeepSeekClient:
             while True:
                 deadline = min(idle_deadline, wall_deadline)
                 try:
-                    # The timeout wraps only the read, never a ``yield``: a timeout must not
-                    # fire while the consumer is running.
-                    async with asyncio.timeout_at(deadline):
-                        raw = await anext(chunks, None)
+                    raw = await _read(chunks, deadline)
                 except TimeoutError:
                     if parser.finish_reason is not None:
                         return  # finished; a usage chunk that never came is not an error
@@ -227,20 +224,44 @@ def _is_deepseek(base_url: str) -> bool:
     return httpx.URL(base_url).host.endswith("deepseek.com")
 
 
-async def _close_once(response: httpx.Response) -> None:
-    """Close the response exactly once, even if the task is cancelled again meanwhile: an
-    interrupted close can leave the pooled connection marked active (httpx#3782)."""
-    closing = asyncio.ensure_future(response.aclose())
+async def _read(chunks: AsyncIterator[bytes], deadline: float) -> bytes | None:
+    """The next network read, or None at the end; TimeoutError at ``deadline``.
+
+    The read runs in its own task so that, however often the caller is cancelled, the read is
+    cancelled exactly once and httpcore's cleanup inside it runs to the end: a second cancel
+    landing in that cleanup leaves the pooled connection marked active (httpx#3782).
+    The timeout wraps only the read, never a ``yield``, so it cannot fire in the consumer.
+    """
+    read = asyncio.ensure_future(anext(chunks, None))
+    try:
+        async with asyncio.timeout_at(deadline):
+            return await asyncio.shield(read)
+    except BaseException:
+        read.cancel()
+        await _settle(read)
+        raise
+
+
+async def _settle(task: asyncio.Future[Any]) -> None:
+    """Wait for ``task`` to finish, absorbing further cancellations of the caller meanwhile
+    (re-raised once it is done). Its own outcome is retrieved and dropped."""
     cancelled = False
-    while not closing.done():
+    while not task.done():
         try:
-            await asyncio.shield(closing)
+            await asyncio.shield(task)
         except asyncio.CancelledError:
-            cancelled = True
-    if not closing.cancelled():
-        closing.exception()  # retrieved and dropped: the connection is gone either way
+            cancelled = not task.done() or cancelled
+        except Exception:
+            break
+    if not task.cancelled():
+        task.exception()
     if cancelled:
         raise asyncio.CancelledError
+
+
+async def _close_once(response: httpx.Response) -> None:
+    """Close the response once, to the end, even if the task is cancelled again meanwhile."""
+    await _settle(asyncio.ensure_future(response.aclose()))
 
 
 async def _error_from_stream(response: httpx.Response) -> DsdeskError:
