@@ -1,0 +1,152 @@
+"""POST /chat/completions: validate like the real API, then answer with the next queued reply."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+from . import errors
+from .chunks import (
+    Parts,
+    RequestView,
+    Segments,
+    assemble,
+    completion_body,
+    cut_to_max_tokens,
+    dumps,
+    generated_segments,
+    parts_usage,
+    text_chunks,
+)
+from .demo import default_reasoning, demo_reply
+from .replies import Reply
+from .tokens import PrefixCache, estimate_prompt_tokens
+from .wire import Response, Static, Stream, error_response, json_response, stream_ops
+
+
+def _thinking_enabled(request: dict[str, Any]) -> bool:
+    # Thinking is ON server-side unless the request explicitly disables it.
+    thinking = request.get("thinking")
+    return not (isinstance(thinking, dict) and thinking.get("type") == "disabled")
+
+
+def _reasoning_missing(messages: Iterable[Any]) -> bool:
+    # A tool-calling assistant turn must carry its reasoning_content back (even "").
+    return any(
+        isinstance(m, dict)
+        and m.get("role") == "assistant"
+        and m.get("tool_calls")
+        and "reasoning_content" not in m
+        for m in messages
+    )
+
+
+class ChatEndpoint:
+    """The reply queue, the prefix cache and the request validation (thread-safe)."""
+
+    def __init__(
+        self, models: list[str], demo_delay: float, default_reply: Reply | None = None
+    ) -> None:
+        self.models = models
+        self.demo_delay = demo_delay
+        self.default_reply = default_reply
+        self._lock = threading.Lock()
+        self._queue: deque[Reply] = deque()
+        self._cache = PrefixCache()
+
+    def enqueue(self, reply: Reply) -> None:
+        with self._lock:
+            self._queue.append(reply)
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._queue)
+
+    def handle(self, body: bytes) -> Response:
+        try:
+            request = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return error_response(400, f"Failed to parse the request body as JSON: {exc}")
+        if not isinstance(request, dict) or not isinstance(request.get("messages"), list):
+            return error_response(
+                422, "Failed to deserialize the JSON body into the target type: messages"
+            )
+        messages: list[Any] = request["messages"]
+        if request.get("model") not in self.models:
+            return error_response(400, errors.MODEL_NOT_EXIST)
+        thinking = _thinking_enabled(request)
+        if thinking and _reasoning_missing(messages):
+            return error_response(400, errors.REASONING_NOT_PASSED_BACK)
+        max_tokens = request.get("max_tokens")
+        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool):
+            max_tokens = None
+        prompt_tokens = estimate_prompt_tokens(messages)
+        if prompt_tokens + (max_tokens or 0) > errors.CONTEXT_WINDOW:
+            message = errors.context_overflow_message(prompt_tokens, max_tokens or 0)
+            return error_response(400, message)
+        # Validation comes first: a rejected request leaves the queue untouched, and only
+        # requests the server accepted count as sent for the prompt cache.
+        with self._lock:
+            hit_tokens = self._cache.hit_tokens(messages)
+            reply = self._queue.popleft() if self._queue else None
+        if reply is None:
+            reply = self.default_reply or demo_reply(messages, self.demo_delay)
+        options = request.get("stream_options")
+        view = RequestView(
+            model=str(request["model"]),
+            thinking=thinking,
+            stream=request.get("stream") is True,
+            include_usage=isinstance(options, dict) and options.get("include_usage") is True,
+            max_tokens=max_tokens,
+            messages=messages,
+            prompt_tokens=prompt_tokens,
+            hit_tokens=hit_tokens,
+        )
+        return render(reply, view)
+
+
+def render(reply: Reply, view: RequestView) -> Response:
+    """Turn a reply into an HTTP response for this request (streamed or not)."""
+    if reply.kind == "error":
+        return _error(reply)
+    if reply.kind == "context_overflow":
+        sent = reply.sent_tokens if reply.sent_tokens is not None else view.prompt_tokens
+        completion = reply.completion_tokens
+        if completion is None:
+            completion = view.max_tokens or 0
+        return error_response(400, errors.context_overflow_message(sent, completion))
+    segments: Segments
+    if reply.kind == "recording":
+        if not view.stream:
+            return json_response(200, assemble([json.loads(line) for line in reply.lines]))
+        segments = [(line, 1) for line in reply.lines]
+    elif reply.kind == "generated":
+        segments, body = generated_segments(reply, view)
+        if not view.stream:
+            return json_response(200, body)
+    else:
+        reasoning = None
+        if view.thinking:
+            reasoning = reply.reasoning
+            if reasoning is None:
+                reasoning = default_reasoning(view.messages)
+        parts = Parts(reasoning, reply.content, reply.tool_calls, reply.finish_reason)
+        parts = cut_to_max_tokens(parts, view.max_tokens)
+        chunks = text_chunks(reply, view, parts)
+        if not view.stream:
+            usage = reply.usage if reply.usage is not None else parts_usage(view, parts)
+            return json_response(200, completion_body(chunks[0], parts, usage))
+        segments = [(dumps(chunk), 1) for chunk in chunks]
+    return Stream(stream_ops(segments, reply.faults), reply.faults.split_writes)
+
+
+def _error(reply: Reply) -> Response:
+    if reply.raw_body is None:
+        return error_response(reply.status, reply.message, reply.retry_after)
+    headers = {} if reply.retry_after is None else {"Retry-After": f"{reply.retry_after:g}"}
+    body = reply.raw_body.encode()
+    return Static(reply.status, body, "text/plain; charset=utf-8", headers)

@@ -1,0 +1,99 @@
+"""DeepSeek error bodies, as Python data so the package works without the tests folder.
+
+Bodies marked "real" are quoted from public GitHub issues (see the error-bodies fixture,
+tests/fixtures/deepseek-recordings/deepseek-error-bodies__from-github-issues.json). Bodies marked
+"assumed" were never seen in full: only the message (or nothing) is known, so they reuse the
+envelope of the real ones.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+CONTEXT_WINDOW = 1_048_576
+
+MODEL_NOT_EXIST = "Model Not Exist"
+REASONING_NOT_PASSED_BACK = (
+    "The reasoning_content in the thinking mode must be passed back to the API."
+)
+AUTH_NO_SUCH_USER = "Authentication Fails (no such user)"
+AUTH_BAD_FORMAT = "Authentication Fails (auth header format should be Bearer sk-...)"
+
+# status -> (message, type, code, provenance)
+DEFAULT_ERRORS: dict[int, tuple[str, str, str, str]] = {
+    400: (
+        MODEL_NOT_EXIST,
+        "invalid_request_error",
+        "invalid_request_error",
+        "real: https://github.com/deepwn/addi/issues/13",
+    ),
+    401: (
+        AUTH_NO_SUCH_USER,
+        "authentication_error",
+        "invalid_request_error",
+        "real: https://github.com/deepseek-ai/DeepSeek-R1/issues/82",
+    ),
+    402: (
+        "Insufficient Balance",
+        "unknown_error",
+        "invalid_request_error",
+        "real: https://github.com/Aider-AI/aider/issues/4851",
+    ),
+    422: (
+        "Failed to deserialize the JSON body into the target type: invalid parameter",
+        "invalid_request_error",
+        "invalid_request_error",
+        "assumed: documented status, body not quoted anywhere",
+    ),
+    429: (
+        "Rate limit reached for TPM",
+        "rate_limit_error",
+        "rate_limit_exceeded",
+        "assumed envelope; message: https://github.com/esengine/DeepSeek-Reasonix/issues/2387",
+    ),
+    500: (
+        "Internal Server Error",
+        "api_error",
+        "internal_error",
+        "assumed: documented status, body not quoted anywhere",
+    ),
+    503: (
+        "Service Unavailable: the server is overloaded, please try again later",
+        "api_error",
+        "service_unavailable",
+        "assumed: documented status, body not quoted anywhere",
+    ),
+}
+
+
+def envelope(message: str, type_: str = "invalid_request_error", code: str | None = None) -> Any:
+    """The `{"error": {...}}` envelope every DeepSeek JSON error uses."""
+    return {
+        "error": {
+            "message": message,
+            "type": type_,
+            "param": None,
+            "code": code if code is not None else "invalid_request_error",
+        }
+    }
+
+
+def default_error_body(status: int, message: str | None = None) -> Any:
+    """The real (or assumed) body for `status`; `message` replaces only the message text."""
+    known = DEFAULT_ERRORS.get(status)
+    if known is None:
+        phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        return envelope(message or phrase, "api_error", "invalid_request_error")
+    default_message, type_, code, _ = known
+    return envelope(message or default_message, type_, code)
+
+
+def context_overflow_message(message_tokens: int, completion_tokens: int) -> str:
+    """The exact wording of the real 400 for an over-long request."""
+    total = message_tokens + completion_tokens
+    return (
+        f"This model's maximum context length is {CONTEXT_WINDOW} tokens. However, you requested "
+        f"{total} tokens ({message_tokens} in the messages, {completion_tokens} in the "
+        "completion). Please reduce the length of the messages or completion."
+    )
