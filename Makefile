@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PORT ?= 8765
 
-.PHONY: run test demo lint bench clean
+.PHONY: run test demo demo-cli lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,12 @@ run: $(VENV)/.installed-app
 test: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Try dsdesk with no API key: the local simulator answers instead of DeepSeek.
+# Try dsdesk with no API key: the built-in simulator answers instead of DeepSeek.
 demo: $(VENV)/.installed-app
+	$(BIN)/dsdesk --demo $(ARGS)
+
+# The same, in the terminal.
+demo-cli: $(VENV)/.installed-app
 	@$(BIN)/dsdesk devserver --port $(DEMO_PORT) & SIM=$$!; \
 	trap 'kill $$SIM 2>/dev/null' EXIT INT TERM; sleep 1; \
 	DEEPSEEK_BASE_URL=http://127.0.0.1:$(DEMO_PORT) DEEPSEEK_API_KEY=sk-demo \

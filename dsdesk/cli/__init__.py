@@ -49,13 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"dsdesk {__version__}")
     parser.add_argument("project", nargs="?", help="project folder to open")
+    parser.add_argument(
+        "--demo", action="store_true", help="answer from the built-in simulator (no key needed)"
+    )
+    parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     ns = parser.parse_args(args)
     try:
         from dsdesk.app import run_gui
     except ImportError as exc:  # the window arrives with the GUI work
         print(f"dsdesk: the desktop window is not available: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return run_gui(ns.project)
+    return run_gui(ns.project, demo=ns.demo, smoke_test=ns.smoke_test)
 
 
 if __name__ == "__main__":

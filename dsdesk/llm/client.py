@@ -162,12 +162,13 @@ class DeepSeekClient:
             raise StreamTimeoutError("The server did not answer in time.") from exc
         except httpx.TransportError as exc:
             raise _network_error(exc, cfg.base_url) from exc
+        chunks: AsyncGenerator[bytes, None] | None = None
         try:
             if response.status_code >= 400:
                 raise await _error_from_stream(response)
             decoder = SSEDecoder()
             parser = ChunkParser()
-            chunks = response.aiter_bytes()
+            chunks = response.aiter_bytes()  # type: ignore[assignment]
             idle_deadline = loop.time() + cfg.idle_timeout
             while True:
                 deadline = min(idle_deadline, wall_deadline)
@@ -211,6 +212,10 @@ class DeepSeekClient:
                 "what arrived is kept."
             ) from exc
         finally:
+            if chunks is not None:
+                # Close the byte iterator here, in the loop, rather than leave it to the
+                # garbage collector, which may run where no event loop is current.
+                await _settle(asyncio.ensure_future(chunks.aclose()))
             await _close_once(response)
 
     def _require_key(self) -> None:

@@ -1,0 +1,48 @@
+"""Median time from process start to the main window shown (offscreen), over several runs.
+
+    .venv/bin/python bench/startup.py [--runs 7] [--cmd "dsdesk"]
+
+Each run starts `dsdesk --smoke-test` in a fresh process with an empty DSDESK_HOME; the app
+prints the wall-clock time at which its window was shown, then closes itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def one_run(cmd: list[str], home: str) -> float:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "DSDESK_HOME": home}
+    env.pop("DEEPSEEK_API_KEY", None)
+    t0 = time.time()
+    out = subprocess.run([*cmd, "--smoke-test"], env=env, capture_output=True, text=True,
+                         timeout=60)
+    for line in out.stdout.splitlines():
+        if line.startswith("dsdesk: window shown at "):
+            return float(line.rsplit(" ", 1)[1]) - t0
+    raise RuntimeError(f"no 'window shown' line; exit {out.returncode}: {out.stderr[-2000:]}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--cmd", default=f"{sys.executable} -m dsdesk")
+    args = ap.parse_args()
+    cmd = shlex.split(args.cmd)
+    with tempfile.TemporaryDirectory() as home:
+        one_run(cmd, home)  # warm the OS file cache; not counted
+        times = [one_run(cmd, home) for _ in range(args.runs)]
+    print(f"start-up to window shown ({args.cmd}), {args.runs} runs, offscreen")
+    print(f"median {statistics.median(times) * 1000:.0f} ms · min {min(times) * 1000:.0f} ms · "
+          f"max {max(times) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

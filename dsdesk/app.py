@@ -1,0 +1,102 @@
+"""Start the GUI: one QApplication, one qasync event loop, orderly shutdown.
+
+On Python 3.11 the loop is started with ``asyncio.Runner(loop_factory=...)`` (DESIGN.md §2; the
+loop adds asyncio's async-generator hooks to qasync's, see services/event_loop.py), and
+shutdown (cancel tasks, close the HTTP client) happens inside the main coroutine, before it
+returns — not from ``aboutToQuit``, when the loop may already be gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_API", "pyside6")  # qasync picks its Qt binding from this
+
+from PySide6.QtCore import QTimer  # noqa: E402  (PySide6 before qasync)
+from PySide6.QtGui import QIcon  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from dsdesk import __version__  # noqa: E402
+from dsdesk.config.settings import load_settings  # noqa: E402
+from dsdesk.services.controller import AppController  # noqa: E402
+from dsdesk.services.event_loop import new_event_loop  # noqa: E402
+from dsdesk.ui.main_window import MainWindow  # noqa: E402
+from dsdesk.ui.theme import apply_theme  # noqa: E402
+from dsdesk.ui.ui_state import UiState  # noqa: E402
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv or sys.argv[:1])
+    app.setApplicationName("dsdesk")
+    app.setApplicationDisplayName("dsdesk")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("dsdesk")
+    app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
+    icon = Path(__file__).parent / "data" / "dsdesk.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+async def run_window(
+    app: QApplication, project: str | None, demo: bool = False, smoke_test: bool = False
+) -> int:
+    settings, problems = load_settings()
+    apply_theme(app, settings.theme)
+    controller = AppController(settings)
+    ui_state = UiState()
+    window = MainWindow(controller, ui_state)
+    closed = asyncio.Event()
+    window.sig_closed.connect(closed.set)
+    simulator = None
+
+    def start_demo() -> None:
+        nonlocal simulator
+        if simulator is None:
+            from dsdesk.devserver import Simulator  # only the demo needs it
+
+            simulator = Simulator(demo=True).start()
+        controller.use_demo_server(simulator.base_url)
+
+    window.sig_demo_requested.connect(start_demo)
+    app.styleHints().colorSchemeChanged.connect(
+        lambda _scheme: apply_theme(app, controller.settings.theme)
+    )
+    path = Path(project) if project else ui_state.last_project
+    if path is not None and path.is_dir():
+        window.open_project(path)
+    window.show()
+    for problem in problems + ([controller.price_problem] if controller.price_problem else []):
+        window.statusBar().showMessage(f"Settings: {problem}", 10000)
+    if demo:
+        start_demo()
+    else:
+        controller.client.refresh_account()
+    window.prompt.setFocus()
+    if smoke_test:
+        # Start-up probe for benchmarks and packaging checks: report once painted, then close.
+        def shown() -> None:
+            print(f"dsdesk: window shown at {time.time():.6f}", flush=True)
+            window.close()
+
+        QTimer.singleShot(0, shown)
+    try:
+        await closed.wait()
+    finally:
+        await controller.shutdown()
+        if simulator is not None:
+            simulator.stop()
+        window.deleteLater()
+    return 0
+
+
+def run_gui(project: str | None = None, demo: bool = False, smoke_test: bool = False) -> int:
+    app = make_app()
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
+        return runner.run(run_window(app, project, demo, smoke_test))

@@ -1,0 +1,90 @@
+"""Builds the app's services from settings and applies settings changes to them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal
+
+from dsdesk.config import secrets
+from dsdesk.config.prices import load_price_table
+from dsdesk.config.settings import Settings, effective_base_url, save_settings
+from dsdesk.core.request import ChatOptions
+from dsdesk.llm.config import ClientConfig
+from dsdesk.services.account import ClientHolder
+from dsdesk.services.chat import ChatService
+from dsdesk.services.tasks import TaskRegistry
+
+
+class AppController(QObject):
+    sig_settings_changed = Signal(object)
+    """(Settings) settings were saved and applied."""
+    sig_key_changed = Signal(bool)
+    """(has_key) whether an API key is now available."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.tasks = TaskRegistry()
+        self.demo_url: str | None = None
+        prices, self.price_problem = load_price_table()
+        self.api_key = secrets.load_api_key()
+        self.client = ClientHolder(self.tasks, self._client_config())
+        self.chat = ChatService(
+            self.tasks,
+            self.client.client,
+            prices,
+            ChatOptions(
+                model=settings.model,
+                thinking=settings.thinking,
+                effort=settings.effort,  # type: ignore[arg-type]
+                max_tokens=settings.max_tokens,
+            ),
+        )
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.api_key.value) or self.demo_url is not None
+
+    @property
+    def base_url(self) -> str:
+        return self.demo_url or effective_base_url(self.settings)
+
+    def _client_config(self) -> ClientConfig:
+        if self.demo_url:
+            return self.settings.client_config("sk-demo", self.demo_url)
+        return self.settings.client_config(self.api_key.value, effective_base_url(self.settings))
+
+    def apply_settings(self, settings: Settings, new_key: str | None = None) -> str | None:
+        """Save and apply; ``new_key`` goes to the keyring. Returns a problem to show, if any."""
+        problem = None
+        if new_key:
+            try:
+                secrets.store_api_key(new_key)
+            except secrets.KeyringUnavailable as exc:
+                problem = str(exc)
+        self.api_key = secrets.load_api_key()
+        self.settings = settings
+        save_settings(settings)
+        self.chat.set_options(max_tokens=settings.max_tokens)
+        self.client.reconfigure(self._client_config())
+        self.sig_settings_changed.emit(settings)
+        self.sig_key_changed.emit(self.has_key)
+        self.client.refresh_account()
+        return problem
+
+    def candidate_config(self, base_url: str, key: str | None) -> ClientConfig:
+        """A config to test from the settings dialog before saving."""
+        return replace(self._client_config(), base_url=base_url, api_key=key or self.api_key.value)
+
+    def use_demo_server(self, base_url: str) -> None:
+        self.demo_url = base_url
+        self.client.reconfigure(self._client_config())
+        self.sig_key_changed.emit(True)
+        self.client.refresh_account()
+
+    async def shutdown(self) -> None:
+        """Cancel every task once, wait for them, then close the HTTP client."""
+        self.chat.stop()
+        await self.tasks.shutdown()
+        await self.client.aclose()

@@ -1,0 +1,124 @@
+"""The context meter: a bar of what the next request will carry against the 1M window, split by
+source, green / amber / red, with every figure in the tooltip."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from dsdesk.core.budget import ContextBudget
+
+SEGMENTS = (  # (attribute, label, colour)
+    ("instructions", "Instructions", QColor("#8e7cc3")),
+    ("files", "Files", QColor("#3d85c6")),
+    ("conversation", "Conversation", QColor("#45a29e")),
+    ("prompt", "Prompt", QColor("#6aa84f")),
+    ("reserved_output", "Reserved output", QColor("#9e9e9e")),
+)
+LEVEL_COLOURS = {"ok": "#2e9d5b", "warn": "#d99a00", "danger": "#d0402b", "over": "#d0402b"}
+
+
+def compact(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.2f}M"
+    if n >= 10_000:
+        return f"{n / 1000:.0f}k"
+    if n >= 1000:
+        return f"{n / 1000:.1f}k"
+    return str(n)
+
+
+class _Bar(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.budget = ContextBudget()
+        self.setMinimumWidth(160)
+
+    def sizeHint(self) -> QSize:
+        return QSize(220, 12)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(0.5, 2.5, -0.5, -2.5)
+        p.setPen(self.palette().color(QPalette.ColorRole.Mid))
+        p.setBrush(self.palette().color(QPalette.ColorRole.Base))
+        p.drawRoundedRect(rect, 3, 3)
+        b = self.budget
+        x = rect.left() + 1
+        inner = rect.width() - 2
+        p.setPen(Qt.PenStyle.NoPen)
+        for attr, _label, colour in SEGMENTS:
+            value = getattr(b, attr)
+            w = inner * min(value, b.window) / b.window
+            if value and w < 1.5:
+                w = 1.5  # a non-empty source stays visible, however small
+            if w <= 0:
+                continue
+            w = min(w, rect.right() - 1 - x)
+            p.setBrush(colour)
+            p.drawRect(QRectF(x, rect.top() + 1, w, rect.height() - 2))
+            x += w
+        # The level colour marks the fill's end, so the state reads at a glance.
+        p.setBrush(QColor(LEVEL_COLOURS[b.level]))
+        p.drawRect(QRectF(min(x, rect.right() - 3), rect.top() + 1, 2, rect.height() - 2))
+        p.end()
+
+
+class ContextMeter(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("context-meter")
+        self._bar = _Bar(self)
+        self._label = QLabel(self)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        lay.addWidget(self._bar, 1)
+        lay.addWidget(self._label)
+        self.server_tokens: int | None = None
+        self.set_budget(ContextBudget())
+
+    @property
+    def budget(self) -> ContextBudget:
+        return self._bar.budget
+
+    def label_text(self) -> str:
+        return self._label.text()
+
+    def set_budget(self, budget: ContextBudget, server_tokens: int | None = None) -> None:
+        self._bar.budget = budget
+        self.server_tokens = server_tokens
+        approx = "" if budget.exact else "≈"
+        pct = budget.fraction * 100
+        colour = LEVEL_COLOURS[budget.level]
+        self._label.setText(
+            f"<span style='color:{colour}'>{approx}{compact(budget.total)}</span>"
+            f" / {compact(budget.window)} ({pct:.1f}%)"
+        )
+        rows = "".join(
+            f"<tr><td><span style='color:{c.name()}'>■</span> {label}</td>"
+            f"<td align='right'>{getattr(budget, attr):,}</td></tr>"
+            for attr, label, c in SEGMENTS
+        )
+        note = (
+            "Exact V4 token counts."
+            if budget.exact
+            else "Estimated (≈): the exact V4 tokenizer is not wired in yet."
+        )
+        server = (
+            f"<br>Server counted <b>{server_tokens:,}</b> prompt tokens for the last request."
+            if server_tokens is not None
+            else ""
+        )
+        warn = {
+            "warn": "<br><b>Over 80% of the window.</b>",
+            "danger": "<br><b>Over 95% of the window.</b>",
+            "over": "<br><b>The next request does not fit: remove context.</b>",
+        }.get(budget.level, "")
+        self.setToolTip(
+            f"<b>Next request: {budget.total:,} of {budget.window:,} tokens</b>"
+            f"<table>{rows}</table>{note}{server}{warn}"
+        )
+        self._bar.update()

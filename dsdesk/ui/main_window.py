@@ -1,0 +1,361 @@
+"""The main window: file tree | chat | preview, the context meter in the status bar, and every
+action in one registry. It only wires widgets to the services' signals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QWidget,
+)
+
+from dsdesk.config.settings import Settings
+from dsdesk.core.errors import DEEPSEEK_TOP_UP_URL
+from dsdesk.core.pricing import format_cost
+from dsdesk.services.chat import AnswerEnd, Failure, describe_mode
+from dsdesk.services.controller import AppController
+from dsdesk.ui.actions import ActionRegistry, ActionSpec
+from dsdesk.ui.chat_panel import ChatPanel
+from dsdesk.ui.context_meter import ContextMeter
+from dsdesk.ui.dialogs import AboutDialog, ShortcutsDialog
+from dsdesk.ui.file_tree import ProjectTree
+from dsdesk.ui.preview import FilePreview
+from dsdesk.ui.settings_dialog import SettingsDialog
+from dsdesk.ui.theme import apply_theme
+from dsdesk.ui.ui_state import UiState
+
+ACTIONS = [
+    ActionSpec("open_folder", "&Open folder…", "Ctrl+O", "File", "Open a project folder"),
+    ActionSpec("settings", "&Settings…", "Ctrl+,", "File", "Server, model, key, theme"),
+    ActionSpec("quit", "&Quit", "Ctrl+Q", "File"),
+    ActionSpec("stop", "S&top answer", "Esc", "Chat", "Stop the answer; keep what arrived"),
+    ActionSpec("new_chat", "&New chat", "Ctrl+N", "Chat"),
+    ActionSpec("retry", "&Retry / regenerate", "Ctrl+R", "Chat"),
+    ActionSpec("continue", "&Continue a cut answer", "Ctrl+Shift+Return", "Chat"),
+    ActionSpec("toggle_thinking", "&Thinking mode", "Ctrl+T", "Chat"),
+    ActionSpec("focus_tree", "Focus file &tree", "Ctrl+1", "View"),
+    ActionSpec("focus_transcript", "Focus t&ranscript", "Ctrl+2", "View"),
+    ActionSpec("focus_prompt", "Focus &prompt", "Ctrl+3", "View"),
+    ActionSpec("focus_prompt_l", "Focus prompt", "Ctrl+L", "View"),
+    ActionSpec("shortcuts", "&Keyboard shortcuts", "F1", "Help"),
+    ActionSpec("about", "&About dsdesk", "", "Help"),
+]
+
+
+class MainWindow(QMainWindow):
+    sig_closed = Signal()
+    """() the window was closed: the app shuts down."""
+    sig_demo_requested = Signal()
+    """() start the local simulator and use it."""
+
+    def __init__(self, controller: AppController, ui_state: UiState | None = None) -> None:
+        super().__init__()
+        self.setObjectName("main-window")
+        self.controller = controller
+        self.chat = controller.chat
+        self.ui_state = ui_state or UiState()
+        self.project: Path | None = None
+        self._dialog: QWidget | None = None
+        self._settings_dialog: SettingsDialog | None = None
+        self._models: list[str] = []
+        self._build()
+        self._wire()
+        self._restore_state()
+        self._refresh_key_state(controller.has_key)
+        self._update_meter()
+
+    # -- construction -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.tree = ProjectTree(self)
+        self.chat_panel = ChatPanel(self)
+        self.transcript = self.chat_panel.transcript
+        self.prompt = self.chat_panel.prompt
+        self.preview = FilePreview(self)
+        self.preview.hide()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("main-splitter")
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(self.chat_panel)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 760, 0])
+        self.setCentralWidget(self.splitter)
+
+        self.meter = ContextMeter(self)
+        self.cost_label = QLabel("")
+        self.cost_label.setObjectName("session-cost")
+        self.balance_label = QLabel("")
+        self.balance_label.setObjectName("balance")
+        bar = self.statusBar()
+        self.meter.setMaximumWidth(360)
+        bar.addPermanentWidget(self.meter)
+        bar.addPermanentWidget(self.cost_label)
+        bar.addPermanentWidget(self.balance_label)
+
+        self.actions_ = ActionRegistry(self)
+        callbacks = {
+            "open_folder": self.open_folder_dialog,
+            "settings": self.open_settings,
+            "quit": self.close,
+            "stop": self._on_stop_action,
+            "new_chat": self.new_chat,
+            "retry": self._retry,
+            "continue": self._continue,
+            "toggle_thinking": self._toggle_thinking,
+            "focus_tree": self.tree.setFocus,
+            "focus_transcript": self.transcript.setFocus,
+            "focus_prompt": self.prompt.setFocus,
+            "focus_prompt_l": self.prompt.setFocus,
+            "shortcuts": self.show_shortcuts,
+            "about": lambda: self._open_dialog(AboutDialog(self)),
+        }
+        for spec in ACTIONS:
+            self.actions_.add(spec, callbacks[spec.id])
+        for menu_name, actions in self.actions_.menus().items():
+            menu = self.menuBar().addMenu(f"&{menu_name}")
+            for action in actions:
+                if action.objectName() != "action-focus_prompt_l":
+                    menu.addAction(action)
+        self.setWindowTitle("dsdesk")
+        # The meter follows the draft, debounced so a huge paste is measured once.
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(120)
+        self._draft_timer.timeout.connect(self._update_meter)
+        opts = self.chat.options
+        self.chat_panel.set_thinking(opts.thinking, opts.effort)
+        self.chat_panel.set_models([opts.model], opts.model)
+
+    def _wire(self) -> None:
+        c, p, t = self.chat, self.chat_panel, self.transcript
+        c.sig_answer_started.connect(t.begin_answer)
+        c.sig_reasoning.connect(t.append_reasoning)
+        c.sig_content.connect(t.append_content)
+        c.sig_answer_ended.connect(self._on_chat_answer_ended)
+        c.sig_failed.connect(self._on_chat_failed)
+        c.sig_retrying.connect(p.status.setText)
+        c.sig_busy_changed.connect(self._on_chat_busy_changed)
+        c.sig_budget_changed.connect(self._update_meter)
+        p.sig_send.connect(self.send_prompt)
+        p.sig_stop.connect(self.chat.stop)
+        p.sig_thinking_changed.connect(self._on_panel_thinking_changed)
+        p.sig_effort_changed.connect(lambda e: self.chat.set_options(effort=e))
+        p.sig_model_changed.connect(self._on_panel_model_changed)
+        p.welcome.sig_open_settings.connect(self.open_settings)
+        p.welcome.sig_try_demo.connect(self.sig_demo_requested)
+        self.prompt.sig_text_changed.connect(lambda _t: self._draft_timer.start())
+        t.sig_action.connect(self._on_transcript_action)
+        self.tree.sig_open_file.connect(self._on_tree_open_file)
+        self.preview.sig_closed.connect(self._close_preview)
+        holder = self.controller.client
+        holder.sig_models.connect(self._on_client_models)
+        holder.sig_balance.connect(self._on_client_balance)
+        holder.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        holder.sig_connection_tested.connect(self._on_client_connection_tested)
+        self.controller.sig_key_changed.connect(self._refresh_key_state)
+
+    # -- project ------------------------------------------------------------------------------
+
+    def open_project(self, path: Path) -> None:
+        path = path.resolve()
+        if not path.is_dir():
+            self.statusBar().showMessage(f"Not a folder: {path}", 8000)
+            return
+        self.project = path
+        self.tree.set_root(path)
+        self.ui_state.last_project = path
+        self.setWindowTitle(f"{path.name} — dsdesk")
+
+    def open_folder_dialog(self) -> None:
+        dialog = QFileDialog(self, "Open project folder", str(self.project or Path.home()))
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.fileSelected.connect(lambda p: self.open_project(Path(p)))
+        self._open_dialog(dialog)
+
+    def _on_tree_open_file(self, path: Path) -> None:
+        self.preview.show()
+        sizes = self.splitter.sizes()
+        if sizes[2] == 0:
+            self.splitter.setSizes([sizes[0], max(300, sizes[1] // 2), max(300, sizes[1] // 2)])
+        self.preview.show_file(path)
+
+    def _close_preview(self) -> None:
+        self.preview.hide()
+        self.tree.setFocus()
+
+    # -- chat ---------------------------------------------------------------------------------
+
+    def send_prompt(self, text: str) -> None:
+        if not text.strip() or self.chat.busy:
+            return
+        if not self.controller.has_key:
+            self.transcript.show_error(
+                "No API key yet: add it in Settings, set DEEPSEEK_API_KEY, or try the demo.",
+                [("Open settings", "settings"), ("Try the demo", "demo")],
+            )
+            return
+        self.transcript.add_user_message(text, describe_mode(self.chat.options))
+        self.prompt.remember(text)
+        self.prompt.clear()
+        self.chat.send(text)
+
+    def new_chat(self) -> None:
+        self.chat.new_chat()
+        self.transcript.clear()
+        self.prompt.setFocus()
+
+    def _retry(self) -> None:
+        if self.chat.last_prompt is not None and not self.chat.busy:
+            self.transcript.add_user_message(self.chat.last_prompt, describe_mode(self.chat.options))
+            self.chat.retry()
+
+    def _continue(self) -> None:
+        self.chat.continue_answer()
+
+    def _on_stop_action(self) -> None:
+        if self.chat.busy:
+            self.chat.stop()
+        elif self.preview.isVisible() and self.preview.isAncestorOf(self.focusWidget()):
+            self._close_preview()
+
+    def _toggle_thinking(self) -> None:
+        self.chat_panel.thinking.toggle()
+
+    def _on_panel_thinking_changed(self, on: bool) -> None:
+        self.chat.set_options(thinking=on)
+
+    def _on_panel_model_changed(self, model: str) -> None:
+        if model.strip():
+            self.chat.set_options(model=model.strip())
+
+    def _on_chat_busy_changed(self, busy: bool) -> None:
+        self.chat_panel.set_busy(busy)
+        self.chat_panel.status.setText("Answering…" if busy else "")
+
+    def _on_chat_answer_ended(self, end: AnswerEnd) -> None:
+        usage_text = None
+        if end.usage is not None:
+            u = end.usage
+            self.transcript.set_reasoning_tokens(u.reasoning_tokens)
+            usage_text = (
+                f"input {u.prompt_tokens:,} (cache hit {u.cache_hit_tokens:,} / miss "
+                f"{u.cache_miss_tokens:,}) · reasoning {u.reasoning_tokens:,} · "
+                f"output {u.output_tokens:,} · "
+                f"{format_cost(end.cost, self.chat.prices.currency)}"
+            )
+        self.transcript.end_answer(end.status, usage_text)
+        if end.status == "length":
+            self.transcript.add_actions([("Continue", "continue")])
+        self._update_stats()
+
+    def _on_chat_failed(self, failure: Failure) -> None:
+        self.transcript.end_answer("error")
+        actions = [("Retry", "retry")]
+        if failure.kind in ("auth", "config"):
+            actions.append(("Open settings", "settings"))
+        elif failure.kind == "balance":
+            actions.append(("Top up balance", "balance"))
+        self.transcript.show_error(failure.message, actions)
+
+    def _on_transcript_action(self, action: str) -> None:
+        if action == "retry":
+            self._retry()
+        elif action == "continue":
+            self._continue()
+        elif action == "settings":
+            self.open_settings()
+        elif action == "demo":
+            self.sig_demo_requested.emit()
+        elif action == "balance":
+            QDesktopServices.openUrl(QUrl(f"https://{DEEPSEEK_TOP_UP_URL}"))
+
+    # -- status bar ---------------------------------------------------------------------------
+
+    def _update_meter(self) -> None:
+        budget = self.chat.budget(self.prompt.toPlainText())
+        self.meter.set_budget(budget, self.chat.server_prompt_tokens)
+
+    def _update_stats(self) -> None:
+        s = self.chat.stats
+        cost = format_cost(s.cost if s.cost_known else None, self.chat.prices.currency)
+        rate = s.hit_rate
+        hits = f"cache hits {rate:.0%}" if rate is not None else "cache hits —"
+        self.cost_label.setText(f"Session {cost} · {hits}")
+        self.cost_label.setToolTip(
+            f"{s.answers} answers · cache hit {s.cache_hit:,} / miss {s.cache_miss:,} tokens · "
+            f"output {s.output:,} tokens"
+        )
+
+    def _on_client_models(self, models: list[str]) -> None:
+        self._models = models
+        self.chat_panel.set_models(models, self.chat.options.model)
+
+    def _on_client_balance(self, text: str) -> None:
+        self.balance_label.setText(f"Balance {text}" if text else "")
+
+    def _refresh_key_state(self, has_key: bool) -> None:
+        self.chat_panel.welcome.setVisible(not has_key)
+        if self.controller.demo_url:
+            self.statusBar().showMessage(f"Demo: answers come from the local simulator at "
+                                         f"{self.controller.demo_url}", 10000)
+
+    # -- dialogs ------------------------------------------------------------------------------
+
+    def _open_dialog(self, dialog: QWidget) -> None:
+        self._dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()  # type: ignore[attr-defined]
+
+    def show_shortcuts(self) -> None:
+        self._open_dialog(ShortcutsDialog(self.actions_, self))
+
+    def open_settings(self) -> None:
+        c = self.controller
+        dialog = SettingsDialog(c.settings, c.api_key, self._models, self)
+        dialog.sig_apply.connect(self._on_settings_apply)
+        dialog.sig_test.connect(
+            lambda url, key: c.client.test_connection(c.candidate_config(url, key or None))
+        )
+        self._settings_dialog = dialog
+        dialog.finished.connect(lambda _r: setattr(self, "_settings_dialog", None))
+        self._open_dialog(dialog)
+
+    def _on_client_connection_tested(self, ok: bool, message: str) -> None:
+        if self._settings_dialog is not None:
+            self._settings_dialog.show_test_result(ok, message)
+
+    def _on_settings_apply(self, settings: object, new_key: str) -> None:
+        assert isinstance(settings, Settings)
+        problem = self.controller.apply_settings(settings, new_key or None)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, settings.theme)
+        if problem:
+            self.transcript.show_error(problem, [])
+
+    # -- state --------------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        geometry = self.ui_state.blob("geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 820)
+        splitter = self.ui_state.blob("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self.preview.hide()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.ui_state.set_blob("geometry", self.saveGeometry())
+        self.ui_state.set_blob("splitter", self.splitter.saveState())
+        self.ui_state.sync()
+        event.accept()
+        self.sig_closed.emit()

@@ -1,0 +1,41 @@
+"""pytest-qt has no qasync support: tests run their scenario as a coroutine on a qasync loop
+over pytest-qt's QApplication, and wait with ``wait_until`` (which yields to the loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
+
+os.environ.setdefault("QT_API", "pyside6")
+
+import pytest  # noqa: E402
+import qasync  # noqa: E402
+
+from dsdesk.services.event_loop import new_event_loop  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+@pytest.fixture
+def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
+    qapp.setQuitOnLastWindowClosed(False)  # as in the app: the scenario decides when to stop
+    loop = new_event_loop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+def run_scenario(loop: qasync.QEventLoop, coro: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
+    return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+
+async def wait_until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.01)
