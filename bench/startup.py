@@ -22,8 +22,9 @@ def one_run(cmd: list[str], home: str) -> float:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "DSDESK_HOME": home}
     env.pop("DEEPSEEK_API_KEY", None)
     t0 = time.time()
-    out = subprocess.run([*cmd, "--smoke-test"], env=env, capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run(
+        [*cmd, "--smoke-test"], env=env, capture_output=True, text=True, timeout=60
+    )
     for line in out.stdout.splitlines():
         if line.startswith("dsdesk: window shown at "):
             return float(line.rsplit(" ", 1)[1]) - t0
@@ -40,8 +41,10 @@ def main() -> None:
         one_run(cmd, home)  # warm the OS file cache; not counted
         times = [one_run(cmd, home) for _ in range(args.runs)]
     print(f"start-up to window shown ({args.cmd}), {args.runs} runs, offscreen")
-    print(f"median {statistics.median(times) * 1000:.0f} ms · min {min(times) * 1000:.0f} ms · "
-          f"max {max(times) * 1000:.0f} ms")
+    print(
+        f"median {statistics.median(times) * 1000:.0f} ms · min {min(times) * 1000:.0f} ms · "
+        f"max {max(times) * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -9,24 +9,23 @@ returns — not from ``aboutToQuit``, when the loop may already be gone.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_API", "pyside6")  # qasync picks its Qt binding from this
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
 
-from PySide6.QtCore import QTimer  # noqa: E402  (PySide6 before qasync)
-from PySide6.QtGui import QIcon  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from dsdesk import __version__  # noqa: E402
-from dsdesk.config.settings import load_settings  # noqa: E402
-from dsdesk.services.controller import AppController  # noqa: E402
-from dsdesk.services.event_loop import new_event_loop  # noqa: E402
-from dsdesk.ui.main_window import MainWindow  # noqa: E402
-from dsdesk.ui.theme import apply_theme  # noqa: E402
-from dsdesk.ui.ui_state import UiState  # noqa: E402
+from dsdesk import __version__
+from dsdesk.config.settings import load_settings
+from dsdesk.services.controller import AppController
+from dsdesk.services.event_loop import new_event_loop
+from dsdesk.services.main_thread_gc import MainThreadGC
+from dsdesk.ui import file_tree_jobs as file_jobs
+from dsdesk.ui.main_window import MainWindow
+from dsdesk.ui.theme import apply_theme
+from dsdesk.ui.ui_state import UiState
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -49,6 +48,8 @@ async def run_window(
 ) -> int:
     settings, problems = load_settings()
     apply_theme(app, settings.theme)
+    collector = MainThreadGC(app)
+    collector.start()
     controller = AppController(settings)
     ui_state = UiState()
     window = MainWindow(controller, ui_state)
@@ -90,9 +91,11 @@ async def run_window(
         await closed.wait()
     finally:
         await controller.shutdown()
+        file_jobs.shutdown()  # file listings and previews still being read
         if simulator is not None:
             simulator.stop()
         window.deleteLater()
+        collector.stop()
     return 0
 
 

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any QApplication exists
 
+from tests.qt_async import qloop  # noqa: F401  (the qasync loop fixture)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 RECORDINGS = FIXTURES / "deepseek-recordings"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # As in the app (services/main_thread_gc.py): never let the collector free Qt objects from
+    # a worker or simulator thread. Tests collect on the main thread after each test instead.
+    gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_main_thread() -> Iterator[None]:
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

@@ -11,11 +11,11 @@ from typing import Any
 
 os.environ.setdefault("QT_API", "pyside6")
 
-import pytest  # noqa: E402
-import qasync  # noqa: E402
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
 
-from dsdesk.services.event_loop import new_event_loop  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from dsdesk.services.event_loop import new_event_loop
 
 
 @pytest.fixture
@@ -29,13 +29,15 @@ def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     asyncio.set_event_loop(None)
 
 
-def run_scenario(loop: qasync.QEventLoop, coro: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
+def run_scenario(
+    loop: qasync.QEventLoop, coro: Coroutine[Any, Any, Any], timeout: float = 30
+) -> Any:
     return loop.run_until_complete(asyncio.wait_for(coro, timeout))
 
 
-async def wait_until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_until(predicate: Callable[[], object], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
+            raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(0.01)

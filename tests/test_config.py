@@ -98,7 +98,8 @@ def test_no_secure_keyring_refuses_plainly() -> None:
 
 
 def test_mask_key() -> None:
-    from dsdesk.llm.config import ClientConfig, mask_key
+    from dsdesk.core.redact import mask_key
+    from dsdesk.llm.config import ClientConfig
 
     assert mask_key("sk-1234567890abcdef") == "sk-…cdef"
     assert "1234567890" not in repr(ClientConfig(api_key="sk-1234567890abcdef"))

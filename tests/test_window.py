@@ -18,7 +18,7 @@ from dsdesk.devserver import Reply, Simulator
 from dsdesk.services.controller import AppController
 from dsdesk.ui.main_window import MainWindow
 from dsdesk.ui.ui_state import UiState
-from tests.qt_async import qloop, run_scenario, wait_until  # noqa: F401
+from tests.qt_async import run_scenario, wait_until
 
 KEY = "sk-window-test-123456"
 
@@ -57,6 +57,9 @@ async def close(window: MainWindow, controller: AppController) -> None:
     window.close()
     await controller.shutdown()
     assert controller.tasks.active == []
+    # Delete in Qt's own loop, as the app does, not whenever Python's GC gets to it.
+    window.deleteLater()
+    await asyncio.sleep(0.02)
 
 
 def type_and_send(window: MainWindow, text: str) -> None:
@@ -157,7 +160,7 @@ def test_closing_mid_stream_leaves_no_task_thread_or_socket(qloop, sim, tmp_path
         window.close()
         await controller.shutdown()
         assert controller.tasks.active == []
-        await wait_until(lambda: asyncio.all_tasks() <= tasks_before, timeout=2)
+        await wait_until(lambda: asyncio.all_tasks() <= tasks_before, within=2)
         assert await asyncio.to_thread(sim.wait_for_idle, 3.0)
 
     run_scenario(qloop, scenario())
@@ -176,8 +179,11 @@ def test_keyboard_focus_recall_new_chat_and_shortcut_list(qloop, sim, tmp_path) 
         QTest.keyClick(window.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
         QTest.keyClicks(window.prompt, "b")
         assert window.prompt.toPlainText() == "a\nb"
-        for key, widget in ((Qt.Key.Key_1, window.tree), (Qt.Key.Key_2, window.transcript),
-                            (Qt.Key.Key_3, window.prompt)):
+        for key, widget in (
+            (Qt.Key.Key_1, window.tree),
+            (Qt.Key.Key_2, window.transcript),
+            (Qt.Key.Key_3, window.prompt),
+        ):
             QTest.keyClick(QApplication.focusWidget(), key, Qt.KeyboardModifier.ControlModifier)
             focus = QApplication.focusWidget()
             assert focus is widget or widget.isAncestorOf(focus), (key, focus)
@@ -241,3 +247,22 @@ def test_twenty_thousand_void_qt_calls_do_not_crash(qapp) -> None:
     for i in range(20_000):
         label.setText(str(i))
     assert label.text() == "19999"
+
+
+def test_main_thread_gc_collects_only_when_due(qapp) -> None:
+    import gc
+
+    from dsdesk.services.main_thread_gc import MainThreadGC
+
+    collector = MainThreadGC()
+    collector.start()
+    try:
+        assert not gc.isenabled()
+        gc.collect()
+        assert collector.collect_if_due() == -1  # nothing allocated since
+        junk = [[] for _ in range(gc.get_threshold()[0] + 10)]
+        assert collector.collect_if_due() >= 0
+        del junk
+    finally:
+        collector.stop()
+    gc.disable()  # the test session keeps automatic collection off (conftest)

@@ -168,12 +168,12 @@ class DeepSeekClient:
                 raise await _error_from_stream(response)
             decoder = SSEDecoder()
             parser = ChunkParser()
-            chunks = response.aiter_bytes()  # type: ignore[assignment]
+            chunks = stream = response.aiter_bytes()  # type: ignore[assignment]
             idle_deadline = loop.time() + cfg.idle_timeout
             while True:
                 deadline = min(idle_deadline, wall_deadline)
                 try:
-                    raw = await _read(chunks, deadline)
+                    raw = await _read(stream, deadline)
                 except TimeoutError:
                     if parser.finish_reason is not None:
                         return  # finished; a usage chunk that never came is not an error

@@ -22,10 +22,3 @@ class ClientConfig:
     backoff_base: float = 1.0
     backoff_cap: float = 20.0
     user_agent: str = "dsdesk"
-
-
-def mask_key(key: str | None) -> str:
-    """ "sk-…a1b2" — enough to tell keys apart, never the whole secret."""
-    if not key:
-        return "(none)"
-    return f"{key[:3]}…{key[-4:]}" if len(key) > 10 else "…" * 3

@@ -14,9 +14,8 @@ from typing import Any
 
 os.environ.setdefault("QT_API", "pyside6")  # qasync picks its Qt binding from this
 
-from PySide6.QtWidgets import QApplication  # noqa: E402  (PySide6 before qasync)
-
-import qasync  # noqa: E402
+import qasync
+from PySide6.QtWidgets import QApplication
 
 
 class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]
@@ -29,6 +28,12 @@ class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]
             return super().run_forever()
         finally:
             sys.set_asyncgen_hooks(*previous)
+
+    def _asyncgen_finalizer_hook(self, agen: Any) -> None:
+        # A generator keeps the finaliser of the loop it started in; once that loop is closed,
+        # qasync's internals are gone and scheduling on it would crash the process.
+        if not self.is_closed():
+            super()._asyncgen_finalizer_hook(agen)
 
 
 def new_event_loop(app: QApplication) -> AppEventLoop:

@@ -70,9 +70,7 @@ class ActionRegistry:
         return out
 
     def shortcut_text(self, action_id: str) -> str:
-        return self._actions[action_id].shortcut().toString(
-            QKeySequence.SequenceFormat.NativeText
-        )
+        return self._actions[action_id].shortcut().toString(QKeySequence.SequenceFormat.NativeText)
 
     def conflicts(self) -> list[tuple[str, str, str]]:
         """(shortcut, action a, action b) for every shortcut used twice."""

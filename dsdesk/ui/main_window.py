@@ -215,7 +215,9 @@ class MainWindow(QMainWindow):
 
     def _retry(self) -> None:
         if self.chat.last_prompt is not None and not self.chat.busy:
-            self.transcript.add_user_message(self.chat.last_prompt, describe_mode(self.chat.options))
+            self.transcript.add_user_message(
+                self.chat.last_prompt, describe_mode(self.chat.options)
+            )
             self.chat.retry()
 
     def _continue(self) -> None:
@@ -305,8 +307,9 @@ class MainWindow(QMainWindow):
     def _refresh_key_state(self, has_key: bool) -> None:
         self.chat_panel.welcome.setVisible(not has_key)
         if self.controller.demo_url:
-            self.statusBar().showMessage(f"Demo: answers come from the local simulator at "
-                                         f"{self.controller.demo_url}", 10000)
+            self.statusBar().showMessage(
+                f"Demo: answers come from the local simulator at {self.controller.demo_url}", 10000
+            )
 
     # -- dialogs ------------------------------------------------------------------------------
 

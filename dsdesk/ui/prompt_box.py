@@ -43,8 +43,10 @@ class PromptEdit(QPlainTextEdit):
             if text.strip():
                 self.sig_submit.emit(text)
             return
-        if key == Qt.Key.Key_Up and self._history and (
-            not self.toPlainText() or self._recall is not None
+        if (
+            key == Qt.Key.Key_Up
+            and self._history
+            and (not self.toPlainText() or self._recall is not None)
         ):
             self._step_recall(-1)
             return

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from dsdesk.config.secrets import ENV_VAR, ApiKey, keyring_status
 from dsdesk.config.settings import EFFORTS, THEMES, Settings
+from dsdesk.core.redact import mask_key
 from dsdesk.core.request import MAX_OUTPUT_TOKENS
-from dsdesk.llm.config import mask_key
 
 
 class SettingsDialog(QDialog):
@@ -49,7 +49,9 @@ class SettingsDialog(QDialog):
         self.base_url.setPlaceholderText("https://api.deepseek.com")
         form.addRow("&Server base URL:", self.base_url)
         if os.environ.get("DEEPSEEK_BASE_URL"):
-            form.addRow("", _note(f"DEEPSEEK_BASE_URL overrides this: {os.environ['DEEPSEEK_BASE_URL']}"))
+            form.addRow(
+                "", _note(f"DEEPSEEK_BASE_URL overrides this: {os.environ['DEEPSEEK_BASE_URL']}")
+            )
 
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -110,7 +112,10 @@ class SettingsDialog(QDialog):
     @staticmethod
     def _key_note(key: ApiKey) -> str:
         if key.source == "environment":
-            return f"Using {ENV_VAR} from the environment ({mask_key(key.value)}); it overrides the keyring."
+            return (
+                f"Using {ENV_VAR} from the environment ({mask_key(key.value)}); "
+                "it overrides the keyring."
+            )
         problem = keyring_status()
         if problem:
             return problem
@@ -157,9 +162,7 @@ def _note(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     palette = label.palette()
-    palette.setColor(
-        palette.ColorRole.WindowText, palette.color(palette.ColorRole.PlaceholderText)
-    )
+    palette.setColor(palette.ColorRole.WindowText, palette.color(palette.ColorRole.PlaceholderText))
     label.setPalette(palette)
     return label
 

@@ -62,8 +62,11 @@ def apply_theme(app: QApplication, theme: str) -> str:
     for role, colour in (_DARK if effective == "dark" else _LIGHT).items():
         palette.setColor(role, QColor(colour))
     disabled = QColor("#6b7079" if effective == "dark" else "#a3a7ae")
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText,
-                 QPalette.ColorRole.WindowText):
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+        QPalette.ColorRole.WindowText,
+    ):
         palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
     app.setPalette(palette)
     return effective
