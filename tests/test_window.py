@@ -266,3 +266,81 @@ def test_main_thread_gc_collects_only_when_due(qapp) -> None:
     finally:
         collector.stop()
     gc.disable()  # the test session keeps automatic collection off (conftest)
+
+
+def test_tree_enter_opens_preview_and_escape_returns(qloop, sim, tmp_path) -> None:
+    project = tmp_path / "proj"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pkg" / "hello.py").write_text("def hello():\n    return 'hi'\n")
+    (project / ".gitignore").write_text("build/\n")
+    (project / "build").mkdir()
+
+    async def scenario() -> None:
+        window, controller = await opened(tmp_path)
+        window.open_project(project)
+        assert window.windowTitle().startswith("proj")
+        QTest.keyClick(window.prompt, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+        assert window.tree.hasFocus()
+        target = (project / "pkg" / "hello.py").resolve()
+        assert window.tree.select_path(target)
+        await wait_until(lambda: window.tree.current_path() == target)
+        QTest.keyClick(window.tree, Qt.Key.Key_Return)
+        await wait_until(lambda: "return 'hi'" in window.preview.text())
+        assert window.preview.isVisible()
+        names = window.tree.project_model()
+        assert names.rowCount() == 2  # pkg/ and .gitignore; build/ is ignored
+        window.preview.setFocus()
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+        await wait_until(lambda: not window.preview.isVisible())
+        await close(window, controller)
+
+    run_scenario(qloop, scenario())
+
+
+def test_models_balance_meter_and_continue_after_length(qloop, sim, tmp_path) -> None:
+    sim.enqueue(Reply.text("a long answer that gets cut", finish_reason="length"))
+    sim.enqueue(Reply.text(" and the rest."))
+
+    async def scenario() -> None:
+        window, controller = await opened(tmp_path)
+        controller.client.refresh_account()
+        await wait_until(lambda: window.chat_panel.model.count() >= 3)
+        models = [window.chat_panel.model.itemText(i) for i in range(3)]
+        assert "deepseek-flash" in models
+        assert window.chat_panel.model.currentText() == "deepseek-v4-pro"
+        await wait_until(lambda: window.balance_label.text() == "Balance USD 110.00")
+        empty = window.meter.budget.total
+        QTest.keyClicks(window.prompt, "x" * 400)
+        await wait_until(lambda: window.meter.budget.total > empty + 90)
+        assert window.meter.budget.prompt > 90 and "≈" in window.meter.label_text()
+        QTest.keyClick(window.prompt, Qt.Key.Key_Return)
+        await wait_until(lambda: not controller.chat.busy and controller.chat.history)
+        await wait_until(lambda: "Continue" in window.transcript.plain_text())
+        QTest.keyClick(
+            window.prompt,
+            Qt.Key.Key_Return,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+        await wait_until(lambda: len(sim.chat_requests) == 2 and not controller.chat.busy)
+        second = sim.chat_requests[1].json["messages"]
+        assert second[-2]["content"] == "a long answer that gets cut"
+        assert second[-1]["content"].startswith("Continue exactly where")
+        await close(window, controller)
+
+    run_scenario(qloop, scenario())
+
+
+def test_401_points_to_settings(qloop, sim, tmp_path) -> None:
+    sim.enqueue(Reply.error(401))
+
+    async def scenario() -> None:
+        window, controller = await opened(tmp_path)
+        type_and_send(window, "hello")
+        await wait_until(lambda: "API key was rejected" in window.transcript.plain_text())
+        assert "Open settings" in window.transcript.plain_text()
+        window.transcript.sig_action.emit("settings")
+        await wait_until(lambda: QApplication.activeModalWidget() is not None)
+        QApplication.activeModalWidget().close()
+        await close(window, controller)
+
+    run_scenario(qloop, scenario())

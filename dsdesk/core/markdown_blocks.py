@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Block", "BlockSplitter", "BlockKind"]
+__all__ = ["Block", "BlockKind", "BlockSplitter"]
 
 BlockKind = Literal["markdown", "code"]
 

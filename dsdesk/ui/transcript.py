@@ -1,0 +1,255 @@
+"""The chat transcript: a scrollable column of messages that streams long answers cheaply.
+
+Stream deltas (1–3 characters, thousands per second) only go into a pending list; a single-shot
+timer coalesces them and renders about 30 times a second. Each answer renders incrementally
+(``transcript_render.StreamRenderer``): finished markdown blocks once, the open tail again, so the
+cost of a token stays constant however long the answer grows (DESIGN.md §6).
+
+Each entry is its own widget holding auto-height text browsers; the transcript's scroll area does
+all the scrolling, and its keys (PageUp/PageDown/Home/End/arrows) work wherever focus is inside.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtWidgets import QAbstractSlider, QFrame, QScrollArea, QVBoxLayout, QWidget
+
+from dsdesk.ui.transcript_messages import ActionRow, AnswerMessage, ErrorBox, UserMessage
+from dsdesk.ui.transcript_style import Theme
+from dsdesk.ui.transcript_widgets import AutoHeightBrowser
+
+__all__ = ["TranscriptView"]
+
+_Entry = UserMessage | AnswerMessage | ErrorBox | ActionRow
+_Action = QAbstractSlider.SliderAction
+_SCROLL_KEYS: dict[int, QAbstractSlider.SliderAction] = {
+    Qt.Key.Key_PageUp: _Action.SliderPageStepSub,
+    Qt.Key.Key_PageDown: _Action.SliderPageStepAdd,
+    Qt.Key.Key_Home: _Action.SliderToMinimum,
+    Qt.Key.Key_End: _Action.SliderToMaximum,
+    Qt.Key.Key_Up: _Action.SliderSingleStepSub,
+    Qt.Key.Key_Down: _Action.SliderSingleStepAdd,
+}
+_AT_BOTTOM_SLACK = 4  # px: "at the bottom" survives rounding in layout
+
+
+class TranscriptView(QWidget):
+    """The chat transcript (see the module docstring)."""
+
+    sig_action = Signal(str)
+    """action_id of an activated action link ("retry", "settings", "continue", …)."""
+
+    FLUSH_INTERVAL_MS = 33
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._theme = Theme.from_palette(self.palette(), self.font())
+        self._entries: list[_Entry] = []
+        self._answer: AnswerMessage | None = None  # the last answer
+        self._streaming = False
+        self._pending_reasoning: list[str] = []
+        self._pending_content: list[str] = []
+        self._scheduled = False
+        self._follow = True  # the view is at the bottom: keep it there as content grows
+
+        self._scroll = QScrollArea(self)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._scroll.viewport().setBackgroundRole(QPalette.ColorRole.Base)
+        self._scroll.viewport().setAutoFillBackground(True)
+        self._body = QWidget()
+        self._column = QVBoxLayout(self._body)
+        self._column.setContentsMargins(20, 16, 20, 20)
+        self._column.setSpacing(18)
+        self._column.addStretch(1)
+        self._scroll.setWidget(self._body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self._scroll)
+        self.setFocusProxy(self._scroll)
+        self._scroll.installEventFilter(self)
+
+        vbar = self._scroll.verticalScrollBar()
+        vbar.setSingleStep(40)
+        vbar.rangeChanged.connect(self._on_vbar_rangeChanged)
+        vbar.valueChanged.connect(self._on_vbar_valueChanged)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(self.FLUSH_INTERVAL_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    # -- messages --------------------------------------------------------------------------------
+
+    def add_user_message(self, text: str, meta: str) -> None:
+        self.flush()
+        self._follow = True  # the user just sent this: show it, and follow the answer
+        self._add_entry(UserMessage(text, meta, self._theme, self._body))
+
+    def begin_answer(self, meta: str) -> None:
+        if self._streaming:
+            self.end_answer("stopped")
+        answer = AnswerMessage(meta, self._theme, self._body)
+        answer.sig_action.connect(self.sig_action)
+        self._answer = answer
+        self._streaming = True
+        self._add_entry(answer)
+
+    def append_reasoning(self, text: str) -> None:
+        if self._streaming:  # a late delta from a finished stream is dropped
+            self._pending_reasoning.append(text)
+            if not self._scheduled:
+                self._scheduled = True
+                self._timer.start()
+
+    def append_content(self, text: str) -> None:
+        if self._streaming:
+            self._pending_content.append(text)
+            if not self._scheduled:
+                self._scheduled = True
+                self._timer.start()
+
+    def set_reasoning_tokens(self, n: int) -> None:
+        if self._answer is not None:
+            self._answer.set_reasoning_tokens(n)
+
+    def end_answer(self, status: str, usage: str | None = None) -> None:
+        """Finish the streaming answer; ``status`` is done, stopped, length or error."""
+        if not self._streaming or self._answer is None:
+            return
+        self.flush()
+        self._streaming = False
+        self._answer.finish(status, usage)
+
+    def show_error(self, message: str, actions: list[tuple[str, str]]) -> None:
+        self.flush()
+        box = ErrorBox(message, actions, self._theme, self._body)
+        box.sig_action.connect(self.sig_action)
+        self._add_entry(box)
+
+    def add_actions(self, actions: list[tuple[str, str]]) -> None:
+        """Action links under the last answer (e.g. Continue after a cut answer)."""
+        if self._answer is None:
+            row = ActionRow(actions, self._body)
+            row.sig_action.connect(self.sig_action)
+            self._add_entry(row)
+            return
+        self._answer.set_actions(actions)
+        if self._answer.action_row is not None:
+            self._watch_keys(self._answer.action_row)
+
+    def clear(self) -> None:
+        self._timer.stop()
+        self._scheduled = False
+        self._pending_reasoning.clear()
+        self._pending_content.clear()
+        self._streaming = False
+        self._answer = None
+        for entry in self._entries:
+            self._column.removeWidget(entry)
+            entry.hide()
+            entry.deleteLater()
+        self._entries.clear()
+        self._follow = True
+
+    def flush(self) -> None:
+        """Render everything pending now, in full."""
+        self._render(force=True)
+
+    def _render(self, force: bool) -> None:
+        """Render pending deltas. The timer's unforced renders may postpone redrawing a costly
+        open block (a long table); then the timer stays armed until it is drawn."""
+        self._timer.stop()
+        self._scheduled = False
+        answer = self._answer
+        if answer is None:
+            return
+        if self._pending_reasoning or answer.reasoning.stale:
+            text = "".join(self._pending_reasoning)
+            self._pending_reasoning.clear()
+            answer.add_reasoning(text, force)
+        if self._pending_content or answer.content.stale:
+            text = "".join(self._pending_content)
+            self._pending_content.clear()
+            answer.add_content(text, force)
+        if answer.stale and self._streaming:
+            self._scheduled = True
+            self._timer.start()
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def plain_text(self) -> str:
+        return "\n\n".join(entry.plain_text() for entry in self._entries)
+
+    def answer_text(self) -> str:
+        return self._answer.answer_text() if self._answer is not None else ""
+
+    def reasoning_text(self) -> str:
+        return self._answer.reasoning_text() if self._answer is not None else ""
+
+    def is_reasoning_expanded(self) -> bool:
+        return self._answer is not None and self._answer.is_reasoning_expanded()
+
+    def is_at_bottom(self) -> bool:
+        vbar = self._scroll.verticalScrollBar()
+        return vbar.value() >= vbar.maximum() - _AT_BOTTOM_SLACK
+
+    def scroll_bar(self) -> QAbstractSlider:
+        return self._scroll.verticalScrollBar()
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _add_entry(self, entry: _Entry) -> None:
+        self._entries.append(entry)
+        self._column.insertWidget(self._column.count() - 1, entry)  # before the stretch
+        entry.show()  # now, not on the layout's queued show: tests and flush() see it at once
+        self._watch_keys(entry)
+
+    def _watch_keys(self, root: QWidget) -> None:
+        """Scroll keys pressed anywhere inside an entry scroll the transcript; keyboard link
+        navigation inside a browser scrolls the link into view."""
+        for w in [root, *root.findChildren(QWidget)]:
+            if w.focusPolicy() != Qt.FocusPolicy.NoFocus:
+                w.installEventFilter(self)
+            if isinstance(w, AutoHeightBrowser):
+                w.sig_cursor_moved.connect(lambda rect, b=w: self._on_browser_cursor_moved(b, rect))
+
+    def _on_browser_cursor_moved(self, browser: AutoHeightBrowser, rect: QRect) -> None:
+        top = browser.viewport().mapTo(self._body, QPoint(rect.x(), rect.top()))
+        self._scroll.ensureVisible(top.x(), top.y() + rect.height() // 2, 0, rect.height() + 24)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            action = _SCROLL_KEYS.get(event.key())
+            allowed = mods == Qt.KeyboardModifier.NoModifier or (
+                mods == Qt.KeyboardModifier.ControlModifier
+                and event.key() in (Qt.Key.Key_Home, Qt.Key.Key_End)
+            )
+            if action is not None and allowed:
+                self._scroll.verticalScrollBar().triggerAction(action)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _on_timer_timeout(self) -> None:
+        self._render(force=False)
+
+    def _on_vbar_valueChanged(self, value: int) -> None:
+        self._follow = value >= self._scroll.verticalScrollBar().maximum() - _AT_BOTTOM_SLACK
+
+    def _on_vbar_rangeChanged(self, _minimum: int, maximum: int) -> None:
+        # Growth alone never moves the value, so _follow still says whether the view was at the
+        # bottom before this update.
+        if self._follow:
+            self._scroll.verticalScrollBar().setValue(maximum)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self._theme = Theme.from_palette(self.palette(), self.font())
+            for entry in self._entries:
+                if not isinstance(entry, ActionRow):
+                    entry.apply_theme(self._theme)
+        super().changeEvent(event)

@@ -1,0 +1,324 @@
+"""One widget per transcript entry: the user's prompt, an assistant answer, an error box."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from dsdesk.ui.transcript_render import COPY_SCHEME, StreamRenderer
+from dsdesk.ui.transcript_style import Theme
+from dsdesk.ui.transcript_widgets import (
+    AutoHeightBrowser,
+    DisclosureButton,
+    LinkButton,
+    RoundedFrame,
+)
+
+__all__ = ["ActionRow", "AnswerMessage", "ErrorBox", "UserMessage"]
+
+_STATUS_TEXT = {"stopped": "■ stopped", "length": "Answer cut at max tokens", "error": "✕ failed"}
+_EXTERNAL = frozenset({"http", "https", "mailto"})
+
+
+def _header_html(who: str, meta: str, theme: Theme) -> str:
+    who_html = f"<b>{html.escape(who)}</b>"
+    if not meta:
+        return who_html
+    return (
+        f'{who_html}&nbsp;&nbsp;<span style="color:{theme.dim.name()}">{html.escape(meta)}</span>'
+    )
+
+
+def _label(parent: QWidget, rich: bool = False) -> QLabel:
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _set_text_color(widget: QWidget, color: QColor) -> None:
+    pal = widget.palette()
+    pal.setColor(QPalette.ColorRole.WindowText, color)
+    pal.setColor(QPalette.ColorRole.Text, color)
+    widget.setPalette(pal)
+
+
+class ActionRow(QWidget):
+    """A row of action links, e.g. Retry · Open settings."""
+
+    sig_action = Signal(str)
+    """action_id of the link that was activated."""
+
+    def __init__(self, actions: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
+        self.buttons: list[LinkButton] = []
+        for label, action_id in actions:
+            button = LinkButton(label, self)
+            button.setObjectName(f"action:{action_id}")
+            button.clicked.connect(lambda _=False, a=action_id: self.sig_action.emit(a))
+            row.addWidget(button)
+            self.buttons.append(button)
+        row.addStretch(1)
+
+    def plain_text(self) -> str:
+        return " · ".join(b.text() for b in self.buttons)
+
+
+class UserMessage(RoundedFrame):
+    """The user's prompt, as escaped plain text in a tinted box."""
+
+    def __init__(self, text: str, meta: str, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text, self._meta = text, meta
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(14, 9, 14, 10)
+        lay.setSpacing(3)
+        self._header = _label(self, rich=True)
+        self.body = AutoHeightBrowser(self)
+        self.body.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # selectable, but not a Tab stop
+        self.body.setPlainText(text)
+        lay.addWidget(self._header)
+        lay.addWidget(self.body)
+        self.apply_theme(theme)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.set_colors(theme.user_bg, theme.user_border)
+        self._header.setText(_header_html("You", self._meta, theme))
+        self.body.setFont(theme.font)
+        self.body.document().setDefaultFont(theme.font)
+
+    def plain_text(self) -> str:
+        head = f"You · {self._meta}" if self._meta else "You"
+        return f"{head}\n{self._text}"
+
+
+class AnswerMessage(QWidget):
+    """An assistant answer: header, collapsible reasoning, streamed content, status, actions."""
+
+    sig_action = Signal(str)
+    """action_id of an action link under the answer."""
+
+    def __init__(self, meta: str, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._meta = meta
+        self._theme = theme
+        self._reasoning_tokens: int | None = None
+        self._user_toggled = False  # once the user chose, never collapse behind their back
+        self._has_reasoning = False
+        self._has_content = False
+        self._finished = False
+        self._status_text = ""
+        self.action_row: ActionRow | None = None
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 0, 2, 0)
+        lay.setSpacing(4)
+        self._lay = lay
+        self._header = _label(self, rich=True)
+        lay.addWidget(self._header)
+
+        self.reasoning_button = DisclosureButton(self)
+        self.reasoning_button.clicked.connect(self._on_reasoning_button_clicked)
+        self.reasoning_button.hide()
+        lay.addWidget(self.reasoning_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.reasoning_frame = RoundedFrame(self, rule=True)
+        rlay = QVBoxLayout(self.reasoning_frame)
+        rlay.setContentsMargins(14, 2, 0, 2)
+        self.reasoning_view = AutoHeightBrowser(self.reasoning_frame)
+        rlay.addWidget(self.reasoning_view)
+        self.reasoning_frame.hide()
+        lay.addWidget(self.reasoning_frame)
+
+        self.content_view = AutoHeightBrowser(self)
+        self.content_view.hide()
+        self.content_view.anchorClicked.connect(self._on_content_view_anchorClicked)
+        self.reasoning_view.anchorClicked.connect(self._on_reasoning_view_anchorClicked)
+        lay.addWidget(self.content_view)
+
+        self._status = _label(self)
+        self._status.hide()
+        lay.addWidget(self._status)
+
+        self.reasoning = StreamRenderer(self.reasoning_view.document(), self._reasoning_theme())
+        self.content = StreamRenderer(self.content_view.document(), theme)
+        self.apply_theme(theme)
+
+    # -- theme -----------------------------------------------------------------------------------
+
+    def _reasoning_theme(self) -> Theme:
+        font = QFont(self._theme.font)
+        font.setPointSizeF(self._theme.font.pointSizeF() * 0.93)
+        return dataclasses.replace(self._theme, font=font)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._header.setText(_header_html("DeepSeek", self._meta, theme))
+        small = self.font()
+        small.setPointSizeF(theme.font.pointSizeF() * 0.86)
+        self._status.setFont(small)
+        self.reasoning_button.setFont(small)
+        self.reasoning_button.set_color(theme.dim)
+        _set_text_color(self._status, theme.dim)
+        _set_text_color(self.reasoning_view, theme.dim)
+        self.reasoning_frame.set_colors(theme.base, theme.border)
+        for view in (self.content_view, self.reasoning_view):
+            view.setFont(theme.font)
+        self.reasoning.set_theme(self._reasoning_theme())
+        self.content.set_theme(theme)
+
+    # -- streaming -------------------------------------------------------------------------------
+
+    def add_reasoning(self, text: str, force: bool = True) -> None:
+        if not self._has_reasoning:
+            self._has_reasoning = True
+            self.reasoning_button.show()
+            self._set_expanded(True)
+        self.reasoning.update(text, force)
+
+    def add_content(self, text: str, force: bool = True) -> None:
+        if not self._has_content:
+            self._has_content = True
+            self.content_view.show()
+            self._auto_collapse()
+        self.content.update(text, force)
+
+    @property
+    def stale(self) -> bool:
+        """A throttled update is still to be drawn (see StreamRenderer)."""
+        return self.reasoning.stale or self.content.stale
+
+    def finish(self, status: str, usage: str | None) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self.reasoning.finish()
+        self.content.finish()
+        self._auto_collapse()
+        parts = [p for p in (_STATUS_TEXT.get(status, ""), usage or "") if p]
+        self._status_text = "  ·  ".join(parts)
+        self._status.setText(self._status_text)
+        self._status.setVisible(bool(parts))
+
+    def set_reasoning_tokens(self, n: int) -> None:
+        self._reasoning_tokens = n
+        self._update_reasoning_header()
+
+    def set_actions(self, actions: list[tuple[str, str]]) -> None:
+        if self.action_row is not None:
+            self.action_row.hide()
+            self.action_row.deleteLater()
+        self.action_row = ActionRow(actions, self)
+        self.action_row.sig_action.connect(self.sig_action)
+        self._lay.addWidget(self.action_row)
+
+    # -- reasoning section -----------------------------------------------------------------------
+
+    def is_reasoning_expanded(self) -> bool:
+        return self._has_reasoning and not self.reasoning_frame.isHidden()
+
+    def _auto_collapse(self) -> None:
+        if self._has_reasoning and not self._user_toggled:
+            self._set_expanded(False)
+
+    def _set_expanded(self, expanded: bool) -> None:
+        self.reasoning_frame.setVisible(expanded)
+        self._update_reasoning_header()
+
+    def _on_reasoning_button_clicked(self) -> None:
+        self._user_toggled = True
+        self._set_expanded(not self.is_reasoning_expanded())
+
+    def _update_reasoning_header(self) -> None:
+        arrow = "▾" if self.is_reasoning_expanded() else "▸"
+        n = self._reasoning_tokens
+        label = "Reasoning…" if n is None else f"Reasoning · {n:,} tokens"
+        self.reasoning_button.setText(f"{arrow}  {label}")
+        self.reasoning_button.setToolTip("Hide reasoning" if arrow == "▾" else "Show reasoning")
+
+    # -- links -----------------------------------------------------------------------------------
+
+    def _on_content_view_anchorClicked(self, url: QUrl) -> None:
+        self._open_link(self.content, url)
+
+    def _on_reasoning_view_anchorClicked(self, url: QUrl) -> None:
+        self._open_link(self.reasoning, url)
+
+    def _open_link(self, renderer: StreamRenderer, url: QUrl) -> None:
+        if url.scheme() == COPY_SCHEME:
+            try:
+                index = int(url.path())
+            except ValueError:
+                return
+            QGuiApplication.clipboard().setText(renderer.code(index))
+            renderer.set_copied(index, True)
+            QTimer.singleShot(1500, self, lambda: renderer.set_copied(index, False))
+        elif url.scheme() in _EXTERNAL:
+            QDesktopServices.openUrl(url)
+
+    # -- text ------------------------------------------------------------------------------------
+
+    def answer_text(self) -> str:
+        return self.content_view.document().toPlainText()
+
+    def reasoning_text(self) -> str:
+        return self.reasoning_view.document().toPlainText()
+
+    def plain_text(self) -> str:
+        parts = [f"DeepSeek · {self._meta}" if self._meta else "DeepSeek"]
+        if self._has_reasoning:
+            parts.append(self.reasoning_button.text())
+            if self.is_reasoning_expanded():
+                parts.append(self.reasoning_text())
+        if self._has_content:
+            parts.append(self.answer_text())
+        if self._status_text:
+            parts.append(self._status_text)
+        if self.action_row is not None:
+            parts.append(self.action_row.plain_text())
+        return "\n".join(parts)
+
+
+class ErrorBox(RoundedFrame):
+    """An inline error: the plain-language message and action links."""
+
+    sig_action = Signal(str)
+    """action_id of the link that was activated."""
+
+    def __init__(
+        self,
+        message: str,
+        actions: list[tuple[str, str]],
+        theme: Theme,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._message = message
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(14, 10, 14, 8)
+        lay.setSpacing(4)
+        self._text = _label(self)
+        self._text.setText(f"⚠  {message}")
+        self._text.setFont(theme.font)
+        lay.addWidget(self._text)
+        self.action_row = ActionRow(actions, self)
+        self.action_row.sig_action.connect(self.sig_action)
+        lay.addWidget(self.action_row)
+        self.action_row.setVisible(bool(actions))
+        self.apply_theme(theme)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.set_colors(theme.error_bg, theme.error_border)
+
+    def plain_text(self) -> str:
+        lines = [f"⚠ {self._message}"]
+        if self.action_row.buttons:
+            lines.append(self.action_row.plain_text())
+        return "\n".join(lines)

@@ -1,0 +1,334 @@
+"""Incremental rendering of one streamed markdown text into a QTextDocument.
+
+Finished blocks (from ``core.markdown_blocks``) are converted to HTML once and appended through a
+persistent cursor; only the open tail is removed and redrawn on each update, and an open code
+fence is extended in place (new lines appended, the partial last line replaced), so an update
+costs the size of the new text plus the open block, never the whole answer.
+
+The open block is usually a paragraph (well under a millisecond to redraw), but a long table or
+tight list stays open until its blank line, and Qt lays a table out again in full on any change
+(a 200-row table costs ~25 ms). So an unforced redraw of a markdown tail waits until
+``TAIL_BUDGET`` times its last cost has passed: tail redraws never take more than a fifth of the
+GUI thread, however large the open block grows.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from PySide6.QtGui import (
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextDocumentFragment,
+)
+
+from dsdesk.core.markdown_blocks import Block, BlockSplitter
+from dsdesk.ui.highlight import highlight_html
+from dsdesk.ui.transcript_style import Theme
+
+__all__ = ["COPY_SCHEME", "StreamRenderer", "markdown_html"]
+
+COPY_SCHEME = "copy"
+TAIL_BUDGET = 4.0  # wait this many times a markdown tail's redraw cost before redrawing it again
+
+
+def _render_image(_self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
+    # No remote fetches from a chat transcript (and QTextDocument would warn on unknown
+    # resources): an image becomes a link labelled with its alt text.
+    tok = tokens[idx]
+    alt = html.escape(tok.content or "image", quote=False)
+    src = html.escape(str(tok.attrGet("src") or ""))
+    return f'<a href="{src}">[image: {alt}]</a>'
+
+
+def _render_softbreak(_self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
+    return " "  # so that every "\n" left in the HTML is layout, removable outside <pre>
+
+
+_md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+_md.add_render_rule("image", _render_image)
+_md.add_render_rule("softbreak", _render_softbreak)
+_PRE = re.compile(r"(<pre>.*?</pre>)", re.DOTALL)
+
+
+def markdown_html(text: str, theme: Theme) -> str:
+    """Markdown → HTML for QTextDocument (raw HTML in the text is shown, not interpreted)."""
+    out = _md.render(text)
+    # Qt keeps the newline between "</li>" or "</h1>" and the next tag as a trailing space.
+    parts = _PRE.split(out)
+    out = "".join(p if i % 2 else p.replace("\n", "") for i, p in enumerate(parts))
+    if "<table>" in out:
+        out = out.replace(
+            "<table>",
+            '<table border="1" cellspacing="0" cellpadding="5" '
+            f'style="border-collapse:collapse; border-style:solid; '
+            f'border-color:{theme.border.name()}; margin-bottom:8px">',
+        )
+    return out
+
+
+def code_box_html(theme: Theme, language: str, body_html: str, copy_href: str | None) -> str:
+    """A code block: a header row (language, Copy link) above the code, on a subtle background."""
+    label = html.escape(language or "code")
+    copy = f'<a href="{copy_href}">Copy</a>' if copy_href else "&nbsp;"
+    small = f"font-size:{theme.font.pointSizeF() * 0.82:.1f}pt"
+    return (
+        f'<table width="100%" cellspacing="0" cellpadding="0" '
+        f'style="border-collapse:collapse; margin-top:2px; margin-bottom:10px" '
+        f'bgcolor="{theme.code_bg.name()}">'
+        f'<tr><td bgcolor="{theme.code_head_bg.name()}" style="padding:3px 10px; {small}; '
+        f'color:{theme.dim.name()}">{label}</td>'
+        f'<td align="right" bgcolor="{theme.code_head_bg.name()}" '
+        f'style="padding:3px 10px; {small}">{copy}</td></tr>'
+        f'<tr><td colspan="2" style="padding:8px 10px">'
+        f'<pre style="margin:0px; background-color:{theme.code_bg.name()}">{body_html}</pre>'
+        f"</td></tr></table>"
+    )
+
+
+class StreamRenderer:
+    """Owns one document: feeds text through a BlockSplitter and keeps the document in step."""
+
+    def __init__(
+        self,
+        document: QTextDocument,
+        theme: Theme,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self._doc = document
+        self._clock = clock
+        self._tail_due = 0.0  # clock time before which an unforced tail redraw is skipped
+        self._tail_stale = False  # a redraw was skipped: the shown tail is behind the text
+        self._theme = theme
+        self._splitter = BlockSplitter()
+        self._cursor = QTextCursor(document)  # persistent: always left at the end
+        self._scratch = QTextDocument()  # HTML is parsed here first (see _insert_html)
+        self._scratch.setUndoRedoEnabled(False)
+        self._codes: list[str] = []  # finished code blocks, for the Copy links
+        self._copy_links: list[QTextCursor | None] = []  # each selects its "Copy" label
+        self._finished_end = 0  # document position where the open tail starts
+        self._tail_drawn = False
+        # Open code fence drawn in place: cursor at the end of its code cell, lines shown,
+        # and the length of the trailing piece (partial line) that the next update replaces.
+        self._code_cursor: QTextCursor | None = None
+        self._code_shown = 0
+        self._code_piece = 0
+        self._code_fmt = QTextCharFormat()
+        self.set_theme(theme)
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._doc.setDefaultStyleSheet(theme.document_css())
+        self._scratch.setDefaultStyleSheet(theme.document_css())
+        self._doc.setDefaultFont(theme.font)
+        self._scratch.setDefaultFont(theme.font)
+        fmt = QTextCharFormat()
+        fmt.setFontFamilies([theme.mono_family, "monospace"])
+        fmt.setFontPointSize(theme.code_pt)
+        self._code_fmt = fmt
+
+    def code(self, index: int) -> str:
+        return self._codes[index] if 0 <= index < len(self._codes) else ""
+
+    def set_copied(self, index: int, copied: bool) -> None:
+        """Relabel a code block's Copy link ("Copied") as feedback, or back."""
+        link = self._copy_links[index] if 0 <= index < len(self._copy_links) else None
+        if link is None:
+            return
+        label = "Copied" if copied else "Copy"
+        if link.selectedText() == label:
+            return
+        old_len = link.selectionEnd() - link.selectionStart()
+        fmt = link.charFormat()  # the anchor's format (the character before the position)
+        link.beginEditBlock()
+        link.insertText(label, fmt)
+        link.endEditBlock()
+        end = link.position()
+        link.setPosition(end - len(label))
+        link.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        self._finished_end += len(label) - old_len  # the link always lies in finished text
+
+    # -- updates ---------------------------------------------------------------------------------
+
+    @property
+    def stale(self) -> bool:
+        """True when a throttled update left the shown tail behind the text received."""
+        return self._tail_stale
+
+    def update(self, text: str, force: bool = True) -> None:
+        """Render newly streamed ``text`` (may be empty, to catch up a stale tail). Unless
+        ``force``, the redraw of a costly markdown tail may be postponed (see ``stale``)."""
+        if text or self._tail_stale:
+            self._apply(self._splitter.feed(text) if text else [], final=False, force=force)
+
+    def finish(self) -> None:
+        """End of stream: render the rest as finished blocks."""
+        self._apply(self._splitter.finish(), final=True, force=True)
+
+    def _apply(self, blocks: list[Block], final: bool, force: bool) -> None:
+        quiet = not blocks and not final and self._code_cursor is None
+        if quiet and not force and self._clock() < self._tail_due:
+            self._tail_stale = True
+            return
+        start = self._clock()
+        c = self._cursor
+        c.beginEditBlock()
+        try:
+            if not blocks and not final and self._code_cursor is not None:
+                self._extend_code_tail()  # the same fence is still open: append only
+                return
+            self._remove_tail()
+            for block in blocks:
+                self._append_block(block)
+            c.movePosition(QTextCursor.MoveOperation.End)
+            self._finished_end = c.position()
+            if not final:
+                self._draw_tail()
+        finally:
+            c.endEditBlock()  # the document is laid out here, so it is part of the cost
+        self._tail_stale = False
+        if self._tail_drawn and self._code_cursor is None:
+            end = self._clock()
+            self._tail_due = end + TAIL_BUDGET * (end - start)
+
+    # -- finished blocks -------------------------------------------------------------------------
+
+    def _append_block(self, block: Block) -> None:
+        if block.kind == "code":
+            code = block.code
+            self._codes.append(code)
+            body = highlight_html(code, block.language, dark=self._theme.dark)
+            href = f"{COPY_SCHEME}:{len(self._codes) - 1}"
+            start = self._cursor.position()
+            self._insert_html(code_box_html(self._theme, block.language, body, href))
+            self._copy_links.append(_find_anchor(self._doc, start, href))
+        elif not block.is_blank:
+            self._insert_html(markdown_html(block.text, self._theme))
+
+    def _insert_html(self, markup: str) -> None:
+        """Append HTML as new blocks at the end, keeping every block's own format.
+
+        A plain ``insertHtml`` merges the fragment's first block into the current block, which
+        loses its format (a heading or a code line would take the previous block's format). So
+        the HTML is parsed in a scratch document, the current block gets the first block's format,
+        and the rest is copied as a fragment. A fragment that starts with a table or list brings
+        its own blocks.
+        """
+        s = self._scratch
+        s.setHtml(markup)
+        first = s.begin()
+        src = QTextCursor(s)
+        c = self._cursor
+        starts_frame = first.length() == 1 and first.next().isValid() and _in_table(first.next())
+        if starts_frame:
+            src.setPosition(first.length())  # skip the empty block a document keeps before a table
+        src.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cur = c.block()
+        cur_empty = cur.length() == 1 and cur.textList() is None and not _in_table(cur)
+        if not starts_frame and first.textList() is None:
+            if cur_empty:
+                c.setBlockFormat(first.blockFormat())
+                c.setBlockCharFormat(first.charFormat())
+            else:
+                c.insertBlock(first.blockFormat(), first.charFormat())
+        c.insertFragment(QTextDocumentFragment(src))
+
+    # -- the open tail ---------------------------------------------------------------------------
+
+    def _remove_tail(self) -> None:
+        if not self._tail_drawn:
+            return
+        c = self._cursor
+        c.setPosition(self._finished_end)
+        c.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        c.removeSelectedText()
+        # Drop the tail's formatting (and list membership) left on the block it started in.
+        block = c.block()
+        if block.length() == 1 and not _in_table(block):
+            if block.textList() is not None:
+                block.textList().remove(block)
+            c.setBlockFormat(QTextBlockFormat())
+            c.setBlockCharFormat(QTextCharFormat())
+        self._tail_drawn = False
+        self._code_cursor = None
+
+    def _draw_tail(self) -> None:
+        sp = self._splitter
+        if sp.in_code:
+            # An open fence is plain monospace text in the code box: highlighting half a block
+            # would flicker as tokens change meaning, and re-lexing it per update would cost O(n).
+            self._insert_html(code_box_html(self._theme, sp.code_language, "&nbsp;", None))
+            self._tail_drawn = True
+            # The code cell is the table's last block, just before the frame end and the empty
+            # block after the table. (QTextTable's cell API is not usable inside an edit block.)
+            end = self._cursor.position()
+            cell = QTextCursor(self._doc)
+            cell.setPosition(end - 2)
+            cell.setPosition(end - 1, QTextCursor.MoveMode.KeepAnchor)
+            if cell.selectedText() != "\xa0":  # defensive: never expected; show nothing
+                return
+            cell.removeSelectedText()  # the placeholder kept the cell's <pre> format
+            self._code_cursor = cell
+            self._code_shown = 0
+            self._code_piece = 0
+            self._extend_code_tail()
+            return
+        tail = sp.tail
+        if tail.strip():
+            self._insert_html(markdown_html(tail, self._theme))
+            self._tail_drawn = True
+
+    def _extend_code_tail(self) -> None:
+        cc = self._code_cursor
+        if cc is None:
+            return
+        sp = self._splitter
+        lines = sp.code_lines
+        partial = sp.code_partial.expandtabs(4)
+        piece = ("\n" if lines and partial else "") + partial
+        if self._code_shown == len(lines) and self._code_piece == len(piece):
+            return  # nothing new (the partial line only grows, so equal length = equal text)
+        if self._code_piece:
+            cc.setPosition(cc.position() - self._code_piece, QTextCursor.MoveMode.KeepAnchor)
+            cc.removeSelectedText()
+        # Lines are shown joined by newlines: the newline after the last complete line is held
+        # back until more text follows, so the box does not grow an empty line and then shrink.
+        parts: list[str] = []
+        for i in range(self._code_shown, len(lines)):
+            if i:
+                parts.append("\n")
+            parts.append(lines[i][:-1].expandtabs(4))
+        self._code_shown = len(lines)
+        parts.append(piece)
+        self._code_piece = len(piece)
+        cc.insertText("".join(parts), self._code_fmt)
+
+
+def _in_table(block: Any) -> bool:
+    return QTextCursor(block).currentTable() is not None
+
+
+def _find_anchor(doc: QTextDocument, start: int, href: str) -> QTextCursor | None:
+    """A cursor selecting the text of the link ``href`` found after ``start`` (a few blocks)."""
+    block = doc.findBlock(start)
+    for _ in range(8):
+        if not block.isValid():
+            break
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            if frag.charFormat().anchorHref() == href:
+                cur = QTextCursor(doc)
+                cur.setPosition(frag.position())
+                cur.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)
+                return cur
+            it += 1
+        block = block.next()
+    return None

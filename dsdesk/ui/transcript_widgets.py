@@ -1,0 +1,152 @@
+"""Building blocks of the transcript: auto-height text browsers, link buttons, message frames."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QEvent, QRect, QRectF, QSizeF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QEnterEvent,
+    QFocusEvent,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QPushButton,
+    QSizePolicy,
+    QTextBrowser,
+    QToolButton,
+    QWidget,
+)
+
+__all__ = ["AutoHeightBrowser", "DisclosureButton", "LinkButton", "RoundedFrame"]
+
+_ACTIVATE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class AutoHeightBrowser(QTextBrowser):
+    """A read-only browser exactly as tall as its document: the transcript scrolls, not it."""
+
+    sig_cursor_moved = Signal(QRect)
+    """Cursor rectangle (viewport coordinates) after keyboard link navigation moved it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setOpenLinks(False)
+        self.setUndoRedoEnabled(False)  # an undo stack would keep every streamed edit alive
+        self.viewport().setAutoFillBackground(False)  # show the message's own background
+        doc = self.document()
+        doc.setUndoRedoEnabled(False)
+        doc.setDocumentMargin(0)
+        doc.documentLayout().documentSizeChanged.connect(self._on_layout_documentSizeChanged)
+        self.cursorPositionChanged.connect(self._on_self_cursorPositionChanged)
+        self.setFixedHeight(0)
+
+    def _on_layout_documentSizeChanged(self, size: QSizeF) -> None:
+        height = math.ceil(size.height())
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def _on_self_cursorPositionChanged(self) -> None:
+        if self.hasFocus():
+            self.sig_cursor_moved.emit(self.cursorRect())
+
+
+class LinkButton(QPushButton):
+    """A flat button drawn as a link: reachable by Tab, activated by click, Enter or Space."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setFlat(True)
+        self.setAutoDefault(False)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        pal = self.palette()
+        pal.setColor(QPalette.ColorRole.ButtonText, pal.color(QPalette.ColorRole.Link))
+        self.setPalette(pal)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in _ACTIVATE_KEYS and not event.isAutoRepeat():
+            self.click()  # buttons outside dialogs ignore Enter; links must not
+            return
+        super().keyPressEvent(event)
+
+    # Underline on hover and on keyboard focus, as a link would.
+    def enterEvent(self, event: QEnterEvent) -> None:
+        self._underline(True)
+        super().enterEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._underline(self.hasFocus())
+        super().leaveEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self._underline(True)
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self._underline(self.underMouse())
+        super().focusOutEvent(event)
+
+    def _underline(self, on: bool) -> None:
+        font = self.font()
+        if font.underline() != on:
+            font.setUnderline(on)
+            self.setFont(font)
+
+
+class DisclosureButton(QToolButton):
+    """The header of a collapsible section ("▸ Reasoning · 1,234 tokens")."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAutoRaise(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+
+    def set_color(self, color: QColor) -> None:
+        pal = self.palette()
+        pal.setColor(QPalette.ColorRole.ButtonText, color)
+        self.setPalette(pal)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in _ACTIVATE_KEYS and not event.isAutoRepeat():
+            self.click()
+            return
+        super().keyPressEvent(event)
+
+
+class RoundedFrame(QFrame):
+    """A frame painted as a rounded box, or a left rule; colours are set from the theme."""
+
+    def __init__(self, parent: QWidget | None = None, *, rule: bool = False) -> None:
+        super().__init__(parent)
+        self._rule = rule
+        self._fill = QColor(Qt.GlobalColor.transparent)
+        self._edge = QColor(Qt.GlobalColor.transparent)
+
+    def set_colors(self, fill: QColor, edge: QColor) -> None:
+        self._fill, self._edge = QColor(fill), QColor(edge)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self._rule:
+            p.fillRect(QRect(0, 0, 3, self.height()), self._edge)
+            return
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        p.setPen(QPen(self._edge, 1.0))
+        p.setBrush(self._fill)
+        p.drawRoundedRect(rect, 8.0, 8.0)
