@@ -19,7 +19,8 @@ HTTP statuses and OS/transport failures are mapped into these classes at the I/O
     │   ├── IdleTimeoutError         nothing but keep-alives for too long
     │   ├── StreamTimeoutError       the wall-clock ceiling was reached
     │   └── IncompleteStreamError    the connection closed before the answer finished
-    └── ProtocolError                the server sent something that is not the API
+    ├── ProtocolError                the server sent something that is not the API
+    └── EditError                    an edit could not be planned, written or undone
 """
 
 from __future__ import annotations
@@ -208,3 +209,13 @@ def api_error_from_response(status: int, body: str, retry_after: float | None = 
             f"The server is having trouble (HTTP {status}){said}. Try again shortly.", **kw
         )
     return ApiError(f"The server answered HTTP {status}{said}.", **kw)
+
+
+class EditError(DsdeskError):
+    """An edit could not be planned, written or undone; nothing was lost. ``reason`` is one of
+    the FailReason values of ``dsdesk.core.edits_match``."""
+
+    def __init__(self, user_message: str, *, reason: str, path: str = "") -> None:
+        super().__init__(user_message)
+        self.reason = reason
+        self.path = path

@@ -7,12 +7,14 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 
 from dsdesk.config import secrets
+from dsdesk.config.paths import data_dir
 from dsdesk.config.prices import load_price_table
 from dsdesk.config.settings import Settings, effective_base_url, save_settings
 from dsdesk.core.request import ChatOptions
 from dsdesk.llm.config import ClientConfig
 from dsdesk.services.account import ClientHolder
 from dsdesk.services.chat import ChatService
+from dsdesk.services.edits import EditService
 from dsdesk.services.tasks import TaskRegistry
 
 
@@ -41,6 +43,12 @@ class AppController(QObject):
                 max_tokens=settings.max_tokens,
             ),
         )
+
+        self.edits = EditService(self.tasks, data_dir())
+        # Edits are parsed from the answer as it streams and matched when it ends.
+        self.chat.sig_answer_started.connect(lambda _meta: self.edits.begin_answer())
+        self.chat.sig_content.connect(self.edits.feed)
+        self.chat.sig_answer_ended.connect(lambda _end: self.edits.finish_answer())
 
     @property
     def has_key(self) -> bool:

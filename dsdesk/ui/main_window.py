@@ -25,6 +25,7 @@ from dsdesk.ui.actions import ActionRegistry, ActionSpec
 from dsdesk.ui.chat_panel import ChatPanel
 from dsdesk.ui.context_meter import ContextMeter
 from dsdesk.ui.dialogs import AboutDialog, ShortcutsDialog
+from dsdesk.ui.edits_ui import EditsPresenter
 from dsdesk.ui.file_tree import ProjectTree
 from dsdesk.ui.preview import FilePreview
 from dsdesk.ui.settings_dialog import SettingsDialog
@@ -40,6 +41,9 @@ ACTIONS = [
     ActionSpec("retry", "&Retry / regenerate", "Ctrl+R", "Chat"),
     ActionSpec("continue", "&Continue a cut answer", "Ctrl+Shift+Return", "Chat"),
     ActionSpec("toggle_thinking", "&Thinking mode", "Ctrl+T", "Chat"),
+    ActionSpec("review_edits", "Re&view edits…", "Ctrl+Shift+R", "Chat", "Review proposed edits"),
+    ActionSpec("undo_edit", "&Undo last applied edit", "Ctrl+Alt+Z", "Chat"),
+    ActionSpec("fix_edits", "Ask to &fix failed edits", "", "Chat"),
     ActionSpec("focus_tree", "Focus file &tree", "Ctrl+1", "View"),
     ActionSpec("focus_transcript", "Focus t&ranscript", "Ctrl+2", "View"),
     ActionSpec("focus_prompt", "Focus &prompt", "Ctrl+3", "View"),
@@ -110,12 +114,15 @@ class MainWindow(QMainWindow):
             "retry": self._retry,
             "continue": self._continue,
             "toggle_thinking": self._toggle_thinking,
+            "review_edits": self._review_edits,
+            "undo_edit": self._undo_edit,
+            "fix_edits": self._fix_edits,
             "focus_tree": self.tree.setFocus,
             "focus_transcript": self.transcript.setFocus,
             "focus_prompt": self.prompt.setFocus,
             "focus_prompt_l": self.prompt.setFocus,
             "shortcuts": self.show_shortcuts,
-            "about": lambda: self._open_dialog(AboutDialog(self)),
+            "about": lambda: self.open_dialog(AboutDialog(self)),
         }
         for spec in ACTIONS:
             self.actions_.add(spec, callbacks[spec.id])
@@ -161,6 +168,7 @@ class MainWindow(QMainWindow):
         holder.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
         holder.sig_connection_tested.connect(self._on_client_connection_tested)
         self.controller.sig_key_changed.connect(self._refresh_key_state)
+        self.edits_ui: EditsPresenter = EditsPresenter(self)
 
     # -- project ------------------------------------------------------------------------------
 
@@ -171,6 +179,7 @@ class MainWindow(QMainWindow):
             return
         self.project = path
         self.tree.set_root(path)
+        self.controller.edits.set_project(path)
         self.ui_state.last_project = path
         self.setWindowTitle(f"{path.name} — dsdesk")
 
@@ -179,7 +188,7 @@ class MainWindow(QMainWindow):
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         dialog.fileSelected.connect(lambda p: self.open_project(Path(p)))
-        self._open_dialog(dialog)
+        self.open_dialog(dialog)
 
     def _on_tree_open_file(self, path: Path) -> None:
         self.preview.show()
@@ -222,6 +231,15 @@ class MainWindow(QMainWindow):
 
     def _continue(self) -> None:
         self.chat.continue_answer()
+
+    def _review_edits(self) -> None:
+        self.edits_ui.open_review()
+
+    def _undo_edit(self) -> None:
+        self.edits_ui.undo()
+
+    def _fix_edits(self) -> None:
+        self.edits_ui.fix()
 
     def _on_stop_action(self) -> None:
         if self.chat.busy:
@@ -279,6 +297,8 @@ class MainWindow(QMainWindow):
             self.sig_demo_requested.emit()
         elif action == "balance":
             QDesktopServices.openUrl(QUrl(f"https://{DEEPSEEK_TOP_UP_URL}"))
+        else:
+            self.edits_ui.on_action(action)
 
     # -- status bar ---------------------------------------------------------------------------
 
@@ -313,13 +333,13 @@ class MainWindow(QMainWindow):
 
     # -- dialogs ------------------------------------------------------------------------------
 
-    def _open_dialog(self, dialog: QWidget) -> None:
+    def open_dialog(self, dialog: QWidget) -> None:
         self._dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()  # type: ignore[attr-defined]
 
     def show_shortcuts(self) -> None:
-        self._open_dialog(ShortcutsDialog(self.actions_, self))
+        self.open_dialog(ShortcutsDialog(self.actions_, self))
 
     def open_settings(self) -> None:
         c = self.controller
@@ -330,7 +350,7 @@ class MainWindow(QMainWindow):
         )
         self._settings_dialog = dialog
         dialog.finished.connect(lambda _r: setattr(self, "_settings_dialog", None))
-        self._open_dialog(dialog)
+        self.open_dialog(dialog)
 
     def _on_client_connection_tested(self, ok: bool, message: str) -> None:
         if self._settings_dialog is not None:

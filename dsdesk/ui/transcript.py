@@ -130,6 +130,19 @@ class TranscriptView(QWidget):
         box.sig_action.connect(self.sig_action)
         self._add_entry(box)
 
+    @property
+    def theme(self) -> Theme:
+        return self._theme
+
+    def add_card(self, card: QWidget) -> None:
+        """Add a widget entry (e.g. the edits card); it needs ``plain_text()``; a ``sig_action``
+        signal, if it has one, is forwarded."""
+        self.flush()
+        action = getattr(card, "sig_action", None)
+        if action is not None:
+            action.connect(self.sig_action)
+        self._add_entry(card)  # type: ignore[arg-type]
+
     def add_actions(self, actions: list[tuple[str, str]]) -> None:
         """Action links under the last answer (e.g. Continue after a cut answer)."""
         if self._answer is None:

@@ -1,0 +1,129 @@
+"""Edits the model proposes: parsed while the answer streams, planned off the GUI thread when it
+ends, applied (atomically, journalled) only when the user accepts, and undoable."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from dsdesk.core.edits_parse import EditBlock, EditStreamParser
+from dsdesk.core.edits_report import failure_report
+from dsdesk.core.errors import DsdeskError
+from dsdesk.services.tasks import TaskRegistry
+from dsdesk.workspace.edit_plan import EditPlan, apply_plan, plan_edits
+from dsdesk.workspace.journal import ChangeSet, UndoJournal
+
+
+class EditService(QObject):
+    sig_summary = Signal(str)
+    """(text) e.g. "3 edits for 2 files", updated while the answer streams."""
+    sig_plan_ready = Signal(object)
+    """(EditPlan) the last answer's edits, matched against the files; nothing written yet."""
+    sig_applied = Signal(object)
+    """(ChangeSet) accepted changes were written."""
+    sig_undone = Signal(list)
+    """(list[ChangeSet]) change sets that were undone."""
+    sig_failed = Signal(str)
+    """(message) planning, applying or undoing failed; nothing was lost."""
+
+    def __init__(self, tasks: TaskRegistry, data_dir: Path) -> None:
+        super().__init__()
+        self._tasks = tasks
+        self._data_dir = data_dir
+        self._root: Path | None = None
+        self._journal: UndoJournal | None = None
+        self._parser = EditStreamParser()
+        self._summary = ""
+        self.plan: EditPlan | None = None
+
+    @property
+    def root(self) -> Path | None:
+        return self._root
+
+    @property
+    def journal(self) -> UndoJournal | None:
+        return self._journal
+
+    def set_project(self, root: Path | None) -> None:
+        self._root = root
+        self._journal = UndoJournal(root, self._data_dir) if root is not None else None
+        self.plan = None
+
+    # -- the streaming answer -----------------------------------------------------------------
+
+    def begin_answer(self) -> None:
+        self._parser = EditStreamParser()
+        self._summary = ""
+
+    def feed(self, text: str) -> None:
+        if self._parser.feed(text):
+            self._emit_summary()
+
+    def finish_answer(self) -> None:
+        """Plan the answer's edits against the files (in a worker thread)."""
+        self._parser.finish()
+        self._emit_summary()
+        blocks = list(self._parser.blocks)
+        if not blocks or self._root is None:
+            return
+        root = self._root
+        self._tasks.spawn(self._plan(root, blocks), name="plan-edits")
+
+    def _emit_summary(self) -> None:
+        summary = self._parser.summary()
+        if summary != self._summary:
+            self._summary = summary
+            self.sig_summary.emit(summary)
+
+    async def _plan(self, root: Path, blocks: list[EditBlock]) -> None:
+        try:
+            plan = await asyncio.to_thread(plan_edits, root, blocks)
+        except (DsdeskError, OSError) as exc:
+            self.sig_failed.emit(f"The edits could not be checked: {_message(exc)}")
+            return
+        if root == self._root:
+            self.plan = plan
+            self.sig_plan_ready.emit(plan)
+
+    # -- applying and undoing -----------------------------------------------------------------
+
+    def apply(self, plan: EditPlan, accepted: Mapping[str, str | None], label: str) -> None:
+        """Write ``accepted`` (rel path -> final text, None = delete) for files of ``plan``."""
+        if self._journal is None:
+            return
+        journal = self._journal
+        self._tasks.spawn(self._apply(plan, dict(accepted), journal, label), name="apply-edits")
+
+    async def _apply(
+        self, plan: EditPlan, accepted: dict[str, str | None], journal: UndoJournal, label: str
+    ) -> None:
+        try:
+            cs = await asyncio.to_thread(apply_plan, plan, journal, accepted=accepted, label=label)
+        except (DsdeskError, OSError) as exc:
+            self.sig_failed.emit(f"Nothing was written: {_message(exc)}")
+            return
+        self.sig_applied.emit(cs)
+
+    def undo(self, n: int = 1) -> None:
+        if self._journal is None:
+            return
+        self._tasks.spawn(self._undo(self._journal, n), name="undo-edits")
+
+    async def _undo(self, journal: UndoJournal, n: int) -> None:
+        try:
+            undone: list[ChangeSet] = await asyncio.to_thread(journal.undo_last, n)
+        except (DsdeskError, OSError) as exc:
+            self.sig_failed.emit(f"Undo failed; files are unchanged: {_message(exc)}")
+            return
+        self.sig_undone.emit(undone)
+
+    def fix_prompt(self) -> str:
+        """The follow-up asking the model to redo the failed blocks of the last plan."""
+        return failure_report(self.plan.outcomes) if self.plan is not None else ""
+
+
+def _message(exc: BaseException) -> str:
+    return exc.user_message if isinstance(exc, DsdeskError) else str(exc)

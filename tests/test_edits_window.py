@@ -1,0 +1,139 @@
+"""Review and apply a multi-file answer from the keyboard, reject one hunk, undo it all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from dsdesk.config.settings import Settings
+from dsdesk.devserver import Reply, Simulator
+from dsdesk.services.controller import AppController
+from dsdesk.ui.main_window import MainWindow
+from dsdesk.ui.review import ReviewDialog
+from dsdesk.ui.ui_state import UiState
+from tests.qt_async import run_scenario, wait_until
+
+KEY = "sk-edits-window-test-1"
+
+APP = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
+UTIL = "VALUE = 1\r\nNAME = 'x'\r\n"  # CRLF must survive
+
+ANSWER = """I'll make three changes.
+
+app.py
+```python
+<<<<<<< SEARCH
+def add(a, b):
+    return a + b
+=======
+def add(a: int, b: int) -> int:
+    return a + b
+>>>>>>> REPLACE
+```
+
+app.py
+```python
+<<<<<<< SEARCH
+def sub(a, b):
+    return a - b
+=======
+def sub(a: int, b: int) -> int:
+    return a - b
+>>>>>>> REPLACE
+```
+
+util.py
+```python
+<<<<<<< SEARCH
+VALUE = 1
+=======
+VALUE = 2
+>>>>>>> REPLACE
+```
+
+util.py
+```python
+<<<<<<< SEARCH
+NAME = "y"
+=======
+NAME = "z"
+>>>>>>> REPLACE
+```
+"""
+
+
+@pytest.fixture
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
+    with Simulator(api_key=KEY) as s:
+        monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
+        monkeypatch.setenv("DEEPSEEK_BASE_URL", s.base_url)
+        yield s
+
+
+def test_review_reject_one_hunk_apply_and_undo(qloop, sim, tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "app.py").write_text(APP)
+    (project / "util.py").write_bytes(UTIL.encode())
+    original = {p.name: p.read_bytes() for p in project.iterdir()}
+    sim.enqueue(Reply.text(ANSWER, reasoning="Plan the edits.", chunk_size=7))
+    sim.enqueue(Reply.text("Sorry, here is the fix."))
+
+    async def scenario() -> None:
+        controller = AppController(Settings())
+        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
+        window.show()
+        window.activateWindow()
+        await wait_until(lambda: QApplication.activeWindow() is window)
+        window.open_project(project)
+        window.prompt.setFocus()
+        QTest.keyClicks(window.prompt, "Add type hints")
+        QTest.keyClick(window.prompt, Qt.Key.Key_Return)
+        await wait_until(lambda: window.edits_ui.card is not None)
+        card = window.transcript.plain_text()
+        assert "3 of 4 blocks match" in card and "not found" in card
+        assert {p.name: p.read_bytes() for p in project.iterdir()} == original  # nothing yet
+
+        QTest.keyClick(
+            window.prompt,
+            Qt.Key.Key_R,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ReviewDialog))
+        review = QApplication.activeModalWidget()
+        assert isinstance(review, ReviewDialog)
+        assert len(review.order) == 3
+        view = review.view
+        QTest.keyClicks(view, "j")  # to app.py's second hunk (sub)
+        QTest.keyClicks(view, "r")  # reject it
+        assert "rejected" in view.toPlainText()
+        QTest.keyClick(view, Qt.Key.Key_Return)
+        await wait_until(lambda: "Applied to 2 file(s)" in review.status.text())
+        app_now = (project / "app.py").read_text()
+        assert "def add(a: int, b: int) -> int:" in app_now
+        assert "def sub(a, b):" in app_now  # the rejected hunk
+        assert (project / "util.py").read_bytes() == b"VALUE = 2\r\nNAME = 'x'\r\n"
+
+        QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        await wait_until(lambda: "Undone" in review.status.text())
+        assert {p.name: p.read_bytes() for p in project.iterdir()} == original
+        QTest.keyClick(view, Qt.Key.Key_Escape)
+        await wait_until(lambda: QApplication.activeModalWidget() is None)
+
+        window.transcript.sig_action.emit("fix_edits")
+        await wait_until(lambda: len(sim.chat_requests) == 2)
+        follow_up = sim.chat_requests[1].json["messages"][-1]["content"]
+        assert "Block #4 for `util.py` failed" in follow_up
+        assert "NAME = 'x'" in follow_up  # the closest real lines
+        assert "#1 (app.py)" in follow_up  # applied blocks named, not to be re-sent
+        await wait_until(lambda: not controller.chat.busy)
+        window.close()
+        await controller.shutdown()
+        window.deleteLater()
+
+    run_scenario(qloop, scenario())
