@@ -15,6 +15,7 @@ import pytest
 
 from dsdesk.devserver import Reply, Simulator, estimate_prompt_tokens
 from dsdesk.devserver.errors import DEFAULT_ERRORS
+from dsdesk.devserver.tokens import estimate_text_tokens
 
 RECORDINGS = Path(__file__).parent / "fixtures" / "deepseek-recordings"
 ALL_RECORDINGS = sorted(RECORDINGS.glob("*.chunks.jsonl"))
@@ -229,7 +230,10 @@ def test_max_tokens_cuts_with_length(client: httpx.Client, sim: Simulator) -> No
     chunks = chunks_of(raw_stream(client, chat(max_tokens=20)))
     assert chunks[-1]["choices"][0]["finish_reason"] == "length"
     assert chunks[-1]["usage"]["completion_tokens"] == 20
-    assert len("".join(d.get("content") or "" for d in deltas(chunks))) == 40
+    content = "".join(d.get("content") or "" for d in deltas(chunks))
+    reasoning = "".join(d.get("reasoning_content") or "" for d in deltas(chunks))
+    assert estimate_text_tokens(reasoning) + estimate_text_tokens(content) == 20
+    assert content != "x" * 400 and ("x" * 400).startswith(content)
 
 
 def test_generated_reply_has_exactly_n_content_chunks(client: httpx.Client, sim: Simulator) -> None:
@@ -238,7 +242,9 @@ def test_generated_reply_has_exactly_n_content_chunks(client: httpx.Client, sim:
     texts = [d.get("content") for d in deltas(chunks)]
     assert texts.count("tok ") == 5000
     assert [d.get("reasoning_content") for d in deltas(chunks)].count("tok ") == 3
-    assert chunks[-1]["usage"]["completion_tokens"] == (5000 + 3) * 4 // 4
+    assert chunks[-1]["usage"]["completion_tokens"] == (
+        estimate_text_tokens("tok " * 5000) + estimate_text_tokens("tok " * 3)
+    )
 
 
 # -- faults -----------------------------------------------------------------------------------
@@ -384,8 +390,13 @@ def test_context_overflow_message(client: httpx.Client, sim: Simulator) -> None:
         "tokens (1060828 in the messages, 8 in the completion). Please reduce the length of the "
         "messages or completion."
     )
-    too_long = client.post("/chat/completions", json=chat(max_tokens=1_048_576))
-    assert "you requested 1048580 tokens (4 in the messages" in too_long.json()["error"]["message"]
+    body = chat(max_tokens=1_048_576)
+    too_long = client.post("/chat/completions", json=body)
+    sent = estimate_prompt_tokens(body["messages"])
+    assert (
+        f"you requested {1_048_576 + sent} tokens ({sent} in the messages"
+        in too_long.json()["error"]["message"]
+    )
 
 
 def test_validation_like_the_real_api(client: httpx.Client, sim: Simulator) -> None:
@@ -453,7 +464,9 @@ def test_prompt_cache_hits_on_an_extended_prefix(client: httpx.Client, sim: Simu
     assert usage1["prompt_cache_hit_tokens"] == 0
     assert usage2["prompt_cache_hit_tokens"] == estimate_prompt_tokens(first) > 0
     assert usage2["prompt_tokens_details"]["cached_tokens"] == usage2["prompt_cache_hit_tokens"]
-    assert usage2["prompt_cache_miss_tokens"] == estimate_prompt_tokens(second[2:])
+    assert usage2["prompt_cache_miss_tokens"] == (
+        estimate_prompt_tokens(second) - estimate_prompt_tokens(first)
+    )
 
 
 # -- command line -----------------------------------------------------------------------------

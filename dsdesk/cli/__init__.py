@@ -25,8 +25,16 @@ def _devserver(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace]
     return cli.run
 
 
+def _tokens(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from dsdesk.cli import tokens
+
+    tokens.add_arguments(parser)
+    return tokens.run
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Callable[..., int]]]] = {
     "ask": ("ask DeepSeek from the terminal, streaming the answer", _ask),
+    "tokens": ("count the exact V4 tokens dsdesk would send for files/folders", _tokens),
     "devserver": ("run the local DeepSeek-compatible simulator (no key needed)", _devserver),
 }
 

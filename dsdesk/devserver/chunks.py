@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .replies import Reply, ToolCall
-from .tokens import estimate_text_tokens
+from .tokens import estimate_text_tokens, truncate_tokens
 
 FINGERPRINT = "dsdesk-simulator"
 
@@ -88,10 +88,10 @@ def cut_to_max_tokens(parts: Parts, max_tokens: int | None) -> Parts:
     reasoning, content = parts.reasoning, parts.content
     r_tokens = estimate_text_tokens(reasoning or "")
     if r_tokens > budget:
-        return Parts((reasoning or "")[: budget * 4], "", (), "length")
+        return Parts(truncate_tokens(reasoning or "", budget), "", (), "length")
     budget -= r_tokens
     if estimate_text_tokens(content) > budget:
-        return Parts(reasoning, content[: budget * 4], (), "length")
+        return Parts(reasoning, truncate_tokens(content, budget), (), "length")
     budget -= estimate_text_tokens(content)
     if _call_tokens(parts.tool_calls) > budget:
         return Parts(reasoning, content, (), "length")
@@ -148,9 +148,8 @@ def generated_segments(reply: Reply, view: RequestView) -> tuple[Segments, Any]:
     head = _head(view.model)
     thinking = view.thinking
     n_reasoning = reply.reasoning_chunks if thinking else 0
-    # Same rule as estimate_text_tokens, without building the repeated text.
-    r_tokens = -(-len(reply.chunk_text) * n_reasoning // 4)
-    c_tokens = -(-len(reply.chunk_text) * reply.n_chunks // 4)
+    r_tokens = estimate_text_tokens(reply.chunk_text * n_reasoning)
+    c_tokens = estimate_text_tokens(reply.chunk_text * reply.n_chunks)
     usage = usage_for(view, r_tokens, r_tokens + c_tokens)
     last = _chunk(head, _content_delta("", thinking), "stop", usage if view.include_usage else None)
     segments: Segments = [(dumps(_chunk(head, _first_delta(thinking))), 1)]

@@ -1,22 +1,28 @@
-"""Crude token estimates and the simulated prefix cache.
+"""Token counts and the simulated prefix cache.
 
-The estimate is deliberately simple (about four characters per token, rounded up per message) so
-the simulator stays dependency-free; it lives in `estimate_prompt_tokens` alone so the exact V4
-tokenizer can be swapped in later without touching the rest.
+Counts use the exact V4 tokenizer, the same one dsdesk counts its requests with, and the same
+per-message overhead (role markers), so a client's local count can be checked against the
+``prompt_tokens`` this simulator reports.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Sequence
 from typing import Any
 
+from dsdesk.core.token_count import MESSAGE_OVERHEAD_TOKENS, REQUEST_OVERHEAD_TOKENS
+from dsdesk.workspace.tokenizer_data import v4_counter
+
 
 def estimate_text_tokens(text: str) -> int:
-    """About one token per four characters, rounded up (0 for the empty string)."""
-    return math.ceil(len(text) / 4)
+    """Exact V4 tokens of ``text`` (0 for the empty string)."""
+    return v4_counter().count(text)
+
+
+def truncate_tokens(text: str, max_tokens: int) -> str:
+    return v4_counter().truncate(text, max_tokens)
 
 
 def _message_text(message: Any) -> str:
@@ -40,16 +46,16 @@ def _message_text(message: Any) -> str:
 
 
 def estimate_message_tokens(message: Any) -> int:
-    return estimate_text_tokens(_message_text(message))
+    if isinstance(message, dict):
+        return v4_counter().message_tokens(message)
+    return estimate_text_tokens(_message_text(message)) + MESSAGE_OVERHEAD_TOKENS
 
 
 def estimate_prompt_tokens(messages: Sequence[Any]) -> int:
-    """Crude prompt size: sum over messages of ceil(len(text) / 4).
-
-    Per-message rounding keeps the estimate additive, so a prefix of the message list costs
-    exactly the sum of its messages (the prefix cache below relies on that).
+    """Prompt size: the request overhead plus each message's tokens. Additive per message, so
+    a prefix of the message list costs exactly the sum of its messages (the cache relies on it).
     """
-    return sum(estimate_message_tokens(m) for m in messages)
+    return REQUEST_OVERHEAD_TOKENS + sum(estimate_message_tokens(m) for m in messages)
 
 
 def _prefix_digests(messages: Sequence[Any]) -> list[bytes]:
@@ -82,4 +88,4 @@ class PrefixCache:
                 break
             hit_count = index + 1
         self._seen.update(digests)
-        return estimate_prompt_tokens(messages[:hit_count])
+        return estimate_prompt_tokens(messages[:hit_count]) if hit_count else 0

