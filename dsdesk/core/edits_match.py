@@ -1,21 +1,46 @@
-"""Apply one SEARCH/REPLACE block to a file's text — strictly, or not at all.
+"""Apply one SEARCH/REPLACE edit to a file's text: when the intent is clear, else not at all.
 
-The ladder, strict first: exact → trailing whitespace → uniform indentation offset → stray
-blank lines at the ends of SEARCH → ``...`` elision → Unicode punctuation. Matching is by whole
-lines. At every level a SEARCH found in more than one place is a failure ("ambiguous"), never
-"the first one"; there is no edit-distance matching and no first/last-line anchoring (which has
-deleted thousands of lines in other tools). Text uses "\\n" line endings.
+The ladder, strict first; each level also allows what the levels before it allow:
+
+1. ``EXACT``        the SEARCH lines appear verbatim;
+2. ``WHITESPACE``   ignoring trailing whitespace and a stray "\\r";
+3. ``INDENT``       all lines off by one uniform indentation offset (a string compared exactly,
+                    so tabs never stand for spaces); the REPLACE is moved by the same offset;
+4. ``BLANK_LINES``  without blank lines at the top/bottom of the SEARCH (dropped from the REPLACE
+                    too, as far as it has them);
+5. ``ELISION``      a ``...`` line (or ``# ...``, ``// ...``) splits the SEARCH into pieces, each
+                    found exactly once, in order; the text between them is kept (edits_elide);
+6. ``PUNCTUATION``  all of the above after mapping curly quotes, dashes, non-breaking spaces and
+                    "…" to ASCII; REPLACE gets the same mapping for characters only the SEARCH had.
+
+The first level that finds the SEARCH anywhere decides: one place applies, more than one is
+``ambiguous`` (never "the first one"). There is no edit-distance matching and no first/last-line
+anchoring, and a SEARCH matches whole lines only: a fragment of a line ("foo(1)" inside
+"x = foo(1) + 2") is not found, by design. A failed match reports the closest real lines.
+
+Text handed in uses "\\n" line endings (the workspace normalises files on read); a file's final
+newline, or its absence, is kept.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from dsdesk.core.edits_elide import (
+    ascii_like,
+    closest,
+    elide,
+    has_punct,
+    is_marker,
+    normalise,
+)
+from dsdesk.core.edits_ladder import FileView, Hit, Step, ladder, reindent, trim_like
 from dsdesk.core.edits_parse import EditBlock
+
+__all__ = ["FailReason", "MatchLevel", "MatchResult", "apply_block", "apply_blocks"]
 
 
 class MatchLevel(StrEnum):
@@ -25,7 +50,7 @@ class MatchLevel(StrEnum):
     BLANK_LINES = "blank_lines"
     ELISION = "elision"
     PUNCTUATION = "punctuation"
-    CREATE = "create"
+    CREATE = "create"  # empty SEARCH on a new or empty file
 
 
 FailReason = Literal[
@@ -42,321 +67,218 @@ FailReason = Literal[
     "rejected",
 ]
 
-ELISION_MARKERS = frozenset({"...", "# ...", "// ...", "/* ... */", "<!-- ... -->", "-- ...", "…"})
-_PUNCT = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u2009": " ",
-    }
-)
-
 
 @dataclass(frozen=True, slots=True)
 class MatchResult:
     ok: bool
-    text: str | None
-    level: MatchLevel | None
-    reason: FailReason | None
-    span: tuple[int, int] | None
-    closest: tuple[tuple[int, str], ...]
-    message: str
+    text: str | None  # the whole new file text when ok (None: the file is deleted)
+    level: MatchLevel | None  # when ok; when ambiguous, the level that found several places
+    reason: FailReason | None  # when not ok
+    span: tuple[int, int] | None  # 0-based [start, end) lines replaced, in the OLD text
+    closest: tuple[tuple[int, str], ...]  # when not_found/ambiguous: (1-based line, text)
+    message: str  # plain-language one-liner
+
+
+_STEP_LEVEL = {
+    Step.EXACT: MatchLevel.EXACT,
+    Step.WHITESPACE: MatchLevel.WHITESPACE,
+    Step.INDENT: MatchLevel.INDENT,
+    Step.BLANK_LINES: MatchLevel.BLANK_LINES,
+}
+_HOW = {
+    MatchLevel.EXACT: "exactly",
+    MatchLevel.WHITESPACE: "ignoring trailing whitespace",
+    MatchLevel.INDENT: "with a different indentation (the replacement was re-indented)",
+    MatchLevel.BLANK_LINES: "without the blank lines at the edges of SEARCH",
+    MatchLevel.ELISION: "piece by piece around `...` (the elided lines were kept)",
+    MatchLevel.PUNCTUATION: "after mapping curly quotes, dashes and special spaces to ASCII",
+}
 
 
 def _fail(
-    reason: FailReason, message: str, closest: tuple[tuple[int, str], ...] = ()
+    reason: FailReason,
+    message: str,
+    closest_lines: tuple[tuple[int, str], ...] = (),
+    level: MatchLevel | None = None,
 ) -> MatchResult:
-    return MatchResult(False, None, None, reason, None, closest, message)
+    return MatchResult(False, None, level, reason, None, closest_lines, message)
 
 
-def _lines(text: str) -> list[str]:
-    """Lines without their endings; a trailing newline does not make an extra line."""
+def _split_text(text: str) -> tuple[list[str], bool]:
+    """A file's lines and whether it ends with a newline."""
+    if text == "":
+        return [], False
     lines = text.split("\n")
-    if lines and lines[-1] == "":
+    if lines[-1] == "":
         lines.pop()
-    return lines
+        return lines, True
+    return lines, False
 
 
-def _indent(line: str) -> str:
-    return line[: len(line) - len(line.lstrip())]
+def _join(lines: list[str], final_newline: bool) -> str:
+    return "\n".join(lines) + ("\n" if final_newline else "") if lines else ""
 
 
-# -- one level's search ---------------------------------------------------------------------------
-
-LineEq = Callable[[str, str], bool]
-
-
-def _find(file: list[str], search: list[str], key: Callable[[str], str]) -> list[int]:
-    """Start indexes where ``search`` matches ``file`` line by line under ``key``. Candidates
-    come from an index of the first non-blank search line, so a big file costs one pass."""
-    first = next((i for i, s in enumerate(search) if s.strip()), None)
-    if first is None:
+def _block_lines(text: str) -> list[str]:
+    """SEARCH/REPLACE text as lines (one final newline is the end of the last line)."""
+    if text == "":
         return []
-    want = [key(s) for s in search]
-    target = want[first]
-    starts = []
-    m = len(search)
-    for pos, line in enumerate(file):
-        if key(line) != target:
-            continue
-        start = pos - first
-        if start < 0 or start + m > len(file):
-            continue
-        if all(key(file[start + j]) == want[j] for j in range(m)):
-            starts.append(start)
-    return starts
+    return text.removesuffix("\n").split("\n")
 
 
-def _exact(s: str) -> str:
-    return s
+def _lines_label(start: int, end: int) -> str:
+    return f"line {start + 1}" if end - start <= 1 else f"lines {start + 1}-{end}"
 
 
-def _rstrip(s: str) -> str:
-    return s.rstrip()
-
-
-def _strip(s: str) -> str:
-    return s.strip()
-
-
-def _punct(s: str) -> str:
-    return s.translate(_PUNCT).replace("\u2026", "...").strip()
-
-
-def _indent_offset(file: list[str], start: int, search: list[str]) -> tuple[str, str] | None:
-    """(added, removed) indentation that turns every non-blank SEARCH line into the file's line,
-    or None if the offset is not uniform."""
-    offset: tuple[str, str] | None = None
-    for j, s in enumerate(search):
-        if not s.strip():
-            continue
-        fi, si = _indent(file[start + j]), _indent(s)
-        if fi.endswith(si) or si == "":
-            this = (fi[: len(fi) - len(si)], "")
-        elif si.endswith(fi):
-            this = ("", si[: len(si) - len(fi)])
-        else:
-            return None
-        if offset is None:
-            offset = this
-        elif offset != this:
-            return None
-    return offset
-
-
-def _reindent(lines: list[str], offset: tuple[str, str]) -> list[str] | None:
-    add, remove = offset
-    out = []
-    for line in lines:
-        if not line.strip():
-            out.append(line)
-        elif remove:
-            if not line.startswith(remove):
-                return None  # the replacement is less indented than the offset removes
-            out.append(add + line[len(remove) :])
-        else:
-            out.append(add + line)
-    return out
-
-
-def _match_levels(
-    file: list[str], search: list[str], replace: list[str]
-) -> tuple[MatchLevel, int, list[str]] | MatchResult | None:
-    """Try exact, whitespace and indentation; the first level that matches decides. Returns
-    (level, start, replacement lines), an ambiguity failure, or None (not found)."""
-    for level, key in ((MatchLevel.EXACT, _exact), (MatchLevel.WHITESPACE, _rstrip)):
-        starts = _find(file, search, key)
-        if len(starts) > 1:
-            return _ambiguous(file, starts, level)
-        if starts:
-            return level, starts[0], replace
-    starts = [s for s in _find(file, search, _strip) if _indent_offset(file, s, search)]
-    if len(starts) > 1:
-        return _ambiguous(file, starts, MatchLevel.INDENT)
-    if starts:
-        offset = _indent_offset(file, starts[0], search)
-        assert offset is not None
-        new = _reindent(replace, offset)
-        if new is None:
-            return _fail("not_found", "The indentation of REPLACE does not fit the file.")
-        return MatchLevel.INDENT, starts[0], new
-    return None
-
-
-def _ambiguous(file: list[str], starts: list[int], level: MatchLevel) -> MatchResult:
-    where = ", ".join(str(s + 1) for s in starts[:6])
-    closest = tuple((s + 1, file[s]) for s in starts[:8])
+def _create(text: str | None, replace: str) -> MatchResult:
+    if text is None:
+        return MatchResult(True, replace, MatchLevel.CREATE, None, (0, 0), (), "creates the file")
+    if not text.strip():
+        span = (0, len(_split_text(text)[0]))
+        return MatchResult(True, replace, MatchLevel.CREATE, None, span, (), "fills the empty file")
     return _fail(
-        "ambiguous",
-        f"SEARCH matches {len(starts)} places (lines {where}) at level {level.value}; "
-        "add surrounding lines to make it unique.",
-        closest,
+        "not_empty",
+        "The SEARCH is empty but the file already has content; an empty SEARCH can only create "
+        "a file or fill an empty one.",
     )
 
 
-def _closest(file: list[str], search: list[str]) -> tuple[tuple[int, str], ...]:
-    """The real lines most like the start of SEARCH, to help the model correct itself."""
-    probe = next((s.strip() for s in search if s.strip()), "")
-    if not probe or not file:
-        return ()
-    best, best_ratio = -1, 0.0
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(probe)
-    for i, line in enumerate(file):
-        matcher.set_seq1(line.strip())
-        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
-            continue
-        ratio = matcher.ratio()
-        if ratio > best_ratio:
-            best, best_ratio = i, ratio
-    if best < 0 or best_ratio < 0.5:
-        return ()
-    end = min(len(file), best + max(3, min(len(search), 8)))
-    return tuple((i + 1, file[i]) for i in range(best, end))
+def _ambiguous(
+    level: MatchLevel, hits: Sequence[Hit], lines: list[str], what: str = ""
+) -> MatchResult:
+    where = ", ".join(str(h.start + 1) for h in hits[:8]) + (", ..." if len(hits) > 8 else "")
+    what = what or f"The SEARCH text matches {len(hits)} places"
+    return _fail(
+        "ambiguous",
+        f"{what} ({_HOW.get(level, level.value)}), starting at lines {where}; "
+        "add lines around it so it matches only one.",
+        tuple((h.start + 1, lines[h.start]) for h in hits[:8]),
+        level,
+    )
 
 
-# -- the ladder -----------------------------------------------------------------------------------
+def _unchanged_edges(pat: list[str], rep: list[str], punct: bool) -> tuple[int, int]:
+    """How many leading and trailing REPLACE lines repeat the SEARCH's (unchanged context)."""
+    same = (lambda a, b: normalise(a) == normalise(b)) if punct else (lambda a, b: a == b)
+    n = min(len(pat), len(rep))
+    head = 0
+    while head < n and same(pat[head], rep[head]):
+        head += 1
+    tail = 0
+    while tail < n - head and same(pat[-1 - tail], rep[-1 - tail]):
+        tail += 1
+    return head, tail
+
+
+def _replace(
+    lines: list[str],
+    final_newline: bool,
+    parts: Sequence[tuple[Hit, list[str], list[str]]],
+    level: MatchLevel,
+    search: str | None,
+) -> MatchResult:
+    """The file with each hit's lines replaced by its REPLACE lines. Context lines the REPLACE
+    repeats unchanged from the SEARCH at its top and bottom are kept as the file has them (so a
+    looser match never rewrites their whitespace or typography); the rest is re-indented by the
+    hit's offset. ``search`` is given at the punctuation level (see ``ascii_like``)."""
+    span = (parts[0][0].start, parts[-1][0].end)
+    region = "\n".join(lines[span[0] : span[1]])
+    out: list[str] = []
+    pos = 0
+    for hit, pat, rep in parts:
+        pat = pat[hit.top : len(pat) - hit.bottom]
+        rep = trim_like(rep, hit.top, hit.bottom)
+        head, tail = _unchanged_edges(pat, rep, search is not None)
+        moved = reindent(rep[head : len(rep) - tail], hit.shift)
+        if moved is None:
+            return _fail(
+                "not_found",
+                f"The SEARCH matched at {_lines_label(hit.start, hit.end)} only with a different "
+                "indentation, and the REPLACE has lines indented less than that difference, so "
+                "it cannot be re-indented; copy the SEARCH with the file's indentation.",
+                tuple((i + 1, lines[i]) for i in range(hit.start, min(hit.end, hit.start + 8))),
+            )
+        if search is not None:
+            moved = ascii_like(moved, search, region)
+        out.extend(lines[pos : hit.start + head])
+        out.extend(moved)
+        pos = hit.end - tail
+    out.extend(lines[pos:])
+    message = f"matched at {_lines_label(*span)} {_HOW[level]}"
+    return MatchResult(True, _join(out, final_newline), level, None, span, (), message)
+
+
+def _attempt(
+    view: FileView,
+    lines: list[str],
+    final_newline: bool,
+    pat: list[str],
+    rep: list[str],
+    rep_probe: list[str],
+    search: str | None,
+) -> tuple[MatchResult | None, str]:
+    """Levels 1-5 on one view of the file's ``lines`` (the punctuation level passes a view of
+    normalised lines and the original SEARCH as ``search``). Returns (result, why not), result
+    None when not found."""
+    found = ladder(view, pat)
+    if found is not None:
+        step, hits = found
+        level = MatchLevel.PUNCTUATION if search is not None else _STEP_LEVEL[step]
+        if len(hits) > 1:
+            return _ambiguous(level, hits, lines), ""
+        return _replace(lines, final_newline, [(hits[0], pat, rep)], level, search), ""
+    if not any(is_marker(p) for p in pat):
+        return None, ""
+    elided = elide(view, pat, rep, pat, rep_probe)
+    if elided is None:
+        return None, ""
+    level = MatchLevel.PUNCTUATION if search is not None else MatchLevel.ELISION
+    if elided.parts:
+        return _replace(lines, final_newline, elided.parts, level, search), ""
+    if elided.reason == "ambiguous":
+        return _ambiguous(level, elided.hits, lines, elided.message), ""
+    return None, elided.message
 
 
 def apply_block(text: str | None, search: str, replace: str) -> MatchResult:
+    """Apply one edit to ``text`` (None: the file does not exist). An empty (or blank) SEARCH
+    creates the file when it does not exist, fills it when it is empty or blank, else fails
+    ``not_empty``. See the module docstring for the ladder."""
     if not search.strip():
-        if text is None or not text.strip():
-            return MatchResult(
-                True,
-                replace,
-                MatchLevel.CREATE,
-                None,
-                (0, 0),
-                (),
-                "created" if text is None else "filled the empty file",
-            )
-        return _fail("not_empty", "An empty SEARCH can only create a file or fill an empty one.")
+        return _create(text, replace)
     if text is None:
-        return _fail("file_missing", "The file does not exist.")
-    file = _lines(text)
-    ends_nl = text.endswith("\n")
-    s_lines, r_lines = _lines(search), _lines(replace)
-
-    found = _match_levels(file, s_lines, r_lines)
-    matched_len = len(s_lines)
-    level_override: MatchLevel | None = None
-    if found is None:
-        trimmed = _trim_blank(s_lines, r_lines)
-        if trimmed is not None:
-            found = _match_levels(file, *trimmed)
-            matched_len = len(trimmed[0])
-            level_override = MatchLevel.BLANK_LINES
-    if isinstance(found, MatchResult):
-        return found
-    if found is not None:
-        level, start, new = found
-        span = (start, start + matched_len)
-        return _result(file, ends_nl, span, new, level_override or level)
-
-    elided = _elision(file, s_lines, r_lines)
-    if elided is not None:
-        if isinstance(elided, MatchResult):
-            return elided
-        span, new = elided
-        return _result(file, ends_nl, span, new, MatchLevel.ELISION)
-
-    starts = _find(file, s_lines, _punct)
-    if len(starts) > 1:
-        return _ambiguous(file, starts, MatchLevel.PUNCTUATION)
-    if starts:
-        return _result(
-            file, ends_nl, (starts[0], starts[0] + len(s_lines)), r_lines, MatchLevel.PUNCTUATION
-        )
-    return _fail("not_found", "SEARCH was not found in the file.", _closest(file, s_lines))
-
-
-def _trim_blank(s: list[str], r: list[str]) -> tuple[list[str], list[str]] | None:
-    """SEARCH without blank lines at its ends (and REPLACE without the same ones)."""
-    lo, hi = 0, len(s)
-    while lo < hi and not s[lo].strip():
-        lo += 1
-    while hi > lo and not s[hi - 1].strip():
-        hi -= 1
-    if (lo, hi) == (0, len(s)) or lo == hi:
-        return None
-    r_lo = lo if all(not x.strip() for x in r[:lo]) else 0
-    r_cut = len(s) - hi
-    r_hi = len(r) - r_cut if r_cut and all(not x.strip() for x in r[len(r) - r_cut :]) else len(r)
-    return s[lo:hi], r[r_lo : max(r_lo, r_hi)]
-
-
-def _is_marker(line: str) -> bool:
-    return line.strip() in ELISION_MARKERS
-
-
-def _split(lines: list[str]) -> list[list[str]]:
-    pieces: list[list[str]] = [[]]
-    for line in lines:
-        if _is_marker(line):
-            pieces.append([])
-        else:
-            pieces[-1].append(line)
-    return pieces
-
-
-def _elision(
-    file: list[str], s_lines: list[str], r_lines: list[str]
-) -> tuple[tuple[int, int], list[str]] | MatchResult | None:
-    """SEARCH "A / ... / B" with REPLACE "A' / ... / B'": A and B must each match exactly once,
-    in order; the file's lines between them are kept where REPLACE has its marker."""
-    s_pieces = _split(s_lines)
-    if len(s_pieces) < 2:
-        return None
-    r_pieces = _split(r_lines)
-    if len(r_pieces) != len(s_pieces):
-        return _fail("not_found", "SEARCH and REPLACE use a different number of `...` lines.")
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for piece in s_pieces:
-        if not any(x.strip() for x in piece):
-            spans.append((pos, pos))
-            continue
-        starts = _find(file, piece, _rstrip)
-        if len(starts) > 1:
-            return _ambiguous(file, starts, MatchLevel.ELISION)
-        if not starts or starts[0] < pos:
-            return None
-        spans.append((starts[0], starts[0] + len(piece)))
-        pos = starts[0] + len(piece)
-    out: list[str] = []
-    for k, (r_piece, (_start, end)) in enumerate(zip(r_pieces, spans, strict=True)):
-        out.extend(r_piece)
-        if k + 1 < len(spans):
-            out.extend(file[end : spans[k + 1][0]])  # the elided lines stay as they were
-    return (spans[0][0], spans[-1][1]), out
-
-
-def _result(
-    file: list[str], ends_nl: bool, span: tuple[int, int], new: list[str], level: MatchLevel
-) -> MatchResult:
-    lines = file[: span[0]] + new + file[span[1] :]
-    # The file's final newline (or its absence) stays as it was.
-    text = "\n".join(lines) + ("\n" if ends_nl and lines else "")
-    return MatchResult(True, text, level, None, span, (), f"applied ({level.value})")
+        return _fail("file_missing", "The file does not exist; use an empty SEARCH to create it.")
+    lines, final_newline = _split_text(text)
+    pat = _block_lines(search)
+    rep = [line.removesuffix("\r") for line in _block_lines(replace)]  # "\r" is always stray here
+    result, why = _attempt(FileView(lines), lines, final_newline, pat, rep, rep, None)
+    if result is None and (has_punct(text) or has_punct(search)):
+        npat = [normalise(p) for p in pat]
+        nrep = [normalise(r) for r in rep]
+        view = FileView([normalise(line) for line in lines])
+        result, why2 = _attempt(view, lines, final_newline, npat, rep, nrep, search)
+        why = why or why2
+    if result is not None:
+        return result
+    message = "The SEARCH text was not found in the file"
+    return _fail("not_found", f"{message}: {why}." if why else f"{message}.", closest(lines, pat))
 
 
 def apply_blocks(
     text: str | None, blocks: Sequence[EditBlock]
 ) -> tuple[str | None, list[MatchResult]]:
-    results = []
+    """Apply ``blocks`` (all for one file) in order to the evolving text. A failed block leaves
+    the text as it was and the rest still run. A ``delete`` block gives None (ok, level None)."""
+    results: list[MatchResult] = []
     for block in blocks:
-        result = apply_block(text, block.search, block.replace)
+        if block.delete:
+            if text is None:
+                result = _fail("file_missing", "The file to delete does not exist.")
+            else:
+                span = (0, len(_split_text(text)[0]))
+                result = MatchResult(True, None, None, None, span, (), "deletes the file")
+        else:
+            result = apply_block(text, block.search, block.replace)
         if result.ok:
             text = result.text
         results.append(result)

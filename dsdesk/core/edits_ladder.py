@@ -1,0 +1,196 @@
+"""Finding a SEARCH's lines in a file's lines, one tolerance at a time (used by ``edits_match``).
+
+Matching is by whole lines: a SEARCH that is a fragment of a line does not match it. Every search
+anchors on the SEARCH line whose stripped text is rarest in the file (an index built once per
+file view), then checks only those candidate positions, so a 20-line SEARCH in a 30,000-line file
+costs about as much as building the index. The tolerances are cumulative, and the caller stops at
+the first one that finds anything: one match applies, several are ambiguous.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+WS = " \t\r\f\v"  # "whitespace" here; not Unicode spaces like nbsp, those are punctuation
+_INDENT = " \t"
+
+# (direction, prefix): +1 the file is indented ``prefix`` deeper than SEARCH, -1 shallower, 0 same.
+Shift = tuple[int, str]
+NO_SHIFT: Shift = (0, "")
+
+
+class Mode(IntEnum):
+    EXACT = 0
+    WHITESPACE = 1  # trailing whitespace and stray "\r" ignored
+    INDENT = 2  # plus one uniform indentation offset
+
+
+class Step(IntEnum):
+    """What the plain (non-elision) ladder needed; edits_match maps it to a MatchLevel."""
+
+    EXACT = 0
+    WHITESPACE = 1
+    INDENT = 2
+    BLANK_LINES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    start: int  # 0-based first file line
+    end: int  # exclusive
+    shift: Shift
+    top: int = 0  # blank lines dropped from the top of the SEARCH (to drop from REPLACE too)
+    bottom: int = 0  # ... and from its bottom
+
+
+def is_blank(line: str) -> bool:
+    return not line.strip(WS)
+
+
+class FileView:
+    """A file's lines with a lazily built index: stripped text -> positions."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self._index: dict[str, list[int]] | None = None
+
+    @property
+    def index(self) -> dict[str, list[int]]:
+        if self._index is None:
+            index: dict[str, list[int]] = {}
+            for i, line in enumerate(self.lines):
+                index.setdefault(line.strip(WS), []).append(i)
+            self._index = index
+        return self._index
+
+
+def _split_indent(line: str) -> tuple[str, str]:
+    body = line.lstrip(_INDENT)
+    return line[: len(line) - len(body)], body
+
+
+def _indent_shift(lines: list[str], start: int, pat: list[str]) -> Shift | None:
+    """The one indentation offset that turns ``pat`` into the file's lines at ``start``, if any.
+    Offsets are compared as strings, so a tab never equals spaces: mixed indentation that does
+    not line up exactly is refused rather than guessed."""
+    shift: Shift | None = None
+    for k, s in enumerate(pat):
+        f = lines[start + k].rstrip(WS)
+        s = s.rstrip(WS)
+        if not s or not f:
+            if s or f:
+                return None  # a blank line only matches a blank line
+            continue
+        ind_f, body_f = _split_indent(f)
+        ind_s, body_s = _split_indent(s)
+        if body_f != body_s:
+            return None
+        if shift is None:
+            if ind_f == ind_s:
+                shift = NO_SHIFT
+            elif ind_f.endswith(ind_s):
+                shift = (1, ind_f[: len(ind_f) - len(ind_s)])
+            elif ind_s.endswith(ind_f):
+                shift = (-1, ind_s[: len(ind_s) - len(ind_f)])
+            else:
+                return None
+        elif (shift[0] >= 0 and ind_f != shift[1] + ind_s) or (
+            shift[0] < 0 and ind_s != shift[1] + ind_f
+        ):
+            return None
+    return shift if shift is not None else NO_SHIFT
+
+
+def _matches_at(lines: list[str], start: int, pat: list[str], mode: Mode) -> Shift | None:
+    if mode is Mode.EXACT:
+        return NO_SHIFT if lines[start : start + len(pat)] == pat else None
+    if mode is Mode.WHITESPACE:
+        for k, s in enumerate(pat):
+            if lines[start + k].rstrip(WS) != s.rstrip(WS):
+                return None
+        return NO_SHIFT
+    return _indent_shift(lines, start, pat)
+
+
+def find(view: FileView, pat: list[str], mode: Mode) -> list[Hit]:
+    """Every position where ``pat`` matches whole lines under ``mode``."""
+    m, n = len(pat), len(view.lines)
+    if m == 0 or m > n:
+        return []
+    index = view.index
+    anchor, positions = 0, None
+    for j, s in enumerate(pat):  # anchor on the rarest line: fewest candidates to check
+        found = index.get(s.strip(WS))
+        if found is None:
+            return []  # every tolerance keeps a line's stripped text, so no match anywhere
+        if positions is None or len(found) < len(positions):
+            anchor, positions = j, found
+    hits: list[Hit] = []
+    for p in positions or ():
+        start = p - anchor
+        if 0 <= start <= n - m:
+            shift = _matches_at(view.lines, start, pat, mode)
+            if shift is not None:
+                hits.append(Hit(start, start + m, shift))
+    return hits
+
+
+def blank_edges(lines: list[str]) -> tuple[int, int]:
+    """(leading, trailing) blank lines; an all-blank list counts as all leading."""
+    top = 0
+    while top < len(lines) and is_blank(lines[top]):
+        top += 1
+    bottom = 0
+    while bottom < len(lines) - top and is_blank(lines[len(lines) - 1 - bottom]):
+        bottom += 1
+    return top, bottom
+
+
+def find_trimmed(view: FileView, pat: list[str], mode: Mode) -> list[Hit]:
+    """``find`` for ``pat`` without its leading/trailing blank lines (none if it has none)."""
+    top, bottom = blank_edges(pat)
+    if top == len(pat) or top + bottom == 0:
+        return []
+    hits = find(view, pat[top : len(pat) - bottom], mode)
+    return [Hit(h.start, h.end, h.shift, top, bottom) for h in hits]
+
+
+def ladder(view: FileView, pat: list[str]) -> tuple[Step, list[Hit]] | None:
+    """The first step that finds ``pat`` anywhere, with all its hits; None if none does."""
+    for mode in Mode:
+        hits = find(view, pat, mode)
+        if hits:
+            return Step(mode), hits
+    for mode in Mode:
+        hits = find_trimmed(view, pat, mode)
+        if hits:
+            return Step.BLANK_LINES, hits
+    return None
+
+
+def trim_like(rep: list[str], top: int, bottom: int) -> list[str]:
+    """Drop from REPLACE the blank edge lines that were dropped from SEARCH, as far as REPLACE
+    has them: they were the same stray lines, or they were meant to be deleted and are absent."""
+    rtop, rbottom = blank_edges(rep)
+    top, bottom = min(top, rtop), min(bottom, rbottom)
+    return rep[top : len(rep) - bottom]
+
+
+def reindent(rep: list[str], shift: Shift) -> list[str] | None:
+    """REPLACE moved by the SEARCH's indentation offset; None if a line is indented less than
+    the offset to remove (it cannot be placed without guessing)."""
+    direction, prefix = shift
+    if direction == 0 or not prefix:
+        return rep
+    out: list[str] = []
+    for line in rep:
+        if is_blank(line):
+            out.append(line)
+        elif direction > 0:
+            out.append(prefix + line)
+        elif line.startswith(prefix):
+            out.append(line[len(prefix) :])
+        else:
+            return None
+    return out

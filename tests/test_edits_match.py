@@ -1,0 +1,413 @@
+"""The matching ladder: each level applies when it must, ambiguity fails at every level, and a
+SEARCH cut from the file applies exactly there and nowhere else (hypothesis)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from dsdesk.core.edits_match import MatchLevel, MatchResult, apply_block, apply_blocks
+from dsdesk.core.edits_parse import EditBlock
+
+
+def ok(result: MatchResult, level: MatchLevel) -> str:
+    assert result.ok, result.message
+    assert result.level is level, (result.level, result.message)
+    assert result.reason is None
+    assert result.text is not None
+    return result.text
+
+
+def fails(result: MatchResult, reason: str) -> MatchResult:
+    assert not result.ok
+    assert result.reason == reason, (result.reason, result.message)
+    assert result.text is None and result.span is None
+    assert result.message
+    return result
+
+
+# -- each step of the ladder ------------------------------------------------------------------
+
+CODE = """import os
+
+
+def add(a, b):
+    return a + b
+
+
+def sub(a, b):
+    return a - b
+"""
+
+
+def test_exact() -> None:
+    r = apply_block(CODE, "def sub(a, b):\n    return a - b\n", "def sub(a, b):\n    return b\n")
+    assert ok(r, MatchLevel.EXACT) == CODE.replace("return a - b", "return b")
+    assert r.span == (7, 9)
+
+
+def test_whitespace_level_ignores_trailing_spaces_in_the_file() -> None:
+    text = "a = 1   \nb = 2\t\nc = 3\n"
+    r = apply_block(text, "a = 1\nb = 2\n", "a = 10\nb = 20\n")
+    assert ok(r, MatchLevel.WHITESPACE) == "a = 10\nb = 20\nc = 3\n"
+
+
+def test_whitespace_level_ignores_a_stray_carriage_return_in_search() -> None:
+    r = apply_block(
+        CODE, "def add(a, b):\r\n    return a + b\r\n", "def add(a, b):\r\n    pass\r\n"
+    )
+    # and the replacement loses its stray "\r" too: text handed to core is "\n" only
+    assert ok(r, MatchLevel.WHITESPACE) == CODE.replace("return a + b", "pass")
+
+
+def test_crlf_free_input_is_assumed_a_crlf_file_still_matches_but_only_at_whitespace() -> None:
+    # The workspace normalises line endings before calling core; if it did not, a "\r\n" file
+    # still matches (the "\r" is trailing whitespace), but only at the WHITESPACE level.
+    text = "x = 1\r\ny = 2\r\n"
+    r = apply_block(text, "x = 1\n", "x = 3\n")
+    assert ok(r, MatchLevel.WHITESPACE) == "x = 3\ny = 2\r\n"
+
+
+def test_indent_level_reindents_the_replacement_deeper() -> None:
+    text = "class A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 2\n"
+    r = apply_block(text, "def f(self):\n    return 1\n", "def f(self):\n    x = 1\n    return x\n")
+    assert ok(r, MatchLevel.INDENT) == text.replace(
+        "        return 1\n", "        x = 1\n        return x\n"
+    )
+
+
+def test_indent_level_reindents_the_replacement_shallower() -> None:
+    text = "def f():\n    return 1\n"
+    search = "        def f():\n            return 1\n"
+    replace = "        def f():\n\n            return 2\n"
+    assert ok(apply_block(text, search, replace), MatchLevel.INDENT) == "def f():\n\n    return 2\n"
+
+
+def test_indent_level_with_tabs() -> None:
+    text = "func f() {\n\tif x {\n\t\treturn 1\n\t}\n}\n"
+    r = apply_block(text, "if x {\n\treturn 1\n}\n", "if x {\n\treturn 2\n}\n")
+    assert ok(r, MatchLevel.INDENT) == text.replace("return 1", "return 2")
+
+
+def test_indent_level_refuses_tabs_written_as_spaces() -> None:
+    text = "func f() {\n\tif x {\n\t\treturn 1\n\t}\n}\n"
+    r = apply_block(text, "    if x {\n        return 1\n    }\n", "    if x {\n    }\n")
+    fails(r, "not_found")
+    assert any("return 1" in line for _, line in r.closest)
+
+
+def test_indent_level_refuses_an_offset_that_is_not_uniform() -> None:
+    text = "if a:\n    b = 1\n    c = 2\n"
+    fails(apply_block(text, "  if a:\n      b = 1\n  c = 2\n", "x\n"), "not_found")
+
+
+def test_indent_level_refuses_a_replacement_it_cannot_reindent() -> None:
+    text = "def f():\n    return 1\n"
+    search = "    def f():\n        return 1\n"
+    replace = "  def f():\n        return 2\n"  # indented less than the 4 spaces to remove
+    r = fails(apply_block(text, search, replace), "not_found")
+    assert "re-indented" in r.message
+
+
+def test_blank_lines_level_drops_a_stray_leading_blank_line() -> None:
+    text = "import os\ndef add(a, b):\n    return a + b\n"
+    r = apply_block(text, "\ndef add(a, b):\n", "\ndef plus(a, b):\n")
+    assert ok(r, MatchLevel.BLANK_LINES) == text.replace("add", "plus")
+
+
+def test_blank_lines_level_drops_a_stray_trailing_blank_line() -> None:
+    text = "a = 1\nb = 2\nc = 3\n"
+    r = apply_block(text, "a = 1\nb = 2\n\n", "a = 1\n")
+    assert ok(r, MatchLevel.BLANK_LINES) == "a = 1\nc = 3\n"
+
+
+def test_elision_keeps_the_elided_lines() -> None:
+    text = "def f():\n    a = 1\n    b = 2\n    c = 3\n    return a\n\n\ndef g():\n    return 0\n"
+    search = "def f():\n    ...\n    return a\n"
+    replace = "def f(x):\n    ...\n    return a + x\n"
+    r = apply_block(text, search, replace)
+    assert ok(r, MatchLevel.ELISION) == text.replace("def f()", "def f(x)").replace(
+        "return a\n", "return a + x\n"
+    )
+    assert r.span == (0, 5)
+
+
+@pytest.mark.parametrize(
+    "marker", ["...", "# ...", "# ... existing code ...", "// ...", "/* ... */", "<!-- ... -->"]
+)
+def test_elision_markers(marker: str) -> None:
+    text = "start\nkeep 1\nkeep 2\nend\n"
+    r = apply_block(text, f"start\n{marker}\nend\n", f"START\n{marker}\nEND\n")
+    assert ok(r, MatchLevel.ELISION) == "START\nkeep 1\nkeep 2\nEND\n"
+
+
+def test_elision_with_several_markers_and_indentation_offset() -> None:
+    text = (
+        "class A:\n    def f(self):\n        one = 1\n        two = 2\n"
+        "        three = 3\n        four = 4\n        return one\n"
+    )
+    search = "def f(self):\n    ...\n    three = 3\n    ...\n    return one\n"
+    replace = "def f(self):\n    ...\n    three = 33\n    ...\n    return two\n"
+    r = apply_block(text, search, replace)
+    assert ok(r, MatchLevel.ELISION) == text.replace("three = 3", "three = 33").replace(
+        "return one", "return two"
+    )
+
+
+def test_elision_with_a_trailing_marker_on_both_sides() -> None:
+    text = "def f():\n    a = 1\n    return a\n"
+    r = apply_block(text, "def f():\n    ...\n", "def g():\n    ...\n")
+    assert ok(r, MatchLevel.ELISION) == "def g():\n    a = 1\n    return a\n"
+
+
+def test_elision_fails_when_replace_has_a_different_number_of_markers() -> None:
+    text = "start\nkeep\nend\n"
+    r = fails(apply_block(text, "start\n...\nend\n", "START\nEND\n"), "not_found")
+    assert "`...`" in r.message
+
+
+def test_elision_fails_when_a_piece_is_missing() -> None:
+    text = "start\nkeep\nend\n"
+    fails(apply_block(text, "start\n...\nfinish\n", "START\n...\nFINISH\n"), "not_found")
+
+
+def test_elision_fails_when_pieces_are_out_of_order() -> None:
+    text = "end\nkeep\nstart\n"
+    r = fails(apply_block(text, "start\n...\nend\n", "START\n...\nEND\n"), "not_found")
+    assert "order" in r.message
+
+
+def test_elision_refuses_text_added_next_to_an_edge_marker() -> None:
+    text = "a\nb\nc\n"
+    fails(apply_block(text, "...\nc\n", "new\n...\nc\n"), "not_found")
+
+
+def test_elision_pieces_must_share_one_tolerance() -> None:
+    # "return x" exists exactly once at the wrong place; under the INDENT tolerance needed for
+    # "def f():" it is found twice: ambiguous, never the exact one by accident.
+    text = "return x\nclass A:\n    def f():\n        y = 1\n        return x\n"
+    search = "def f():\n    ...\n    return x\n"
+    r = fails(apply_block(text, search, "def f():\n    ...\n    return y\n"), "ambiguous")
+    assert r.level is MatchLevel.ELISION
+
+
+def test_punctuation_level_curly_quotes_and_replacement_back_to_ascii() -> None:
+    text = 'print("hi")\nx = 1\n'
+    r = apply_block(text, "print(“hi”)\n", "print(“hello”)\n")
+    assert ok(r, MatchLevel.PUNCTUATION) == 'print("hello")\nx = 1\n'
+
+
+def test_punctuation_level_keeps_typography_the_file_itself_uses() -> None:
+    text = "Title — “quoted”\nnext\n"
+    r = apply_block(text, 'Title - "quoted"\n', "Title — “changed”\n")
+    assert ok(r, MatchLevel.PUNCTUATION) == "Title — “changed”\nnext\n"
+
+
+def test_punctuation_level_dashes_nbsp_and_ellipsis() -> None:
+    text = "x = a - b\ny = 1\nwait...\n"
+    r = apply_block(text, "x\u00a0=\u00a0a – b\ny = 1\nwait…\n", "x = a + b\ny = 1\nwait…\n")
+    assert ok(r, MatchLevel.PUNCTUATION) == "x = a + b\ny = 1\nwait...\n"
+
+
+def test_punctuation_level_ellipsis_character_as_an_elision_marker() -> None:
+    text = "def f():\n    a = 1\n    return ‘a’\n"
+    r = apply_block(text, "def f():\n    …\n    return 'a'\n", "def g():\n    …\n    return 'a'\n")
+    assert ok(r, MatchLevel.PUNCTUATION) == text.replace("def f", "def g")
+
+
+# -- what is never accepted -------------------------------------------------------------------
+
+
+def test_a_fragment_of_a_line_is_not_a_match() -> None:
+    text = "x = foo(1) + 2\n"
+    r = fails(apply_block(text, "foo(1)\n", "foo(2)\n"), "not_found")
+    assert r.closest == ((1, "x = foo(1) + 2"),)
+
+
+def test_no_first_and_last_line_anchoring() -> None:
+    text = "def f():\n" + "".join(f"    line{i}\n" for i in range(100)) + "    return 1\n"
+    search = "def f():\n    something else\n    return 1\n"
+    r = fails(apply_block(text, search, "def f():\n    return 2\n"), "not_found")
+    assert r.closest[0] == (1, "def f():")
+
+
+def test_not_found_reports_the_closest_lines() -> None:
+    text = "".join(f"value_{i} = {i}\n" for i in range(50))
+    text += "def compute(alpha, beta):\n    total = alpha * beta\n    return total\n"
+    search = "def compute(alpha, gamma):\n    total = alpha * gamma\n    return total\n"
+    r = fails(apply_block(text, search, "x\n"), "not_found")
+    assert r.closest[:3] == (
+        (51, "def compute(alpha, beta):"),
+        (52, "    total = alpha * beta"),
+        (53, "    return total"),
+    )
+    assert len(r.closest) <= 8
+
+
+def test_not_found_with_nothing_similar_reports_no_lines() -> None:
+    assert fails(apply_block("aaa\nbbb\n", "zzzzzzzz qqqq\n", "x\n"), "not_found").closest == ()
+
+
+# -- ambiguity at every level -----------------------------------------------------------------
+
+AMBIGUOUS = [
+    (MatchLevel.EXACT, "a\nb\nx\na\nb\n", "a\nb\n"),
+    (MatchLevel.WHITESPACE, "a  \nb\nx\na \nb\n", "a\nb\n"),
+    (MatchLevel.INDENT, "    f()\n    g()\nx\n        f()\n        g()\n", "f()\ng()\n"),
+    (MatchLevel.BLANK_LINES, "a\nb\nc\na\nb\n", "\na\nb\n\n"),
+    (MatchLevel.ELISION, "def f():\n  x\nend\ndef f():\n  y\nend\n", "def f():\n...\nend\n"),
+    (MatchLevel.PUNCTUATION, 'say("hi")\nx\nsay("hi")\n', "say(“hi”)\n"),
+]
+
+
+@pytest.mark.parametrize(
+    ("level", "text", "search"), AMBIGUOUS, ids=[a[0].value for a in AMBIGUOUS]
+)
+def test_ambiguous_at_every_level(level: MatchLevel, text: str, search: str) -> None:
+    replace = "Z\n...\nZ\n" if level is MatchLevel.ELISION else "Z\n"
+    r = fails(apply_block(text, search, replace), "ambiguous")
+    assert r.level is level
+    assert len(r.closest) >= 2  # where it matched
+    assert "lines" in r.message
+
+
+def test_strict_first_a_unique_exact_match_wins_over_looser_duplicates() -> None:
+    text = "a\nb\n  a\n  b\n"
+    assert ok(apply_block(text, "a\nb\n", "c\n"), MatchLevel.EXACT) == "c\n  a\n  b\n"
+
+
+# -- empty SEARCH -----------------------------------------------------------------------------
+
+
+def test_empty_search_creates_a_missing_file() -> None:
+    r = apply_block(None, "", "print(1)\n")
+    assert ok(r, MatchLevel.CREATE) == "print(1)\n"
+    assert r.span == (0, 0)
+
+
+@pytest.mark.parametrize("empty", ["", "\n", "  \n\n"])
+def test_empty_search_fills_an_empty_or_blank_file(empty: str) -> None:
+    assert ok(apply_block(empty, "\n", "x = 1\n"), MatchLevel.CREATE) == "x = 1\n"
+
+
+def test_empty_search_on_a_file_with_content_fails_not_empty() -> None:
+    fails(apply_block("x = 1\n", "", "y = 2\n"), "not_empty")
+
+
+def test_search_on_a_missing_file_fails_file_missing() -> None:
+    fails(apply_block(None, "x\n", "y\n"), "file_missing")
+
+
+# -- final newline and apply_blocks -----------------------------------------------------------
+
+
+def test_final_newline_kept_or_absent() -> None:
+    assert apply_block("a\nb", "b\n", "c\n").text == "a\nc"
+    assert apply_block("a\nb\n", "b", "c").text == "a\nc\n"
+    assert apply_block("a\nb\n", "a\nb\n", "").text == ""
+    assert apply_block("a\nb\n", "b\n", "").text == "a\n"
+
+
+def block(i: int, search: str, replace: str, delete: bool = False) -> EditBlock:
+    kind = "whole_file" if delete else "search_replace"
+    return EditBlock(i, "f.py", search, replace, kind, i + 1, delete)
+
+
+def test_apply_blocks_a_failed_block_in_the_middle_leaves_the_rest_running() -> None:
+    text = "one\ntwo\nthree\n"
+    blocks = [block(0, "one\n", "ONE\n"), block(1, "nope\n", "x\n"), block(2, "three\n", "3\n")]
+    new, results = apply_blocks(text, blocks)
+    assert new == "ONE\ntwo\n3\n"
+    assert [r.ok for r in results] == [True, False, True]
+    assert results[1].reason == "not_found"
+
+
+def test_apply_blocks_sees_the_evolving_text() -> None:
+    blocks = [block(0, "", "a\n"), block(1, "a\n", "a\nb\n"), block(2, "b\n", "c\n")]
+    new, results = apply_blocks(None, blocks)
+    assert new == "a\nc\n"
+    assert [r.level for r in results] == [MatchLevel.CREATE, MatchLevel.EXACT, MatchLevel.EXACT]
+
+
+def test_apply_blocks_delete() -> None:
+    new, results = apply_blocks("x\n", [block(0, "", "", delete=True)])
+    assert new is None and results[0].ok and results[0].text is None
+    new, results = apply_blocks(None, [block(0, "", "", delete=True)])
+    assert new is None and results[0].reason == "file_missing"
+
+
+# -- speed ------------------------------------------------------------------------------------
+
+
+def test_a_20_line_search_in_a_30000_line_file_is_fast() -> None:
+    lines = [f"    item_{i} = compute({i % 97})" if i % 5 else "" for i in range(30_000)]
+    text = "\n".join(lines) + "\n"
+    search = "\n".join(lines[20_000:20_020]) + "\n"
+    under = "\n".join(line[4:] for line in lines[20_000:20_020]) + "\n"
+    for s, level in ((search, MatchLevel.EXACT), (under, MatchLevel.INDENT)):
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            r = apply_block(text, s, "x\n")
+            best = min(best, time.perf_counter() - t)
+        assert r.level is level
+        assert best < 0.05, f"{level}: {best * 1000:.1f} ms"
+
+
+# -- properties -------------------------------------------------------------------------------
+
+# A small alphabet, so that duplicates (and near-duplicates at looser levels) happen.
+LINES = st.sampled_from(["a", "b", "  a", "\tb", "", "a  ", "x = 1", "}"])
+
+
+def join(lines: list[str], final_newline: bool) -> str:
+    return "\n".join(lines) + ("\n" if final_newline else "") if lines else ""
+
+
+@given(
+    lines=st.lists(LINES, min_size=1, max_size=30),
+    rep=st.lists(st.sampled_from(["NEW", "  new", ""]), max_size=3),
+    final=st.booleans(),
+    data=st.data(),
+)
+def test_a_search_cut_from_the_file_applies_exactly_there_or_is_ambiguous(
+    lines: list[str], rep: list[str], final: bool, data: st.DataObject
+) -> None:
+    i = data.draw(st.integers(0, len(lines) - 1))
+    j = data.draw(st.integers(i + 1, len(lines)))
+    pat = lines[i:j]
+    assume(any(line.strip() for line in pat))
+    final = final or lines[-1] == ""  # a last empty line only exists before a final newline
+    text = join(lines, final)
+    places = [k for k in range(len(lines) - len(pat) + 1) if lines[k : k + len(pat)] == pat]
+    r = apply_block(text, "\n".join(pat) + "\n", "".join(x + "\n" for x in rep))
+    if len(places) == 1:
+        assert ok(r, MatchLevel.EXACT) == join(lines[:i] + rep + lines[j:], final)
+        assert r.span == (i, j)
+    else:
+        fails(r, "ambiguous")
+        assert r.level is MatchLevel.EXACT
+        assert [n for n, _ in r.closest] == [k + 1 for k in places][:8]
+
+
+@given(
+    lines=st.lists(LINES, min_size=1, max_size=30),
+    pat=st.lists(st.sampled_from(["a", "b", " a", "b ", "\ta", "...", "", "x = 1"]), min_size=1),
+    rep=st.lists(st.sampled_from(["NEW", "...", ""]), max_size=3),
+)
+def test_any_applied_edit_changes_only_its_span(
+    lines: list[str], pat: list[str], rep: list[str]
+) -> None:
+    text = join(lines, True)
+    r = apply_block(text, "\n".join(pat) + "\n", "".join(x + "\n" for x in rep))
+    if not r.ok or r.level is MatchLevel.CREATE:
+        return
+    assert r.span is not None and r.text is not None
+    start, end = r.span
+    new = r.text.split("\n")[:-1] if r.text else []
+    assert new[:start] == lines[:start]
+    tail = len(lines) - end
+    assert (new[len(new) - tail :] if tail else []) == lines[end:]
