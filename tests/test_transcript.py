@@ -181,6 +181,33 @@ def test_renderer_any_split_and_flush_pattern_gives_the_same_document(
     assert doc.toHtml() == whole_doc.toHtml()
 
 
+def _render_in_pieces(theme: Theme, text: str, cuts: list[int]) -> QTextDocument:
+    doc = QTextDocument()
+    renderer = StreamRenderer(doc, theme)
+    pos = 0
+    for cut in [*cuts, len(text)]:
+        renderer.update(text[pos:cut])
+        pos = cut
+    renderer.finish()
+    return doc
+
+
+def test_removing_an_open_fence_keeps_the_format_of_the_block_before_it(
+    qapp: QApplication,
+) -> None:
+    # Found by the property test above (split at 19, just after the fence line): the indented
+    # code block ends in an empty <pre> block, the open fence's code box (a table) was drawn after
+    # it, and removing the box reset that block to the default format.
+    text = "".join(["    indented\n", "```py\nx = 1\n", "```\n"])
+    theme = Theme.from_palette(qapp.palette(), qapp.font())
+    whole = _render_in_pieces(theme, text, [])
+    splits = [[19], [19, 23], [19, 26], [13, 19], *([k] for k in range(len(text) + 1))]
+    for cuts in splits:
+        doc = _render_in_pieces(theme, text, cuts)
+        assert doc.toPlainText() == whole.toPlainText(), cuts
+        assert doc.toHtml() == whole.toHtml(), cuts
+
+
 def test_costly_open_block_is_redrawn_at_most_every_few_costs(qapp: QApplication) -> None:
     now = [0.0]
 

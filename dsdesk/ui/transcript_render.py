@@ -115,6 +115,12 @@ class StreamRenderer:
         self._copy_links: list[QTextCursor | None] = []  # each selects its "Copy" label
         self._finished_end = 0  # document position where the open tail starts
         self._tail_drawn = False
+        # The block the open tail starts in belongs to the finished text (its last block, often
+        # the empty one after a <pre> or a table): its formats and list membership before the
+        # tail was drawn, restored when the tail is removed (see _remove_tail).
+        self._base_block_fmt = QTextBlockFormat()
+        self._base_char_fmt = QTextCharFormat()
+        self._base_in_list = False
         # Open code fence drawn in place: cursor at the end of its code cell, lines shown,
         # and the length of the trailing piece (partial line) that the next update replaces.
         self._code_cursor: QTextCursor | None = None
@@ -249,17 +255,27 @@ class StreamRenderer:
         c.setPosition(self._finished_end)
         c.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
         c.removeSelectedText()
-        # Drop the tail's formatting (and list membership) left on the block it started in.
+        # The tail may have given the block it started in its own formats (and list membership):
+        # put back what that block had before, which is not always the default format (a tail
+        # that starts with a table leaves the block alone, and it may be the <pre> block's end).
         block = c.block()
-        if block.length() == 1 and not _in_table(block):
-            if block.textList() is not None:
-                block.textList().remove(block)
-            c.setBlockFormat(QTextBlockFormat())
-            c.setBlockCharFormat(QTextCharFormat())
+        if not _in_table(block):
+            text_list = block.textList()
+            if text_list is not None and not self._base_in_list:
+                text_list.remove(block)
+            # Only when changed: setting a format lays the (possibly long) block out again.
+            if block.blockFormat() != self._base_block_fmt:
+                c.setBlockFormat(self._base_block_fmt)
+            if block.charFormat() != self._base_char_fmt:
+                c.setBlockCharFormat(self._base_char_fmt)
         self._tail_drawn = False
         self._code_cursor = None
 
     def _draw_tail(self) -> None:
+        base = self._cursor.block()  # the cursor is at the end of the finished text
+        self._base_block_fmt = base.blockFormat()
+        self._base_char_fmt = base.charFormat()
+        self._base_in_list = base.textList() is not None
         sp = self._splitter
         if sp.in_code:
             # An open fence is plain monospace text in the code box: highlighting half a block
