@@ -51,6 +51,7 @@ async def run_window(
     collector = MainThreadGC(app)
     collector.start()
     controller = AppController(settings)
+    controller.preload_tokenizer()
     ui_state = UiState()
     window = MainWindow(controller, ui_state)
     closed = asyncio.Event()

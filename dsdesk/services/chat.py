@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal
 
-from dsdesk.core.budget import MESSAGE_OVERHEAD, ContextBudget, estimate_tokens
+from dsdesk.core.budget import ContextBudget, estimate_tokens
 from dsdesk.core.completion import CompletionAccumulator
 from dsdesk.core.errors import (
     AuthenticationError,
@@ -35,8 +35,11 @@ from dsdesk.core.pricing import PriceTable
 from dsdesk.core.prompts import SYSTEM_PROMPT
 from dsdesk.core.request import ChatOptions, build_chat_request
 from dsdesk.core.session_stats import SessionStats
+from dsdesk.core.token_count import MESSAGE_OVERHEAD_TOKENS as MESSAGE_OVERHEAD
+from dsdesk.core.token_count import REQUEST_OVERHEAD_TOKENS as REQUEST_OVERHEAD
 from dsdesk.llm.client import DeepSeekClient
 from dsdesk.services.tasks import TaskRegistry
+from dsdesk.workspace.tokenizer_data import loaded_counter
 
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
 
@@ -82,6 +85,8 @@ class ChatService(QObject):
     """(Failure) the request failed; what arrived before stays shown."""
     sig_busy_changed = Signal(bool)
     """(busy) a stream started or ended."""
+    sig_conversation_reset = Signal()
+    """() a new chat started: the project context may go into the system message again."""
     sig_budget_changed = Signal()
     """() the conversation or the server's counts changed: re-read ``budget()``."""
 
@@ -107,6 +112,11 @@ class ChatService(QObject):
         # The server's prompt_tokens for the last request and how many history messages it
         # covered: the meter builds on it instead of re-estimating what was sent.
         self._server_prompt: tuple[int, int] | None = None
+        # Project context: the base part rides in the system message (fixed once the
+        # conversation has started); later changes are appended to the next user turn, so every
+        # request extends the previous one byte for byte and the prompt cache keeps hitting.
+        self._base_context = ""
+        self._pending_updates: list[str] = []
 
     # -- state --------------------------------------------------------------------------------
 
@@ -126,20 +136,56 @@ class ChatService(QObject):
     def server_prompt_tokens(self) -> int | None:
         return self._server_prompt[0] if self._server_prompt else None
 
-    def budget(self, draft: str = "") -> ContextBudget:
-        instructions = estimate_tokens(SYSTEM_PROMPT) + MESSAGE_OVERHEAD
+    def budget(self, draft: str = "", files: int = 0, instructions_file: int = 0) -> ContextBudget:
+        """What the next request carries. ``files``/``instructions_file``: exact token counts
+        of the project context (from the context service); the rest is estimated until the
+        server's count of the last request replaces it."""
+        system = _count(SYSTEM_PROMPT) + (1 if files or instructions_file else 0)  # "\n\n"
+        instructions = REQUEST_OVERHEAD + MESSAGE_OVERHEAD + system + instructions_file
         if self._server_prompt is not None:
             sent, covered = self._server_prompt
             later = self._history[covered:]
-            conversation = sent - instructions + sum(_estimate(m) for m in later)
+            conversation = sent - instructions - files + sum(_estimate(m) for m in later)
         else:
             conversation = sum(_estimate(m) for m in self._history)
         return ContextBudget(
             instructions=instructions,
+            files=files,
+            exact=self._server_prompt is None and loaded_counter() is not None,
             conversation=max(0, conversation),
-            prompt=estimate_tokens(draft) + MESSAGE_OVERHEAD if draft else 0,
+            prompt=_count(draft) + MESSAGE_OVERHEAD if draft else 0,
             reserved_output=self.options.max_tokens,
         )
+
+    # -- project context ----------------------------------------------------------------------
+
+    @property
+    def conversation_started(self) -> bool:
+        return bool(self._history)
+
+    @property
+    def base_context(self) -> str:
+        return self._base_context
+
+    def set_base_context(self, text: str) -> None:
+        """Replace the context in the system message: free before the conversation starts,
+        one cache miss after (the "Rebuild context" action)."""
+        self._base_context = text
+        self._pending_updates.clear()
+        self._server_prompt = None
+        self.sig_budget_changed.emit()
+
+    def queue_context_update(self, text: str) -> None:
+        """Changed or added files, sent with the next prompt instead of rewriting the past."""
+        self._pending_updates.append(text)
+        self.sig_budget_changed.emit()
+
+    @property
+    def pending_updates(self) -> tuple[str, ...]:
+        return tuple(self._pending_updates)
+
+    def _system_text(self) -> str:
+        return f"{SYSTEM_PROMPT}\n\n{self._base_context}" if self._base_context else SYSTEM_PROMPT
 
     # -- commands -----------------------------------------------------------------------------
 
@@ -180,6 +226,8 @@ class ChatService(QObject):
         self._last_prompt = None
         self._last_end = None
         self._last_in_history = False
+        self._pending_updates.clear()
+        self.sig_conversation_reset.emit()
         self.sig_budget_changed.emit()
 
     # -- the stream ---------------------------------------------------------------------------
@@ -187,8 +235,9 @@ class ChatService(QObject):
     def _start(self, prompt: str) -> None:
         self._stream_id += 1
         opts = self.options
-        user = Message.user(prompt)
-        messages = [Message.system(SYSTEM_PROMPT), *self._history, user]
+        updates = "".join(f"{u}\n\n" for u in self._pending_updates)
+        user = Message.user(updates + prompt)
+        messages = [Message.system(self._system_text()), *self._history, user]
         body = build_chat_request(messages, opts)
         self.sig_answer_started.emit(describe_mode(opts))
         self._task = self._tasks.spawn(
@@ -239,6 +288,7 @@ class ChatService(QObject):
         self._last_in_history = bool(result.content or status != "stopped")
         if self._last_in_history:
             self._history += [user, Message.assistant(result.content, result.reasoning or None)]
+            self._pending_updates.clear()  # they are in the conversation now
         self._last_end = AnswerEnd(status, result.finish_reason, result.usage, cost, model)
         self._task = None
         self.sig_answer_ended.emit(self._last_end)
@@ -263,8 +313,20 @@ class ChatService(QObject):
         self.sig_budget_changed.emit()
 
 
+EXACT_LIMIT = 20_000  # characters: longer texts are estimated on the GUI thread, never counted
+
+
+def _count(text: str) -> int:
+    """Exact V4 tokens when the tokenizer is loaded and the text is short (well under a
+    millisecond); otherwise the estimate — the GUI thread never waits for a count."""
+    counter = loaded_counter()
+    if counter is not None and len(text) <= EXACT_LIMIT:
+        return counter.count(text)
+    return estimate_tokens(text)
+
+
 def _estimate(m: Message) -> int:
-    return estimate_tokens(m.content) + MESSAGE_OVERHEAD
+    return _count(m.content) + MESSAGE_OVERHEAD
 
 
 def _kind(exc: DsdeskError) -> str:

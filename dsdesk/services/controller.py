@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
@@ -14,8 +15,10 @@ from dsdesk.core.request import ChatOptions
 from dsdesk.llm.config import ClientConfig
 from dsdesk.services.account import ClientHolder
 from dsdesk.services.chat import ChatService
+from dsdesk.services.context import ContextService
 from dsdesk.services.edits import EditService
 from dsdesk.services.tasks import TaskRegistry
+from dsdesk.workspace.tokenizer_data import v4_counter
 
 
 class AppController(QObject):
@@ -45,6 +48,7 @@ class AppController(QObject):
         )
 
         self.edits = EditService(self.tasks, data_dir())
+        self.context = ContextService(self.tasks, self.chat)
         # Edits are parsed from the answer as it streams and matched when it ends.
         self.chat.sig_answer_started.connect(lambda _meta: self.edits.begin_answer())
         self.chat.sig_content.connect(self.edits.feed)
@@ -84,6 +88,10 @@ class AppController(QObject):
     def candidate_config(self, base_url: str, key: str | None) -> ClientConfig:
         """A config to test from the settings dialog before saving."""
         return replace(self._client_config(), base_url=base_url, api_key=key or self.api_key.value)
+
+    def preload_tokenizer(self) -> None:
+        """Load the V4 tokenizer (≈0.3 s) in a worker so the GUI never waits for it."""
+        self.tasks.spawn(asyncio.to_thread(v4_counter), name="load-tokenizer")
 
     def use_demo_server(self, base_url: str) -> None:
         self.demo_url = base_url

@@ -169,6 +169,8 @@ class MainWindow(QMainWindow):
         holder.sig_connection_tested.connect(self._on_client_connection_tested)
         self.controller.sig_key_changed.connect(self._refresh_key_state)
         self.edits_ui: EditsPresenter = EditsPresenter(self)
+        self.controller.context.sig_changed.connect(self._update_meter)
+        self.controller.context.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
 
     # -- project ------------------------------------------------------------------------------
 
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
         self.project = path
         self.tree.set_root(path)
         self.controller.edits.set_project(path)
+        self.controller.context.set_project(path)
         self.ui_state.last_project = path
         self.setWindowTitle(f"{path.name} — dsdesk")
 
@@ -303,7 +306,10 @@ class MainWindow(QMainWindow):
     # -- status bar ---------------------------------------------------------------------------
 
     def _update_meter(self) -> None:
-        budget = self.chat.budget(self.prompt.toPlainText())
+        ctx = self.controller.context
+        budget = self.chat.budget(
+            self.prompt.toPlainText(), ctx.files_tokens, ctx.instructions_tokens
+        )
         self.meter.set_budget(budget, self.chat.server_prompt_tokens)
 
     def _update_stats(self) -> None:

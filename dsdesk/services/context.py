@@ -1,0 +1,227 @@
+"""The project files in the model's context: what is attached, their exact token counts, and
+what changed on disk since they were sent. Reads and counts run off the GUI thread."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, Signal
+
+from dsdesk.core.budget import estimate_tokens
+from dsdesk.core.context_layout import (
+    FILES_HEADER,
+    INSTRUCTION_FILES,
+    INSTRUCTIONS_HEADER,
+    ContextFile,
+    base_context_text,
+    update_text,
+)
+from dsdesk.services.chat import ChatService
+from dsdesk.services.tasks import TaskRegistry
+from dsdesk.workspace.ignore import IgnoreRules
+from dsdesk.workspace.token_cache import FileTokenCache, iter_files
+from dsdesk.workspace.tokenizer_data import loaded_counter, v4_counter
+
+
+def _short_count(text: str) -> int:
+    counter = loaded_counter()
+    return counter.count(text) if counter is not None else estimate_tokens(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Attached:
+    rel_path: str
+    tokens: int
+    text: str
+
+
+def _read(root: Path, rels: list[str], cache: FileTokenCache) -> tuple[list[Attached], list[str]]:
+    """(readable text files with their counts, skipped paths with reasons) — worker thread."""
+    counts = {c.rel_path: c for c in cache.count(rels)}
+    ok: list[Attached] = []
+    skipped: list[str] = []
+    for rel in rels:
+        c = counts[rel]
+        if c.tokens is None:
+            skipped.append(f"{rel} ({c.skipped})")
+            continue
+        try:
+            text = (root / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            skipped.append(f"{rel} (unreadable)")
+            continue
+        ok.append(Attached(rel, c.tokens, text))
+    return ok, skipped
+
+
+class ContextService(QObject):
+    sig_changed = Signal()
+    """() the attached files, their counts or the instructions changed."""
+    sig_notice = Signal(str)
+    """(message) e.g. files skipped as binary or too large."""
+
+    def __init__(self, tasks: TaskRegistry, chat: ChatService) -> None:
+        super().__init__()
+        self._tasks = tasks
+        self._chat = chat
+        self.root: Path | None = None
+        self._cache: FileTokenCache | None = None
+        self._rules: IgnoreRules | None = None
+        self.files: dict[str, Attached] = {}  # insertion order = order in the context
+        self.instructions: Attached | None = None
+        self._sent: dict[str, str] = {}  # what the model has seen, per file
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._on_watcher_file_changed)
+        chat.sig_conversation_reset.connect(self._publish_base)
+
+    # -- totals -------------------------------------------------------------------------------
+
+    @property
+    def files_tokens(self) -> int:
+        if not self.files:
+            return 0
+        return _short_count(FILES_HEADER) + sum(a.tokens for a in self.files.values())
+
+    @property
+    def instructions_tokens(self) -> int:
+        inst = self.instructions
+        if inst is None:
+            return 0
+        # The header, the blank line after the fixed prompt and the joins between parts.
+        header = INSTRUCTIONS_HEADER.format(path=inst.rel_path)
+        return _short_count(header) + inst.tokens + (1 if self.files else 0)
+
+    def tokens_of(self, rel: str) -> int | None:
+        a = self.files.get(rel)
+        return a.tokens if a else None
+
+    # -- project ------------------------------------------------------------------------------
+
+    def set_project(self, root: Path | None) -> None:
+        if self._watcher.files():
+            self._watcher.removePaths(self._watcher.files())
+        self.root = root
+        self.files.clear()
+        self.instructions = None
+        self._sent.clear()
+        if root is None:
+            self._cache = self._rules = None
+            self._publish_base()
+            return
+        self._cache = FileTokenCache(root, v4_counter())
+        self._rules = IgnoreRules(root)
+        found = next((n for n in INSTRUCTION_FILES if (root / n).is_file()), None)
+        if found:
+            self._tasks.spawn(self._load([found], instructions=True), name="context-instructions")
+        else:
+            self._publish_base()
+
+    def add(self, paths: list[Path]) -> None:
+        """Attach files and folders (folders: every non-ignored text file in them)."""
+        if self.root is None or self._rules is None:
+            return
+        root, rules = self.root, self._rules
+
+        def expand() -> list[str]:
+            rels: list[str] = []
+            for p in paths:
+                rels += [r for r in iter_files(root, p, rules) if r not in self.files]
+            return list(dict.fromkeys(rels))
+
+        async def go() -> None:
+            rels = await asyncio.to_thread(expand)
+            await self._load(rels, instructions=False)
+
+        self._tasks.spawn(go(), name="context-add")
+
+    def add_whole_project(self) -> None:
+        if self.root is not None:
+            self.add([self.root])
+
+    def remove(self, rels: list[str]) -> None:
+        gone = [r for r in rels if self.files.pop(r, None) is not None]
+        if not gone:
+            return
+        assert self.root is not None
+        self._watcher.removePaths([str(self.root / r) for r in gone])
+        if self._chat.conversation_started:
+            sent = [r for r in gone if self._sent.pop(r, None) is not None]
+            if sent:
+                self._chat.queue_context_update(update_text([], sent))
+        self._publish_base()
+
+    def toggle(self, path: Path) -> None:
+        if self.root is None:
+            return
+        rel = path.relative_to(self.root).as_posix() if path.is_absolute() else str(path)
+        inside = [r for r in self.files if r == rel or r.startswith(rel.rstrip("/") + "/")]
+        if inside:
+            self.remove(inside)
+        else:
+            self.add([self.root / rel])
+
+    def rebuild(self) -> None:
+        """Fold every update back into the base context (one cache miss now)."""
+        self._chat.set_base_context(self._base_text())
+        self._sent = {r: a.text for r, a in self.files.items()}
+        self.sig_changed.emit()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    async def _load(self, rels: list[str], *, instructions: bool) -> None:
+        root, cache = self.root, self._cache
+        if root is None or cache is None or not rels:
+            return
+        ok, skipped = await asyncio.to_thread(_read, root, rels, cache)
+        if root != self.root:
+            return  # the project changed meanwhile
+        if skipped:
+            self.sig_notice.emit(
+                "Not added: "
+                + ", ".join(skipped[:5])
+                + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+            )
+        if instructions:
+            self.instructions = ok[0] if ok else None
+        changed = []
+        for a in ok if not instructions else []:
+            self.files[a.rel_path] = a
+            changed.append(a)
+        paths = [str(root / a.rel_path) for a in ok]
+        if paths:
+            self._watcher.addPaths(paths)
+        if self._chat.conversation_started and changed:
+            fresh = [
+                ContextFile(a.rel_path, a.text)
+                for a in changed
+                if self._sent.get(a.rel_path) != a.text
+            ]
+            if fresh:
+                self._chat.queue_context_update(update_text(fresh, []))
+                self._sent.update({f.rel_path: f.text for f in fresh})
+            self.sig_changed.emit()
+        else:
+            self._publish_base()
+
+    def _base_text(self) -> str:
+        inst = self.instructions
+        return base_context_text(
+            ContextFile(inst.rel_path, inst.text) if inst else None,
+            [ContextFile(a.rel_path, a.text) for a in self.files.values()],
+        )
+
+    def _publish_base(self) -> None:
+        """Before the conversation starts, the context goes in the system message as is."""
+        if not self._chat.conversation_started:
+            self._chat.set_base_context(self._base_text())
+            self._sent = {r: a.text for r, a in self.files.items()}
+        self.sig_changed.emit()
+
+    def _on_watcher_file_changed(self, path: str) -> None:
+        if self.root is None:
+            return
+        rel = Path(path).relative_to(self.root).as_posix()
+        if rel in self.files:
+            self._tasks.spawn(self._load([rel], instructions=False), name="context-reload")
