@@ -59,6 +59,8 @@ def _read(root: Path, rels: list[str], cache: FileTokenCache) -> tuple[list[Atta
 class ContextService(QObject):
     sig_changed = Signal()
     """() the attached files, their counts or the instructions changed."""
+    sig_counts_ready = Signal()
+    """() token counts of the whole project (per file and folder) are known or updated."""
     sig_notice = Signal(str)
     """(message) e.g. files skipped as binary or too large."""
 
@@ -72,6 +74,8 @@ class ContextService(QObject):
         self.files: dict[str, Attached] = {}  # insertion order = order in the context
         self.instructions: Attached | None = None
         self._sent: dict[str, str] = {}  # what the model has seen, per file
+        self.project_counts: dict[str, int] = {}  # every countable file of the project
+        self.folder_totals: dict[str, int] = {}
         self._watcher = QFileSystemWatcher(self)
         self._watcher.fileChanged.connect(self._on_watcher_file_changed)
         chat.sig_conversation_reset.connect(self._publish_base)
@@ -112,6 +116,8 @@ class ContextService(QObject):
             return
         self._cache = FileTokenCache(root, v4_counter())
         self._rules = IgnoreRules(root)
+        self.project_counts, self.folder_totals = {}, {}
+        self._tasks.spawn(self._count_project(root), name="count-project")
         found = next((n for n in INSTRUCTION_FILES if (root / n).is_file()), None)
         if found:
             self._tasks.spawn(self._load([found], instructions=True), name="context-instructions")
@@ -168,7 +174,46 @@ class ContextService(QObject):
         self._sent = {r: a.text for r, a in self.files.items()}
         self.sig_changed.emit()
 
+    def info(self, rel: str, is_dir: bool) -> tuple[str, int | None]:
+        """For the tree: ("all" | "some" | "", tokens) of a file or folder."""
+        if is_dir:
+            prefix = rel.rstrip("/") + "/"
+            some = any(r.startswith(prefix) for r in self.files)
+            return ("some" if some else "", self.folder_totals.get(rel))
+        attached = self.files.get(rel)
+        if attached is not None:
+            return "all", attached.tokens
+        return "", self.project_counts.get(rel)
+
+    def largest(self, n: int = 5) -> list[Attached]:
+        return sorted(self.files.values(), key=lambda a: a.tokens, reverse=True)[:n]
+
     # -- internals ----------------------------------------------------------------------------
+
+    async def _count_project(self, root: Path) -> None:
+        """Count every file once in the background; later counts come from the cache."""
+        cache, rules = self._cache, self._rules
+        if cache is None or rules is None:
+            return
+
+        def work() -> tuple[dict[str, int], dict[str, int]]:
+            counts = {
+                c.rel_path: c.tokens
+                for c in cache.count(list(iter_files(root, root, rules)))
+                if c.tokens is not None
+            }
+            totals: dict[str, int] = {}
+            for rel, n in counts.items():
+                parts = rel.split("/")[:-1]
+                for i in range(1, len(parts) + 1):
+                    folder = "/".join(parts[:i])
+                    totals[folder] = totals.get(folder, 0) + n
+            return counts, totals
+
+        counts, totals = await asyncio.to_thread(work)
+        if root == self.root:
+            self.project_counts, self.folder_totals = counts, totals
+            self.sig_counts_ready.emit()
 
     async def _load(self, rels: list[str], *, instructions: bool) -> None:
         root, cache = self.root, self._cache

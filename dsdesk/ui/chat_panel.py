@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dsdesk.ui.context_bar import ContextBar
 from dsdesk.ui.prompt_box import PromptEdit
 from dsdesk.ui.transcript import TranscriptView
 
@@ -69,6 +70,8 @@ class ChatPanel(QWidget):
         self.welcome = WelcomeBanner(self)
         self.transcript = TranscriptView(self)
         self.prompt = PromptEdit(self)
+        self.context_bar = ContextBar(self)
+        self.context_bar.hide()
 
         self.thinking = QCheckBox("&Thinking")
         self.thinking.setObjectName("thinking-switch")
@@ -106,6 +109,7 @@ class ChatPanel(QWidget):
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(8, 4, 8, 8)
         bl.setSpacing(4)
+        bl.addWidget(self.context_bar)
         bl.addWidget(self.prompt)
         bl.addLayout(controls)
 

@@ -25,6 +25,7 @@ class ProjectTree(QTreeView):
     """The tree of one project folder. Empty until ``set_root``."""
 
     sig_open_file = Signal(Path)  # (path) absolute path of a file opened with Enter/double-click
+    sig_toggle_context = Signal(Path)  # (path) Space: put this file/folder in or out of context
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +84,13 @@ class ProjectTree(QTreeView):
     # -- keyboard and mouse ---------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.modifiers():
+            path = self.current_path()
+            if path is not None:
+                self.sig_toggle_context.emit(path)
+                self.viewport().update()
+            event.accept()
+            return
         if (
             event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
             and self.state() != QAbstractItemView.State.EditingState

@@ -24,6 +24,7 @@ from dsdesk.services.controller import AppController
 from dsdesk.ui.actions import ActionRegistry, ActionSpec
 from dsdesk.ui.chat_panel import ChatPanel
 from dsdesk.ui.context_meter import ContextMeter
+from dsdesk.ui.context_ui import ContextPresenter
 from dsdesk.ui.dialogs import AboutDialog, ShortcutsDialog
 from dsdesk.ui.edits_ui import EditsPresenter
 from dsdesk.ui.file_tree import ProjectTree
@@ -73,7 +74,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self._restore_state()
         self._refresh_key_state(controller.has_key)
-        self._update_meter()
+        self.update_meter()
 
     # -- construction -------------------------------------------------------------------------
 
@@ -136,7 +137,7 @@ class MainWindow(QMainWindow):
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(120)
-        self._draft_timer.timeout.connect(self._update_meter)
+        self._draft_timer.timeout.connect(self.update_meter)
         opts = self.chat.options
         self.chat_panel.set_thinking(opts.thinking, opts.effort)
         self.chat_panel.set_models([opts.model], opts.model)
@@ -150,7 +151,7 @@ class MainWindow(QMainWindow):
         c.sig_failed.connect(self._on_chat_failed)
         c.sig_retrying.connect(p.status.setText)
         c.sig_busy_changed.connect(self._on_chat_busy_changed)
-        c.sig_budget_changed.connect(self._update_meter)
+        c.sig_budget_changed.connect(self.update_meter)
         p.sig_send.connect(self.send_prompt)
         p.sig_stop.connect(self.chat.stop)
         p.sig_thinking_changed.connect(self._on_panel_thinking_changed)
@@ -169,7 +170,7 @@ class MainWindow(QMainWindow):
         holder.sig_connection_tested.connect(self._on_client_connection_tested)
         self.controller.sig_key_changed.connect(self._refresh_key_state)
         self.edits_ui: EditsPresenter = EditsPresenter(self)
-        self.controller.context.sig_changed.connect(self._update_meter)
+        self.context_ui: ContextPresenter = ContextPresenter(self)
         self.controller.context.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
 
     # -- project ------------------------------------------------------------------------------
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         self.tree.set_root(path)
         self.controller.edits.set_project(path)
         self.controller.context.set_project(path)
+        self.context_ui.update_bar()
         self.ui_state.last_project = path
         self.setWindowTitle(f"{path.name} — dsdesk")
 
@@ -213,6 +215,12 @@ class MainWindow(QMainWindow):
             self.transcript.show_error(
                 "No API key yet: add it in Settings, set DEEPSEEK_API_KEY, or try the demo.",
                 [("Open settings", "settings"), ("Try the demo", "demo")],
+            )
+            return
+        overflow = self.context_ui.overflow_message(text)
+        if overflow:
+            self.transcript.show_error(
+                overflow, [("Drop the largest file", "drop_largest"), ("New chat", "new_chat")]
             )
             return
         self.transcript.add_user_message(text, describe_mode(self.chat.options))
@@ -300,12 +308,16 @@ class MainWindow(QMainWindow):
             self.sig_demo_requested.emit()
         elif action == "balance":
             QDesktopServices.openUrl(QUrl(f"https://{DEEPSEEK_TOP_UP_URL}"))
+        elif action == "drop_largest":
+            self.context_ui.on_action(action)
+        elif action == "new_chat":
+            self.new_chat()
         else:
             self.edits_ui.on_action(action)
 
     # -- status bar ---------------------------------------------------------------------------
 
-    def _update_meter(self) -> None:
+    def update_meter(self) -> None:
         ctx = self.controller.context
         budget = self.chat.budget(
             self.prompt.toPlainText(), ctx.files_tokens, ctx.instructions_tokens

@@ -1,0 +1,68 @@
+"""The window's side of the project context: the tree's marks and counts, Space to toggle,
+the list above the prompt, and the guard that refuses a request too big for the window."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from dsdesk.ui.tree_tokens import TokenDelegate
+
+if TYPE_CHECKING:
+    from dsdesk.ui.main_window import MainWindow
+
+
+class ContextPresenter(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        ctx = window.controller.context
+        tree = window.tree
+        ctx.sig_changed.connect(window.update_meter)
+        ctx.sig_changed.connect(tree.viewport().update)
+        ctx.sig_counts_ready.connect(tree.viewport().update)
+        tree.setItemDelegate(TokenDelegate(ctx.info, tree))
+        tree.sig_toggle_context.connect(ctx.toggle)
+        ctx.sig_changed.connect(self.update_bar)
+        window.chat.sig_budget_changed.connect(self.update_bar)
+        bar = window.chat_panel.context_bar
+        bar.sig_remove.connect(lambda rel: ctx.remove([rel]))
+        bar.sig_action.connect(self.on_action)
+
+    def update_bar(self) -> None:
+        ctx = self.window.controller.context
+        inst = ctx.instructions
+        self.window.chat_panel.context_bar.show_context(
+            [(r, a.tokens) for r, a in ctx.files.items()],
+            (inst.rel_path, inst.tokens) if inst else None,
+            len(self.window.chat.pending_updates),
+            self.window.project is not None,
+        )
+
+    def on_action(self, action: str) -> None:
+        ctx = self.window.controller.context
+        if action == "whole_project":
+            ctx.add_whole_project()
+        elif action == "clear":
+            ctx.remove(list(ctx.files))
+        elif action == "rebuild":
+            ctx.rebuild()
+        elif action == "drop_largest":
+            largest = ctx.largest(1)
+            if largest:
+                ctx.remove([largest[0].rel_path])
+
+    def overflow_message(self, text: str) -> str | None:
+        """Why ``text`` cannot be sent (it would not fit the window), or None."""
+        ctx = self.window.controller.context
+        budget = self.window.chat.budget(text, ctx.files_tokens, ctx.instructions_tokens)
+        if budget.level != "over":
+            return None
+        big = ", ".join(f"{a.rel_path} ({a.tokens:,})" for a in ctx.largest(3))
+        return (
+            f"Not sent: this request would carry {budget.total:,} tokens (with "
+            f"{budget.reserved_output:,} reserved for the answer), over the "
+            f"{budget.window:,}-token window. Drop files — the largest are {big or 'none'} — "
+            "or start a new chat with the same files. Nothing was dropped."
+        )

@@ -1,0 +1,86 @@
+"""Files into context from the keyboard: Space in the tree, the list above the prompt, the meter
+moving, and the guard against a request that does not fit the window."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from dsdesk.config.settings import Settings
+from dsdesk.devserver import Simulator
+from dsdesk.services.controller import AppController
+from dsdesk.ui.main_window import MainWindow
+from dsdesk.ui.ui_state import UiState
+from dsdesk.workspace.tokenizer_data import v4_counter
+from tests.qt_async import run_scenario, wait_until
+
+KEY = "sk-context-window-0001"
+
+
+@pytest.fixture
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
+    with Simulator(api_key=KEY) as s:
+        monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
+        monkeypatch.setenv("DEEPSEEK_BASE_URL", s.base_url)
+        yield s
+
+
+def test_space_attaches_meter_moves_and_overflow_is_blocked(qloop, sim, tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "small.py").write_text("def f():\n    return 1\n" * 30)
+    (project / "src" / "big.txt").write_text("lorem ipsum dolor sit amet " * 40_000)
+    (project / "README.md").write_text("# demo\n")
+
+    async def scenario() -> None:
+        await asyncio.to_thread(v4_counter)
+        controller = AppController(Settings(max_tokens=384_000))
+        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
+        window.show()
+        window.activateWindow()
+        await wait_until(lambda: QApplication.activeWindow() is window)
+        window.open_project(project)
+        ctx = controller.context
+        await wait_until(lambda: ctx.folder_totals.get("src", 0) > 0)  # counts in the tree
+        before = window.meter.budget.total
+        target = (project / "src" / "small.py").resolve()
+        assert window.tree.select_path(target)
+        await wait_until(lambda: window.tree.current_path() == target)
+        window.tree.setFocus()
+        QTest.keyClick(window.tree, Qt.Key.Key_Space)
+        await wait_until(lambda: "src/small.py" in ctx.files)
+        await wait_until(lambda: window.meter.budget.total > before)
+        assert window.meter.budget.files >= ctx.files["src/small.py"].tokens
+        assert "src/small.py" in window.chat_panel.context_bar.text()
+        assert ctx.info("src", True)[0] == "some"
+
+        QTest.keyClick(window.tree, Qt.Key.Key_Space)  # again: out of the context
+        await wait_until(lambda: "src/small.py" not in ctx.files)
+
+        # The whole project with 384k reserved for the answer cannot fit: sending is refused.
+        window.chat_panel.context_bar.sig_action.emit("whole_project")
+        await wait_until(lambda: "src/big.txt" in ctx.files)
+        for _ in range(3):  # make the context exceed the window
+            (project / "src" / f"more{_}.txt").write_text("lorem ipsum dolor sit amet " * 70_000)
+        window.chat_panel.context_bar.sig_action.emit("whole_project")
+        await wait_until(lambda: len(ctx.files) >= 6)
+        assert window.meter.budget.level == "over"
+        window.prompt.setFocus()
+        QTest.keyClicks(window.prompt, "explain")
+        QTest.keyClick(window.prompt, Qt.Key.Key_Return)
+        text = window.transcript.plain_text()
+        assert "Not sent" in text and "src/more" in text and "Nothing was dropped" in text
+        assert sim.chat_requests == [] and window.prompt.toPlainText() == "explain"
+        window.transcript.sig_action.emit("drop_largest")
+        await wait_until(lambda: len(ctx.files) == 5)
+        window.close()
+        await controller.shutdown()
+        window.deleteLater()
+
+    run_scenario(qloop, scenario(), timeout=60)
