@@ -84,3 +84,38 @@ def test_space_attaches_meter_moves_and_overflow_is_blocked(qloop, sim, tmp_path
         window.deleteLater()
 
     run_scenario(qloop, scenario(), timeout=60)
+
+
+def test_at_completes_files_fuzzily_and_attaches(qloop, sim, tmp_path: Path) -> None:
+    from dsdesk.ui.mention import fuzzy_rank
+
+    assert fuzzy_rank("cfg", ["src/config.py", "docs/x.md", "cfg.toml"])[0] == "cfg.toml"
+    assert fuzzy_rank("srccfg", ["src/config.py", "docs/x.md"]) == ["src/config.py"]
+    project = tmp_path / "proj"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "config.py").write_text("X = 1\n")
+    (project / "notes.md").write_text("# notes\n")
+
+    async def scenario() -> None:
+        await asyncio.to_thread(v4_counter)
+        controller = AppController(Settings())
+        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
+        window.show()
+        window.activateWindow()
+        await wait_until(lambda: QApplication.activeWindow() is window)
+        window.open_project(project)
+        await wait_until(lambda: "src/config.py" in controller.context.project_counts)
+        window.prompt.setFocus()
+        QTest.keyClicks(window.prompt, "look at @scfg")
+        mention = window.prompt.mention
+        assert mention is not None
+        await wait_until(mention.popup_visible)
+        assert mention.completer.popup().currentIndex().data() == "src/config.py"
+        QTest.keyClick(mention.completer.popup(), Qt.Key.Key_Return)
+        await wait_until(lambda: "src/config.py" in controller.context.files)
+        assert window.prompt.toPlainText() == "look at "
+        window.close()
+        await controller.shutdown()
+        window.deleteLater()
+
+    run_scenario(qloop, scenario())

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from dsdesk.ui.mention import MentionCompleter
 from dsdesk.ui.tree_tokens import TokenDelegate
 
 if TYPE_CHECKING:
@@ -29,6 +30,18 @@ class ContextPresenter(QObject):
         bar = window.chat_panel.context_bar
         bar.sig_remove.connect(lambda rel: ctx.remove([rel]))
         bar.sig_action.connect(self.on_action)
+        prompt = window.prompt
+        prompt.mention = MentionCompleter(prompt, self._mention_candidates)
+        prompt.mention.sig_attach.connect(self._on_mention_attach)
+
+    def _mention_candidates(self) -> list[str]:
+        ctx = self.window.controller.context
+        return [f"{d}/" for d in ctx.folder_totals] + list(ctx.project_counts)
+
+    def _on_mention_attach(self, rel: str) -> None:
+        ctx = self.window.controller.context
+        if ctx.root is not None:
+            ctx.add([ctx.root / rel.rstrip("/")])
 
     def update_bar(self) -> None:
         ctx = self.window.controller.context

@@ -7,6 +7,8 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
+from dsdesk.ui.mention import MentionCompleter
+
 
 class PromptEdit(QPlainTextEdit):
     sig_submit = Signal(str)
@@ -22,6 +24,7 @@ class PromptEdit(QPlainTextEdit):
         self.setAccessibleName("Prompt")
         self._history: list[str] = []
         self._recall: int | None = None  # index into history while recalling
+        self.mention: MentionCompleter | None = None
         self.textChanged.connect(self._on_self_text_changed)
 
     def sizeHint(self) -> QSize:
@@ -35,6 +38,19 @@ class PromptEdit(QPlainTextEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, mods = event.key(), event.modifiers()
+        if (
+            self.mention is not None
+            and self.mention.popup_visible()
+            and key
+            in (
+                Qt.Key.Key_Return,
+                Qt.Key.Key_Enter,
+                Qt.Key.Key_Tab,
+                Qt.Key.Key_Escape,
+            )
+        ):
+            event.ignore()  # the completer's popup takes these
+            return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if mods & Qt.KeyboardModifier.ShiftModifier:
                 self.insertPlainText("\n")
