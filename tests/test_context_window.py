@@ -110,8 +110,8 @@ def test_at_completes_files_fuzzily_and_attaches(qloop, sim, tmp_path: Path) -> 
         mention = window.prompt.mention
         assert mention is not None
         await wait_until(mention.popup_visible)
-        assert mention.completer.popup().currentIndex().data() == "src/config.py"
-        QTest.keyClick(mention.completer.popup(), Qt.Key.Key_Return)
+        assert mention._popup().currentIndex().data() == "src/config.py"
+        QTest.keyClick(mention._popup(), Qt.Key.Key_Return)
         await wait_until(lambda: "src/config.py" in controller.context.files)
         assert window.prompt.toPlainText() == "look at "
         window.close()

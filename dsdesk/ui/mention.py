@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QStringListModel, Qt, Signal
-from PySide6.QtWidgets import QCompleter, QPlainTextEdit
+from PySide6.QtWidgets import QAbstractItemView, QCompleter, QPlainTextEdit
 
 MAX_SHOWN = 50
 
@@ -50,8 +50,13 @@ class MentionCompleter(QObject):
         self.completer.activated[str].connect(self._on_completer_activated)
         edit.textChanged.connect(self._on_edit_text_changed)
 
+    def _popup(self) -> QAbstractItemView:
+        popup = self.completer.popup()
+        assert popup is not None  # QCompleter always has one once it has a model
+        return popup
+
     def popup_visible(self) -> bool:
-        return self.completer.popup().isVisible()
+        return self._popup().isVisible()
 
     def _query(self) -> tuple[int, str] | None:
         """(position of the "@", text typed after it) when the cursor is in a mention."""
@@ -68,17 +73,17 @@ class MentionCompleter(QObject):
     def _on_edit_text_changed(self) -> None:
         q = self._query()
         if q is None:
-            self.completer.popup().hide()
+            self._popup().hide()
             return
         matches = fuzzy_rank(q[1], self._candidates())
         if not matches:
-            self.completer.popup().hide()
+            self._popup().hide()
             return
         self._model.setStringList(matches)
         rect = self._edit.cursorRect()
         rect.setWidth(420)
         self.completer.complete(rect)
-        self.completer.popup().setCurrentIndex(self._model.index(0))
+        self._popup().setCurrentIndex(self._model.index(0))
 
     def _on_completer_activated(self, rel: str) -> None:
         q = self._query()
@@ -87,5 +92,5 @@ class MentionCompleter(QObject):
             cursor.setPosition(q[0])
             cursor.setPosition(q[0] + 1 + len(q[1]), cursor.MoveMode.KeepAnchor)
             cursor.removeSelectedText()
-        self.completer.popup().hide()
+        self._popup().hide()
         self.sig_attach.emit(rel)
