@@ -47,7 +47,9 @@ class MentionCompleter(QObject):
         self.completer.setWidget(edit)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.completer.activated[str].connect(self._on_completer_activated)
+        self.completer.activated[str].connect(  # type: ignore[index]
+            self._on_completer_activated
+        )
         edit.textChanged.connect(self._on_edit_text_changed)
 
     def _popup(self) -> QAbstractItemView:
