@@ -94,7 +94,8 @@ def test_server_prompt_tokens_equal_the_local_exact_count(qloop, sim, tmp_path: 
         await asyncio.to_thread(v4_counter)
         controller.context.set_project(tmp_path)
         controller.context.add_whole_project()
-        await wait_until(lambda: len(controller.context.files) == 3)
+        await wait_until(lambda: len(controller.context.files) == 2)
+        assert "AGENTS.md" not in controller.context.files  # it is the instructions file
         sim.enqueue(Reply.text("ok"))
         controller.chat.send("hello")
         await wait_until(lambda: controller.chat.stats.answers == 1)

@@ -73,6 +73,7 @@ class ContextService(QObject):
         self._rules: IgnoreRules | None = None
         self.files: dict[str, Attached] = {}  # insertion order = order in the context
         self.instructions: Attached | None = None
+        self._instructions_rel: str | None = None
         self._sent: dict[str, str] = {}  # what the model has seen, per file
         self.project_counts: dict[str, int] = {}  # every countable file of the project
         self.folder_totals: dict[str, int] = {}
@@ -119,6 +120,7 @@ class ContextService(QObject):
         self.project_counts, self.folder_totals = {}, {}
         self._tasks.spawn(self._count_project(root), name="count-project")
         found = next((n for n in INSTRUCTION_FILES if (root / n).is_file()), None)
+        self._instructions_rel = found
         if found:
             self._tasks.spawn(self._load([found], instructions=True), name="context-instructions")
         else:
@@ -132,8 +134,10 @@ class ContextService(QObject):
 
         def expand() -> list[str]:
             rels: list[str] = []
+            # The instructions file is already in the context, in its own place.
+            inst = self._instructions_rel
             for p in paths:
-                rels += [r for r in iter_files(root, p, rules) if r not in self.files]
+                rels += [r for r in iter_files(root, p, rules) if r not in self.files and r != inst]
             return list(dict.fromkeys(rels))
 
         async def go() -> None:

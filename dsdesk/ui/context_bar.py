@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from dsdesk.ui.context_meter import compact
 
-MAX_SHOWN = 12
+MAX_SHOWN = 6
 
 
 class ContextBar(QLabel):
