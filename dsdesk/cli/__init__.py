@@ -32,8 +32,24 @@ def _tokens(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], i
     return tokens.run
 
 
+def _apply(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from dsdesk.cli import apply
+
+    apply.add_arguments(parser)
+    return apply.run
+
+
+def _undo(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from dsdesk.cli import undo
+
+    undo.add_arguments(parser)
+    return undo.run
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Callable[..., int]]]] = {
     "ask": ("ask DeepSeek from the terminal, streaming the answer", _ask),
+    "apply": ("apply the edits in a model's reply to a project (atomic, undoable)", _apply),
+    "undo": ("undo the last edits dsdesk wrote to a project", _undo),
     "tokens": ("count the exact V4 tokens dsdesk would send for files/folders", _tokens),
     "devserver": ("run the local DeepSeek-compatible simulator (no key needed)", _devserver),
 }

@@ -1,4 +1,11 @@
-"""Keep edits inside the project: paths are resolved (symlinks too) before they are trusted."""
+"""Keep edits inside the project: a path is resolved (symlinks too) before it is trusted.
+
+Refused, with EditError: absolute paths (POSIX, Windows drive and UNC), anything that resolves
+outside the project root (``..``, a symlink or a symlinked folder pointing out), and anything in a
+``.git`` folder at any depth (compared case-insensitively, for macOS and Windows file systems).
+Windows-style backslashes are read as separators. Checking happens at resolve time; a symlink
+swapped in between this check and the write is outside what dsdesk defends against.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +13,73 @@ from pathlib import Path, PurePosixPath
 
 from dsdesk.core.errors import EditError
 
+__all__ = ["normalise_rel", "rel_to_root", "resolve_in_project"]
+
+
+def normalise_rel(rel: str) -> str:
+    """The path as the model meant it: trimmed, "/" separators, no leading "./"."""
+    cleaned = rel.strip().replace("\\", "/")
+    while cleaned.startswith("./"):
+        cleaned = cleaned[2:].lstrip("/")
+    return cleaned
+
+
+def _is_git(parts: tuple[str, ...]) -> bool:
+    return any(p.lower() == ".git" for p in parts)
+
 
 def resolve_in_project(root: Path, rel: str) -> Path:
-    """The real path of ``rel`` inside ``root``; EditError outside it or inside ``.git/``."""
-    cleaned = rel.strip().replace("\\", "/")
+    """The real path of ``rel`` inside ``root``. EditError ``outside_project`` or ``inside_git``.
+    The file need not exist (a new file); the parts of the path that exist are resolved."""
+    cleaned = normalise_rel(rel)
     pure = PurePosixPath(cleaned)
-    if not cleaned or pure.is_absolute() or (len(cleaned) > 1 and cleaned[1] == ":"):
+    shown = rel.strip() or repr(rel)
+    if (
+        not cleaned
+        or pure.is_absolute()
+        or (len(cleaned) > 1 and cleaned[1] == ":")  # C:\..., C:foo
+        or not pure.parts
+        or "\x00" in cleaned
+    ):
         raise EditError(
-            f"{rel!r} is not a path inside the project.", reason="outside_project", path=rel
+            f"{shown} is not a file path inside the project; refused.",
+            reason="outside_project",
+            path=rel,
         )
-    if ".git" in pure.parts:
+    if _is_git(pure.parts):
         raise EditError(
-            f"{rel} is inside .git/; dsdesk never edits it.", reason="inside_git", path=rel
+            f"{shown} is inside .git/; dsdesk never edits it.", reason="inside_git", path=rel
         )
-    real_root = root.resolve()
-    target = (real_root / pure).resolve()  # follows symlinks, including a linked folder
+    try:
+        real_root = root.resolve()
+        target = (real_root / pure).resolve()  # follows symlinks, a linked folder included
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        raise EditError(
+            f"{shown} cannot be resolved ({exc}); refused.", reason="outside_project", path=rel
+        ) from None
     try:
         inside = target.relative_to(real_root)
     except ValueError:
         raise EditError(
-            f"{rel} resolves outside the project ({target}); refused.",
+            f"{shown} resolves outside the project ({target}); refused.",
             reason="outside_project",
             path=rel,
         ) from None
-    if ".git" in inside.parts:
-        raise EditError(f"{rel} resolves inside .git/; refused.", reason="inside_git", path=rel)
+    if not inside.parts:
+        raise EditError(
+            f"{shown} is the project folder itself, not a file; refused.",
+            reason="outside_project",
+            path=rel,
+        )
+    if _is_git(inside.parts):
+        raise EditError(
+            f"{shown} resolves inside .git/; dsdesk never edits it.",
+            reason="inside_git",
+            path=rel,
+        )
     return target
+
+
+def rel_to_root(root: Path, real: Path) -> str:
+    """``real`` (a path from ``resolve_in_project``) relative to the real root, with "/"."""
+    return real.relative_to(root.resolve()).as_posix()

@@ -1,181 +1,327 @@
 """The undo journal: every applied change set with the exact bytes before and after, persisted
-per project under the data dir, so "undo" works after a restart and without git.
+per project under the data dir, so undo works after a restart and without git.
 
-Layout: ``<data>/projects/<root hash>/journal/index.json`` (change sets, oldest first) and
-``blobs/<sha256>`` (file contents, stored once). It is written before the files are (write-ahead),
-so a crash mid-apply can still be undone.
+Layout, under ``<data dir>/projects/<sha256 of the resolved root, 16 hex>/journal/``:
+``index.json`` (the change sets, oldest first, naming their contents by digest) and
+``blobs/<sha256>`` (file contents, each stored once). Both are written atomically. A change set is
+recorded *before* its files are written (write-ahead), so even a crash half-way through applying
+can be undone. Only the last ``MAX_CHANGE_SETS`` are kept; blobs nothing names any more are
+deleted. A lock file serialises dsdesk processes (the window and ``dsdesk apply``) on one project.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dsdesk.core.errors import EditError
-from dsdesk.workspace.atomic import atomic_write, remove_file
+from dsdesk.workspace.atomic import atomic_write, make_parents, remove_empty_dirs, remove_file
 from dsdesk.workspace.jail import resolve_in_project
 
+if sys.platform != "win32":
+    import fcntl
+
+__all__ = [
+    "MAX_CHANGE_SETS",
+    "ChangeSet",
+    "FileSnapshot",
+    "UndoJournal",
+    "journal_dir",
+    "new_change_set",
+    "project_key",
+]
+
 MAX_CHANGE_SETS = 200
+_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
 class FileSnapshot:
-    rel_path: str
-    before: bytes | None  # None: the file did not exist
+    rel_path: str  # relative to the project root, "/" separators
+    before: bytes | None  # None: the file did not exist (the change created it)
     after: bytes | None  # None: the change deleted it
-    mode: int | None
+    mode: int | None  # permission bits before the change; None when it did not exist
 
 
 @dataclass(frozen=True, slots=True)
 class ChangeSet:
     id: str
     label: str
-    created: float
+    created: float  # time.time()
     files: tuple[FileSnapshot, ...]
+    dirs: tuple[str, ...] = ()  # folders the change created; removed on undo if empty
 
 
-def new_change_set(label: str, files: tuple[FileSnapshot, ...]) -> ChangeSet:
-    return ChangeSet(uuid.uuid4().hex, label, time.time(), files)
+def new_change_set(
+    label: str, files: tuple[FileSnapshot, ...], dirs: tuple[str, ...] = ()
+) -> ChangeSet:
+    return ChangeSet(uuid.uuid4().hex, label, time.time(), files, dirs)
 
 
 def project_key(root: Path) -> str:
     return hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
 
 
+def journal_dir(root: Path, data_dir: Path) -> Path:
+    return data_dir / "projects" / project_key(root) / "journal"
+
+
+def _damaged(what: str) -> EditError:
+    return EditError(
+        f"The undo journal is damaged ({what}); nothing was undone.", reason="write_failed"
+    )
+
+
+class _Lock:
+    """Reentrant within a process (one thread at a time), exclusive across processes (flock)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._rlock = threading.RLock()
+        self._depth = 0
+        self._fd = -1
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._rlock:
+            if self._depth == 0:
+                self._acquire()
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    os.close(self._fd)  # closing releases the flock
+                    self._fd = -1
+
+    def _acquire(self) -> None:
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise EditError(
+                f"The undo journal cannot be opened ({exc.strerror or exc}); nothing was changed.",
+                reason="write_failed",
+            ) from exc
+        if sys.platform != "win32":
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+
 class UndoJournal:
     def __init__(self, root: Path, data_dir: Path) -> None:
         self.root = root.resolve()
-        self.dir = data_dir / "projects" / project_key(root) / "journal"
+        self.dir = journal_dir(self.root, data_dir)
+        self._index = self.dir / "index.json"
         self._blobs = self.dir / "blobs"
+        self._lock = _Lock(self.dir / "lock")
+
+    def locked(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the project's journal lock (reentrant): apply and undo run under it."""
+        return self._lock.hold()
 
     # -- storage ------------------------------------------------------------------------------
 
-    def _blob(self, data: bytes | None) -> str | None:
+    def _put_blob(self, data: bytes | None) -> str | None:
         if data is None:
             return None
         digest = hashlib.sha256(data).hexdigest()
         path = self._blobs / digest
-        if not path.exists():
+        if not path.is_file():
             self._blobs.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, data)
+            atomic_write(path, data, mode=0o600)
         return digest
 
-    def _read_blob(self, digest: str | None) -> bytes | None:
+    def _get_blob(self, digest: object) -> bytes | None:
         if digest is None:
             return None
+        if not isinstance(digest, str):
+            raise _damaged("a content entry is not a digest")
         try:
-            return (self._blobs / digest).read_bytes()
+            data = (self._blobs / digest).read_bytes()
         except OSError as exc:
-            raise EditError(
-                f"The undo journal is missing data ({digest[:12]}).", reason="write_failed"
-            ) from exc
+            raise _damaged(f"content {digest[:12]} is missing: {exc.strerror or exc}") from exc
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise _damaged(f"content {digest[:12]} does not match its digest")
+        return data
 
-    def _load(self) -> list[dict[str, object]]:
+    def _load(self) -> list[dict[str, Any]]:
         try:
-            data = json.loads((self.dir / "index.json").read_text(encoding="utf-8"))
+            raw = self._index.read_bytes()
         except FileNotFoundError:
             return []
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             raise EditError(
-                f"The undo journal could not be read: {exc}", reason="write_failed"
+                f"The undo journal cannot be read ({exc.strerror or exc}).", reason="write_failed"
             ) from exc
-        return list(data.get("change_sets", []))
+        try:
+            data = json.loads(raw)
+            entries = data["change_sets"]
+            if data.get("version") != _VERSION or not isinstance(entries, list):
+                raise ValueError("unknown format")
+            for e in entries:
+                _check_entry(e)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise _damaged(f"{self._index}: {exc}") from exc
+        return entries
 
-    def _save(self, entries: list[dict[str, object]]) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
+    def _load_for_write(self) -> list[dict[str, Any]]:
+        """As ``_load``, but a damaged index is moved aside (kept for inspection) and a new one
+        started, so a broken journal never blocks applying edits."""
+        try:
+            return self._load()
+        except EditError:
+            if not self._index.exists():
+                raise
+            aside = self._index.with_name(f"index.damaged-{int(time.time())}.json")
+            with contextlib.suppress(OSError):
+                os.replace(self._index, aside)
+            return []
+
+    def _save(self, entries: list[dict[str, Any]]) -> None:
         entries = entries[-MAX_CHANGE_SETS:]
-        body = json.dumps(
-            {"version": 1, "root": str(self.root), "change_sets": entries}, indent=1
-        ).encode()
-        atomic_write(self.dir / "index.json", body)
+        body = {"version": _VERSION, "root": str(self.root), "change_sets": entries}
+        self.dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(self._index, json.dumps(body, indent=1).encode(), mode=0o600)
         self._prune(entries)
 
-    def _prune(self, entries: list[dict[str, object]]) -> None:
-        used = {
-            d
-            for e in entries
-            for f in e["files"]  # type: ignore[attr-defined]
-            for d in (f["before"], f["after"])
-            if d
-        }
-        if self._blobs.is_dir():
+    def _prune(self, entries: list[dict[str, Any]]) -> None:
+        # Runs under the lock, after the index is saved: anything unnamed (old content, a temp
+        # file from a killed writer) is garbage.
+        used = {d for e in entries for f in e["files"] for d in (f["before"], f["after"]) if d}
+        with contextlib.suppress(OSError):
             for blob in self._blobs.iterdir():
                 if blob.name not in used:
-                    blob.unlink(missing_ok=True)
+                    with contextlib.suppress(OSError):
+                        blob.unlink()
+
+    def _change_set(self, e: dict[str, Any]) -> ChangeSet:
+        files = tuple(
+            FileSnapshot(
+                str(f["path"]), self._get_blob(f["before"]), self._get_blob(f["after"]), f["mode"]
+            )
+            for f in e["files"]
+        )
+        dirs = tuple(str(d) for d in e.get("dirs", ()))
+        return ChangeSet(str(e["id"]), str(e["label"]), float(e["created"]), files, dirs)
 
     # -- public -------------------------------------------------------------------------------
 
     def record(self, cs: ChangeSet) -> None:
-        entries = self._load()
-        entries.append(
-            {
-                "id": cs.id,
-                "label": cs.label,
-                "created": cs.created,
-                "files": [
-                    {
-                        "path": f.rel_path,
-                        "before": self._blob(f.before),
-                        "after": self._blob(f.after),
-                        "mode": f.mode,
-                    }
-                    for f in cs.files
-                ],
-            }
-        )
-        self._save(entries)
+        """Store ``cs`` (call it before writing the files). EditError ``write_failed``."""
+        with self.locked():
+            entries = self._load_for_write()
+            files = [
+                {
+                    "path": f.rel_path,
+                    "before": self._put_blob(f.before),
+                    "after": self._put_blob(f.after),
+                    "mode": f.mode,
+                }
+                for f in cs.files
+            ]
+            entries.append(
+                {
+                    "id": cs.id,
+                    "label": cs.label,
+                    "created": cs.created,
+                    "dirs": list(cs.dirs),
+                    "files": files,
+                }
+            )
+            self._save(entries)
 
     def forget(self, change_set_id: str) -> None:
-        self._save([e for e in self._load() if e["id"] != change_set_id])
+        """Drop a change set that was recorded but, in the end, not written."""
+        with self.locked():
+            self._save([e for e in self._load_for_write() if e["id"] != change_set_id])
 
     def history(self) -> list[ChangeSet]:
-        return [self._change_set(e) for e in self._load()]
-
-    def _change_set(self, e: dict[str, object]) -> ChangeSet:
-        files = tuple(
-            FileSnapshot(
-                str(f["path"]),
-                self._read_blob(f["before"]),
-                self._read_blob(f["after"]),
-                f.get("mode"),
-            )
-            for f in e["files"]  # type: ignore[attr-defined]
-        )
-        return ChangeSet(str(e["id"]), str(e["label"]), float(e["created"]), files)  # type: ignore[arg-type]
+        """All change sets, oldest first."""
+        with self.locked():
+            return [self._change_set(e) for e in self._load()]
 
     def undo_last(self, n: int = 1, *, force: bool = False) -> list[ChangeSet]:
-        """Restore the files of the last ``n`` change sets, newest first. Refuses (and changes
-        nothing of that set) if a file no longer holds what the change wrote, unless ``force``."""
-        undone: list[ChangeSet] = []
-        for _ in range(n):
+        """Restore the files of the last ``n`` change sets to their exact previous bytes and
+        mode (deleting created files, recreating deleted ones), newest first; returns them.
+
+        Everything is checked before anything is written: if a file holds neither what the
+        change wrote nor what it replaced (someone edited it since), EditError ``file_changed``
+        and nothing is undone, unless ``force``. A failure half-way leaves the journal naming
+        exactly the sets not yet undone; running undo again finishes the job."""
+        with self.locked():
             entries = self._load()
-            if not entries:
-                break
-            cs = self._change_set(entries[-1])
-            paths = [(f, resolve_in_project(self.root, f.rel_path)) for f in cs.files]
-            if not force:
-                for f, path in paths:
-                    current = path.read_bytes() if path.exists() else None
-                    if current != f.after:
-                        raise EditError(
-                            f"{f.rel_path} changed after the edit was applied; undo would lose "
-                            "those changes, so nothing was undone.",
-                            reason="file_changed",
-                            path=f.rel_path,
-                        )
-            for f, path in paths:
-                if f.before is None:
-                    remove_file(path)
-                else:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    atomic_write(path, f.before)
-                    if f.mode is not None:
-                        os.chmod(path, f.mode)
-            self._save(entries[:-1])
-            undone.append(cs)
-        return undone
+            count = min(max(n, 0), len(entries))
+            todo = [self._change_set(e) for e in reversed(entries[len(entries) - count :])]
+            plan = [
+                [(f, resolve_in_project(self.root, f.rel_path)) for f in cs.files] for cs in todo
+            ]
+            self._check(plan, force)
+            undone: list[ChangeSet] = []
+            for cs, files in zip(todo, plan, strict=True):
+                for f, path in files:
+                    self._restore(f, path)
+                remove_empty_dirs([self.root / d for d in cs.dirs])
+                entries.pop()
+                self._save(entries)
+                undone.append(cs)
+            return undone
+
+    def _check(self, plan: list[list[tuple[FileSnapshot, Path]]], force: bool) -> None:
+        # Walk the sets newest first on a virtual copy of the files, so undoing several sets
+        # that touch the same file is checked as one.
+        state: dict[Path, bytes | None] = {}
+        for files in plan:
+            for f, path in files:
+                current = state[path] if path in state else _current(path, f.rel_path)
+                if not force and current != f.after and current != f.before:
+                    raise EditError(
+                        f"{f.rel_path} was changed after the edit was applied; undoing would "
+                        "lose those changes, so nothing was undone.",
+                        reason="file_changed",
+                        path=f.rel_path,
+                    )
+                state[path] = f.before
+
+    def _restore(self, f: FileSnapshot, path: Path) -> None:
+        if _current(path, f.rel_path) == f.before:
+            return  # already as it was (a crash before the write, or an undo half done)
+        if f.before is None:
+            remove_file(path, rel=f.rel_path)
+        else:
+            make_parents(path, self.root)
+            atomic_write(path, f.before, mode=f.mode, rel=f.rel_path)
+
+
+def _current(path: Path, rel: str) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise EditError(
+            f"{rel} cannot be read ({exc.strerror or exc}); nothing was undone.",
+            reason="write_failed",
+            path=rel,
+        ) from exc
+
+
+def _check_entry(e: Any) -> None:
+    if not isinstance(e, dict) or not isinstance(e.get("files"), list):
+        raise ValueError("a change set is malformed")
+    for key in ("id", "label", "created"):
+        if key not in e:
+            raise ValueError(f"a change set has no {key}")
+    for f in e["files"]:
+        if not isinstance(f, dict) or not {"path", "before", "after", "mode"} <= f.keys():
+            raise ValueError("a file entry is malformed")
