@@ -137,3 +137,43 @@ def test_review_reject_one_hunk_apply_and_undo(qloop, sim, tmp_path: Path) -> No
         window.deleteLater()
 
     run_scenario(qloop, scenario())
+
+
+def test_edit_to_a_file_changed_since_the_model_saw_it_is_refused(
+    qloop, sim, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from dsdesk.workspace.tokenizer_data import v4_counter
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "app.py").write_text(APP)
+    answer = ANSWER.split("app.py\n```python", 2)[1]
+    sim.enqueue(
+        Reply.text(
+            "app.py\n```python" + answer.split("```", 1)[0] + "```\n",
+            chunk_size=4,
+            chunk_delay=0.01,
+        )
+    )
+
+    async def scenario() -> None:
+        await asyncio.to_thread(v4_counter)
+        controller = AppController(Settings())
+        ctx = controller.context
+        ctx.set_project(project)
+        controller.edits.set_project(project)
+        ctx.add([project / "app.py"])
+        await wait_until(lambda: "app.py" in ctx.files)
+        controller.chat.send("type hints please")
+        await wait_until(lambda: controller.chat.busy)
+        # The user edits the file while the answer (made from the old version) streams.
+        (project / "app.py").write_text(APP + "\n# local change\n")
+        await wait_until(lambda: controller.edits.plan is not None, within=15)
+        [outcome] = controller.edits.plan.outcomes
+        assert outcome.status == "failed" and outcome.reason == "file_changed"
+        assert (project / "app.py").read_text().endswith("# local change\n")
+        await controller.shutdown()
+
+    run_scenario(qloop, scenario())

@@ -20,6 +20,7 @@ from dsdesk.core.context_layout import (
 )
 from dsdesk.services.chat import ChatService
 from dsdesk.services.tasks import TaskRegistry
+from dsdesk.workspace.edit_plan import fingerprint
 from dsdesk.workspace.ignore import IgnoreRules
 from dsdesk.workspace.token_cache import FileTokenCache, iter_files
 from dsdesk.workspace.tokenizer_data import loaded_counter, v4_counter
@@ -35,6 +36,7 @@ class Attached:
     rel_path: str
     tokens: int
     text: str
+    fingerprint: tuple[int, int] | None = None  # (size, mtime_ns) when read
 
 
 def _read(root: Path, rels: list[str], cache: FileTokenCache) -> tuple[list[Attached], list[str]]:
@@ -49,10 +51,11 @@ def _read(root: Path, rels: list[str], cache: FileTokenCache) -> tuple[list[Atta
             continue
         try:
             text = (root / rel).read_text(encoding="utf-8")
+            fp = fingerprint(root / rel)
         except (OSError, UnicodeDecodeError):
             skipped.append(f"{rel} (unreadable)")
             continue
-        ok.append(Attached(rel, c.tokens, text))
+        ok.append(Attached(rel, c.tokens, text, fp))
     return ok, skipped
 
 
@@ -75,6 +78,7 @@ class ContextService(QObject):
         self.instructions: Attached | None = None
         self._instructions_rel: str | None = None
         self._sent: dict[str, str] = {}  # what the model has seen, per file
+        self._sent_fp: dict[str, tuple[int, int]] = {}  # and the file's fingerprint then
         self.project_counts: dict[str, int] = {}  # every countable file of the project
         self.folder_totals: dict[str, int] = {}
         self._watcher = QFileSystemWatcher(self)
@@ -176,6 +180,8 @@ class ContextService(QObject):
         """Fold every update back into the base context (one cache miss now)."""
         self._chat.set_base_context(self._base_text())
         self._sent = {r: a.text for r, a in self.files.items()}
+        self._sent_fp = {}
+        self._remember_fp(list(self.files))
         self.sig_changed.emit()
 
     def info(self, rel: str, is_dir: bool) -> tuple[str, int | None]:
@@ -188,6 +194,11 @@ class ContextService(QObject):
         if attached is not None:
             return "all", attached.tokens
         return "", self.project_counts.get(rel)
+
+    def seen_fingerprints(self) -> dict[str, tuple[int, int]]:
+        """What the model saw of each context file, so an edit against a file changed since
+        is caught (the watcher normally sends the new version first)."""
+        return dict(self._sent_fp)
 
     def largest(self, n: int = 5) -> list[Attached]:
         return sorted(self.files.values(), key=lambda a: a.tokens, reverse=True)[:n]
@@ -250,9 +261,16 @@ class ContextService(QObject):
             if fresh:
                 self._chat.queue_context_update(update_text(fresh, []))
                 self._sent.update({f.rel_path: f.text for f in fresh})
+                self._remember_fp([f.rel_path for f in fresh])
             self.sig_changed.emit()
         else:
             self._publish_base()
+
+    def _remember_fp(self, rels: list[str]) -> None:
+        for rel in rels:
+            fp = self.files[rel].fingerprint if rel in self.files else None
+            if fp is not None:
+                self._sent_fp[rel] = fp
 
     def _base_text(self) -> str:
         inst = self.instructions
@@ -266,6 +284,8 @@ class ContextService(QObject):
         if not self._chat.conversation_started:
             self._chat.set_base_context(self._base_text())
             self._sent = {r: a.text for r, a in self.files.items()}
+            self._sent_fp = {}
+            self._remember_fp(list(self.files))
         self.sig_changed.emit()
 
     def _on_watcher_file_changed(self, path: str) -> None:

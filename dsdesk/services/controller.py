@@ -49,6 +49,7 @@ class AppController(QObject):
 
         self.edits = EditService(self.tasks, data_dir())
         self.context = ContextService(self.tasks, self.chat)
+        self.edits.seen = self.context.seen_fingerprints
         # Edits are parsed from the answer as it streams and matched when it ends.
         self.chat.sig_answer_started.connect(lambda _meta: self.edits.begin_answer())
         self.chat.sig_content.connect(self.edits.feed)

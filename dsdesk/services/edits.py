@@ -4,7 +4,7 @@ ends, applied (atomically, journalled) only when the user accepts, and undoable.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -38,6 +38,9 @@ class EditService(QObject):
         self._parser = EditStreamParser()
         self._summary = ""
         self.plan: EditPlan | None = None
+        # Fingerprints of the files as the model saw them (from the context service).
+        self.seen: Callable[[], Mapping[str, tuple[int, int]]] = dict
+        self._seen_snapshot: dict[str, tuple[int, int]] = {}
 
     @property
     def root(self) -> Path | None:
@@ -55,6 +58,8 @@ class EditService(QObject):
     # -- the streaming answer -----------------------------------------------------------------
 
     def begin_answer(self) -> None:
+        # The files as this request showed them to the model: its edits are meant for these.
+        self._seen_snapshot = dict(self.seen())
         self._parser = EditStreamParser()
         self._summary = ""
 
@@ -70,7 +75,7 @@ class EditService(QObject):
         if not blocks or self._root is None:
             return
         root = self._root
-        self._tasks.spawn(self._plan(root, blocks), name="plan-edits")
+        self._tasks.spawn(self._plan(root, blocks, self._seen_snapshot), name="plan-edits")
 
     def _emit_summary(self) -> None:
         summary = self._parser.summary()
@@ -78,9 +83,11 @@ class EditService(QObject):
             self._summary = summary
             self.sig_summary.emit(summary)
 
-    async def _plan(self, root: Path, blocks: list[EditBlock]) -> None:
+    async def _plan(
+        self, root: Path, blocks: list[EditBlock], seen: dict[str, tuple[int, int]]
+    ) -> None:
         try:
-            plan = await asyncio.to_thread(plan_edits, root, blocks)
+            plan = await asyncio.to_thread(plan_edits, root, blocks, seen)
         except (DsdeskError, OSError) as exc:
             self.sig_failed.emit(f"The edits could not be checked: {_message(exc)}")
             return
