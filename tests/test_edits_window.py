@@ -177,3 +177,70 @@ def test_edit_to_a_file_changed_since_the_model_saw_it_is_refused(
         await controller.shutdown()
 
     run_scenario(qloop, scenario())
+
+
+def test_optional_git_commit_per_change_set(qloop, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from dsdesk.core.edits_parse import parse_edits
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    project = tmp_path / "repo"
+    project.mkdir()
+    (project / "app.py").write_text(APP)
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+        "HOME": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    for cmd in (["init", "-q"], ["add", "."], ["commit", "-qm", "init"]):
+        subprocess.run(["git", "-C", str(project), *cmd], check=True, env=env)
+
+    async def scenario() -> None:
+        controller = AppController(Settings(commit_edits=True))
+        edits = controller.edits
+        assert edits.commit_edits
+        edits.set_project(project)
+        edits.begin_answer()
+        edits.feed(ANSWER.split("util.py")[0])
+        edits.finish_answer()
+        await wait_until(lambda: edits.plan is not None)
+        applied: list[object] = []
+        failures: list[str] = []
+        edits.sig_applied.connect(applied.append)
+        edits.sig_failed.connect(failures.append)
+        edits.apply(edits.plan, {c.rel_path: c.new_text for c in edits.plan.changes}, "hints")
+        await wait_until(lambda: applied)
+        await wait_until(lambda: len(git_log()) == 2 or failures)  # the commit follows
+        assert failures == []
+        await controller.shutdown()
+
+    def git_log() -> list[str]:
+        out = subprocess.run(
+            ["git", "-C", str(project), "log", "--format=%s"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout.splitlines()
+
+    import os
+
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update({k: v for k, v in env.items() if k != "PATH"})
+    try:
+        run_scenario(qloop, scenario())
+    finally:
+        for k, v in old.items():
+            if k != "PATH":
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    assert git_log()[0] == "dsdesk: hints"
+    assert parse_edits(ANSWER)  # the answer used here does hold edits

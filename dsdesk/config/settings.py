@@ -31,6 +31,8 @@ class Settings:
     idle_timeout: float = 180.0
     total_timeout: float = 3600.0
     theme: str = "system"
+    # Off by default: some users want one git commit per accepted change set.
+    commit_edits: bool = False
 
     def validated(self) -> tuple[Settings, list[str]]:
         """A copy with out-of-range values reset to defaults, and what was reset."""

@@ -50,6 +50,7 @@ class AppController(QObject):
         self.edits = EditService(self.tasks, data_dir())
         self.context = ContextService(self.tasks, self.chat)
         self.edits.seen = self.context.seen_fingerprints
+        self.edits.commit_edits = settings.commit_edits
         # Edits are parsed from the answer as it streams and matched when it ends.
         self.chat.sig_answer_started.connect(lambda _meta: self.edits.begin_answer())
         self.chat.sig_content.connect(self.edits.feed)
@@ -80,6 +81,7 @@ class AppController(QObject):
         self.settings = settings
         save_settings(settings)
         self.chat.set_options(max_tokens=settings.max_tokens)
+        self.edits.commit_edits = settings.commit_edits
         self.client.reconfigure(self._client_config())
         self.sig_settings_changed.emit(settings)
         self.sig_key_changed.emit(self.has_key)

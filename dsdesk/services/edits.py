@@ -14,6 +14,7 @@ from dsdesk.core.edits_report import failure_report
 from dsdesk.core.errors import DsdeskError
 from dsdesk.services.tasks import TaskRegistry
 from dsdesk.workspace.edit_plan import EditPlan, apply_plan, plan_edits
+from dsdesk.workspace.git_commit import commit_change_set, is_git_work_tree
 from dsdesk.workspace.journal import ChangeSet, UndoJournal
 
 
@@ -41,6 +42,7 @@ class EditService(QObject):
         # Fingerprints of the files as the model saw them (from the context service).
         self.seen: Callable[[], Mapping[str, tuple[int, int]]] = dict
         self._seen_snapshot: dict[str, tuple[int, int]] = {}
+        self.commit_edits = False  # from settings: a git commit per applied change set
 
     @property
     def root(self) -> Path | None:
@@ -113,6 +115,18 @@ class EditService(QObject):
             self.sig_failed.emit(f"Nothing was written: {_message(exc)}")
             return
         self.sig_applied.emit(cs)
+        if self.commit_edits and cs.files:
+            try:
+                await asyncio.to_thread(self._commit, plan.root, cs, label)
+            except (DsdeskError, OSError) as exc:
+                self.sig_failed.emit(
+                    f"The edits were applied, but git did not commit them: {_message(exc)}"
+                )
+
+    @staticmethod
+    def _commit(root: Path, cs: ChangeSet, label: str) -> None:
+        if is_git_work_tree(root):
+            commit_change_set(root, cs, f"dsdesk: {label or 'applied edits'}")
 
     def undo(self, n: int = 1) -> None:
         if self._journal is None:

@@ -10,6 +10,7 @@ import os
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -93,6 +94,10 @@ class SettingsDialog(QDialog):
         form.addRow("Idle timeout:", self.idle_timeout)
         form.addRow("Answer time limit:", self.total_timeout)
 
+        self.commit_edits = QCheckBox("Commit each applied change set to &git (git projects)")
+        self.commit_edits.setChecked(settings.commit_edits)
+        form.addRow("Edits:", self.commit_edits)
+
         self.theme = QComboBox()
         self.theme.addItems(list(THEMES))
         self.theme.setCurrentText(settings.theme)
@@ -132,6 +137,7 @@ class SettingsDialog(QDialog):
             idle_timeout=self.idle_timeout.value(),
             total_timeout=self.total_timeout.value(),
             theme=self.theme.currentText(),
+            commit_edits=self.commit_edits.isChecked(),
         )
 
     def show_test_result(self, ok: bool, message: str) -> None:
