@@ -91,7 +91,8 @@ class ChatEndpoint:
         # Validation comes first: a rejected request leaves the queue untouched, and only
         # requests the server accepted count as sent for the prompt cache.
         with self._lock:
-            hit_tokens = self._cache.hit_tokens(messages)
+            # Like DeepSeek's, the cache is per model: another model starts cold.
+            hit_tokens = self._cache.hit_tokens(messages, str(request.get("model")))
             reply = self._queue.popleft() if self._queue else None
         if reply is None:
             reply = self.default_reply or demo_reply(messages, self.demo_delay)

@@ -58,10 +58,10 @@ def estimate_prompt_tokens(messages: Sequence[Any]) -> int:
     return REQUEST_OVERHEAD_TOKENS + sum(estimate_message_tokens(m) for m in messages)
 
 
-def _prefix_digests(messages: Sequence[Any]) -> list[bytes]:
+def _prefix_digests(messages: Sequence[Any], namespace: str = "") -> list[bytes]:
     # digest[k] identifies messages[: k + 1]; chaining makes each step O(len(message)).
     digests: list[bytes] = []
-    previous = b""
+    previous = namespace.encode()
     for message in messages:
         encoded = json.dumps(message, sort_keys=True, ensure_ascii=False).encode()
         previous = hashlib.sha256(previous + encoded).digest()
@@ -79,9 +79,9 @@ class PrefixCache:
     def __init__(self) -> None:
         self._seen: set[bytes] = set()
 
-    def hit_tokens(self, messages: Sequence[Any]) -> int:
+    def hit_tokens(self, messages: Sequence[Any], namespace: str = "") -> int:
         """Estimated tokens of the longest already-seen prefix, then remember this request."""
-        digests = _prefix_digests(messages)
+        digests = _prefix_digests(messages, namespace)
         hit_count = 0
         for index, digest in enumerate(digests):
             if digest not in self._seen:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from PySide6.QtCore import QObject, Signal
 
 from dsdesk.core.budget import ContextBudget, estimate_tokens
+from dsdesk.core.cache_diag import CacheChanges, explain_cache
 from dsdesk.core.completion import CompletionAccumulator
 from dsdesk.core.errors import (
     AuthenticationError,
@@ -117,6 +118,11 @@ class ChatService(QObject):
         # request extends the previous one byte for byte and the prompt cache keeps hitting.
         self._base_context = ""
         self._pending_updates: list[str] = []
+        # For explaining cache misses: the previous request and what changed since.
+        self._prev_prompt: int | None = None
+        self._prev_model: str | None = None
+        self._changes = CacheChanges()
+        self.cache_note: str | None = None
 
     # -- state --------------------------------------------------------------------------------
 
@@ -170,6 +176,8 @@ class ChatService(QObject):
     def set_base_context(self, text: str) -> None:
         """Replace the context in the system message: free before the conversation starts,
         one cache miss after (the "Rebuild context" action)."""
+        if self._history:
+            self._changes = replace(self._changes, context_rebuilt=True)
         self._base_context = text
         self._pending_updates.clear()
         self._server_prompt = None
@@ -207,6 +215,7 @@ class ChatService(QObject):
         if self._last_in_history:
             # Regenerate: drop the last exchange and ask again.
             del self._history[-2:]
+            self._changes = replace(self._changes, history_rewritten=True)
             self._last_in_history = False
             self._server_prompt = None
         self._start(self._last_prompt)
@@ -227,6 +236,8 @@ class ChatService(QObject):
         self._last_end = None
         self._last_in_history = False
         self._pending_updates.clear()
+        self._prev_prompt = self._prev_model = self.cache_note = None
+        self._changes = CacheChanges()
         self.sig_conversation_reset.emit()
         self.sig_budget_changed.emit()
 
@@ -282,6 +293,12 @@ class ChatService(QObject):
         if result.usage is not None:
             cost = self.prices.cost(result.usage, model)
             self.stats.add(result.usage, cost)
+            changes = replace(self._changes, model_changed=self._prev_model not in (None, model))
+            self.cache_note = explain_cache(
+                self._prev_prompt, result.usage.cache_hit_tokens, changes
+            )
+            self._prev_prompt, self._prev_model = result.usage.prompt_tokens, model
+            self._changes = CacheChanges()
             # Everything before this answer was counted by the server: system + history + user.
             self._server_prompt = (result.usage.prompt_tokens, len(self._history) + 1)
         # A stopped answer with nothing in it is not part of the conversation.

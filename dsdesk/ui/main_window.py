@@ -330,9 +330,10 @@ class MainWindow(QMainWindow):
         rate = s.hit_rate
         hits = f"cache hits {rate:.0%}" if rate is not None else "cache hits —"
         self.cost_label.setText(f"Session {cost} · {hits}")
+        note = self.chat.cache_note
         self.cost_label.setToolTip(
             f"{s.answers} answers · cache hit {s.cache_hit:,} / miss {s.cache_miss:,} tokens · "
-            f"output {s.output:,} tokens"
+            f"output {s.output:,} tokens" + (f"\n\nLast request: {note}" if note else "")
         )
 
     def _on_client_models(self, models: list[str]) -> None:
