@@ -105,3 +105,30 @@ def test_server_prompt_tokens_equal_the_local_exact_count(qloop, sim, tmp_path: 
         await controller.shutdown()
 
     run_scenario(qloop, scenario())
+
+
+def test_exclude_list_is_saved_per_project_and_applied(qloop, sim, tmp_path: Path) -> None:
+    make_project(tmp_path)
+    (tmp_path / "poetry.lock").write_text("lock\n")
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "gen" / "big_pb2.py").write_text("X = 1\n")
+
+    async def scenario() -> None:
+        controller = AppController(Settings())
+        await asyncio.to_thread(v4_counter)
+        ctx = controller.context
+        ctx.set_project(tmp_path)
+        assert "*.lock" in ctx.excludes  # sensible defaults
+        ctx.set_excludes([*ctx.excludes, "gen/"])
+        ctx.add_whole_project()
+        await wait_until(lambda: "app.py" in ctx.files)
+        assert "poetry.lock" not in ctx.files and "gen/big_pb2.py" not in ctx.files
+        ctx.add([tmp_path / "poetry.lock"])  # named on its own: always added
+        await wait_until(lambda: "poetry.lock" in ctx.files)
+        again = AppController(Settings())
+        again.context.set_project(tmp_path)
+        assert "gen/" in again.context.excludes  # saved with the project
+        await again.shutdown()
+        await controller.shutdown()
+
+    run_scenario(qloop, scenario())

@@ -22,6 +22,12 @@ from dsdesk.services.chat import ChatService
 from dsdesk.services.tasks import TaskRegistry
 from dsdesk.workspace.edit_plan import fingerprint
 from dsdesk.workspace.ignore import IgnoreRules
+from dsdesk.workspace.project_prefs import (
+    DEFAULT_EXCLUDES,
+    exclude_matcher,
+    load_excludes,
+    save_excludes,
+)
 from dsdesk.workspace.token_cache import FileTokenCache, iter_files
 from dsdesk.workspace.tokenizer_data import loaded_counter, v4_counter
 
@@ -67,8 +73,10 @@ class ContextService(QObject):
     sig_notice = Signal(str)
     """(message) e.g. files skipped as binary or too large."""
 
-    def __init__(self, tasks: TaskRegistry, chat: ChatService) -> None:
+    def __init__(self, tasks: TaskRegistry, chat: ChatService, data_dir: Path) -> None:
         super().__init__()
+        self._data_dir = data_dir
+        self.excludes: list[str] = list(DEFAULT_EXCLUDES)
         self._tasks = tasks
         self._chat = chat
         self.root: Path | None = None
@@ -121,6 +129,7 @@ class ContextService(QObject):
             return
         self._cache = FileTokenCache(root, v4_counter())
         self._rules = IgnoreRules(root)
+        self.excludes = load_excludes(self._data_dir, root)
         self.project_counts, self.folder_totals = {}, {}
         self._tasks.spawn(self._count_project(root), name="count-project")
         found = next((n for n in INSTRUCTION_FILES if (root / n).is_file()), None)
@@ -130,8 +139,16 @@ class ContextService(QObject):
         else:
             self._publish_base()
 
+    def set_excludes(self, patterns: list[str]) -> None:
+        """The project's exclude list (gitignore-style globs), saved with the project."""
+        self.excludes = [p.strip() for p in patterns if p.strip()]
+        if self.root is not None:
+            save_excludes(self._data_dir, self.root, self.excludes)
+        self.sig_changed.emit()
+
     def add(self, paths: list[Path]) -> None:
-        """Attach files and folders (folders: every non-ignored text file in them)."""
+        """Attach files and folders (folders: every non-ignored text file in them, less the
+        project's exclude list; a file named on its own is always attached)."""
         if self.root is None or self._rules is None:
             return
         root, rules = self.root, self._rules
@@ -140,8 +157,14 @@ class ContextService(QObject):
             rels: list[str] = []
             # The instructions file is already in the context, in its own place.
             inst = self._instructions_rel
+            excluded = exclude_matcher(self.excludes)
             for p in paths:
-                rels += [r for r in iter_files(root, p, rules) if r not in self.files and r != inst]
+                named = p.is_file()
+                rels += [
+                    r
+                    for r in iter_files(root, p, rules)
+                    if r not in self.files and r != inst and (named or not excluded.match_file(r))
+                ]
             return list(dict.fromkeys(rels))
 
         async def go() -> None:

@@ -48,7 +48,7 @@ class AppController(QObject):
         )
 
         self.edits = EditService(self.tasks, data_dir())
-        self.context = ContextService(self.tasks, self.chat)
+        self.context = ContextService(self.tasks, self.chat, data_dir())
         self.edits.seen = self.context.seen_fingerprints
         self.edits.commit_edits = settings.commit_edits
         # Edits are parsed from the answer as it streams and matched when it ends.

@@ -50,12 +50,16 @@ class ContextBar(QLabel):
         actions = []
         if project_open:
             actions.append("<a href='action:whole_project'>Whole project</a>")
+            actions.append("<a href='action:excludes'>Exclude…</a>")
         if files:
             actions.append("<a href='action:clear'>Clear</a>")
         if pending_updates:
+            total_now = sum(t for _r, t in files) + (instructions[1] if instructions else 0)
             actions.append(
                 f"<a href='action:rebuild'>Rebuild context</a> ({pending_updates} update"
-                f"{'s' * (pending_updates != 1)} pending)"
+                f"{'s' * (pending_updates != 1)} pending; rebuilding costs one cache miss of "
+                f"≈{compact(total_now)} tokens now, updates cost their own size every turn "
+                "until then)"
             )
         total = sum(t for _r, t in files)
         head = f"<b>Context</b> {compact(total)}: " if files else "<b>Context</b>: no files · "

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from dsdesk.ui.excludes_dialog import ExcludesDialog
 from dsdesk.ui.mention import MentionCompleter
 from dsdesk.ui.tree_tokens import TokenDelegate
 
@@ -34,6 +35,12 @@ class ContextPresenter(QObject):
         prompt.mention = MentionCompleter(prompt, self._mention_candidates)
         prompt.mention.sig_attach.connect(self._on_mention_attach)
 
+    def edit_excludes(self) -> None:
+        ctx = self.window.controller.context
+        dialog = ExcludesDialog(ctx.excludes, self.window)
+        dialog.sig_save.connect(ctx.set_excludes)
+        self.window.open_dialog(dialog)
+
     def _mention_candidates(self) -> list[str]:
         ctx = self.window.controller.context
         return [f"{d}/" for d in ctx.folder_totals] + list(ctx.project_counts)
@@ -57,6 +64,8 @@ class ContextPresenter(QObject):
         ctx = self.window.controller.context
         if action == "whole_project":
             ctx.add_whole_project()
+        elif action == "excludes":
+            self.edit_excludes()
         elif action == "clear":
             ctx.remove(list(ctx.files))
         elif action == "rebuild":
