@@ -113,8 +113,8 @@ class ContextMeter(QWidget):
             else ""
         )
         warn = {
-            "warn": "<br><b>Over 80% of the window.</b>",
-            "danger": "<br><b>Over 95% of the window.</b>",
+            "warn": "<br><b>Over 80% of the window left after the reserved output.</b>",
+            "danger": "<br><b>Over 95% of the window left after the reserved output.</b>",
             "over": "<br><b>The next request does not fit: remove context.</b>",
         }.get(budget.level, "")
         self.setToolTip(
