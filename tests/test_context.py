@@ -132,3 +132,32 @@ def test_exclude_list_is_saved_per_project_and_applied(qloop, sim, tmp_path: Pat
         await controller.shutdown()
 
     run_scenario(qloop, scenario())
+
+
+def test_summarise_older_turns_then_restore(qloop, sim, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        controller = AppController(Settings())
+        chat = controller.chat
+        for turn in range(1, 5):
+            sim.enqueue(Reply.text(f"answer {turn}"))
+            chat.send(f"question {turn}")
+            await wait_until(lambda: not chat.busy)
+        older = chat.older_turns(keep_last=1)
+        assert [m.content for m in older][:2] == ["question 1", "answer 1"] and len(older) == 6
+        sim.enqueue(Reply.text("We discussed questions 1 to 3."))
+        assert chat.summarize_older(keep_last=1)
+        await wait_until(lambda: not chat.busy and chat.can_restore)
+        summary_request = sim.chat_requests[-1].json
+        assert summary_request["thinking"] == {"type": "disabled"}
+        assert "Summarise the conversation" in summary_request["messages"][-1]["content"]
+        assert "We discussed" in chat.history[0].content and len(chat.history) == 4
+        sim.enqueue(Reply.text("answer 5"))
+        chat.send("question 5")
+        await wait_until(lambda: not chat.busy)
+        sent = [m["content"] for m in sim.chat_requests[-1].json["messages"]]
+        assert "question 1" not in sent and any("We discussed" in c for c in sent)
+        assert chat.restore_turns()  # the originals come back, nothing was lost
+        assert [m.content for m in chat.history][:2] == ["question 1", "answer 1"]
+        await controller.shutdown()
+
+    run_scenario(qloop, scenario())

@@ -76,6 +76,7 @@ def test_space_attaches_meter_moves_and_overflow_is_blocked(qloop, sim, tmp_path
         QTest.keyClick(window.prompt, Qt.Key.Key_Return)
         text = window.transcript.plain_text()
         assert "Not sent" in text and "src/more" in text and "Nothing was dropped" in text
+        assert "Summarise older turns" in text and "New chat with the same files" in text
         assert sim.chat_requests == [] and window.prompt.toPlainText() == "explain"
         window.transcript.sig_action.emit("drop_largest")
         await wait_until(lambda: len(ctx.files) == 5)

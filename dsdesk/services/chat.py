@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import aclosing
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
@@ -18,18 +18,13 @@ from dsdesk.core.budget import ContextBudget, estimate_tokens
 from dsdesk.core.cache_diag import CacheChanges, explain_cache
 from dsdesk.core.completion import CompletionAccumulator
 from dsdesk.core.errors import (
-    AuthenticationError,
-    ConfigError,
     DsdeskError,
-    InsufficientBalanceError,
-    NetworkError,
 )
 from dsdesk.core.events import (
     ContentDelta,
     ReasoningDelta,
     Retrying,
     StreamStarted,
-    Usage,
 )
 from dsdesk.core.messages import Message
 from dsdesk.core.pricing import PriceTable
@@ -39,36 +34,16 @@ from dsdesk.core.session_stats import SessionStats
 from dsdesk.core.token_count import MESSAGE_OVERHEAD_TOKENS as MESSAGE_OVERHEAD
 from dsdesk.core.token_count import REQUEST_OVERHEAD_TOKENS as REQUEST_OVERHEAD
 from dsdesk.llm.client import DeepSeekClient
+from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode, failure_kind
 from dsdesk.services.tasks import TaskRegistry
 from dsdesk.workspace.tokenizer_data import loaded_counter
 
+SUMMARY_PROMPT = (
+    "Summarise the conversation so far for your own later reference: the decisions made, "
+    "facts about the code, file names and open questions. At most 400 words. Reply with the "
+    "summary only."
+)
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerEnd:
-    """How an answer ended: status is done, length, stopped or error."""
-
-    status: str
-    finish_reason: str | None
-    usage: Usage | None
-    cost: float | None
-    model: str
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A failed request: plain message and what the user can do (kind: auth, balance, config,
-    network, api)."""
-
-    message: str
-    kind: str
-    status: int | None
-
-
-def describe_mode(opts: ChatOptions) -> str:
-    mode = f"thinking · {opts.effort}" if opts.thinking else "non-thinking"
-    return f"{opts.model} · {mode}"
 
 
 class ChatService(QObject):
@@ -86,6 +61,8 @@ class ChatService(QObject):
     """(Failure) the request failed; what arrived before stays shown."""
     sig_busy_changed = Signal(bool)
     """(busy) a stream started or ended."""
+    sig_summarized = Signal(int)
+    """(turns) older turns were replaced by a summary (0: they were restored)."""
     sig_conversation_reset = Signal()
     """() a new chat started: the project context may go into the system message again."""
     sig_budget_changed = Signal()
@@ -123,6 +100,8 @@ class ChatService(QObject):
         self._prev_model: str | None = None
         self._changes = CacheChanges()
         self.cache_note: str | None = None
+        # Turns replaced by a summary, kept so that they can be restored.
+        self._archived: list[list[Message]] = []
 
     # -- state --------------------------------------------------------------------------------
 
@@ -195,6 +174,70 @@ class ChatService(QObject):
     def _system_text(self) -> str:
         return f"{SYSTEM_PROMPT}\n\n{self._base_context}" if self._base_context else SYSTEM_PROMPT
 
+    # -- summarising older turns --------------------------------------------------------------
+
+    def older_turns(self, keep_last: int = 2) -> list[Message]:
+        """The messages a summary would replace: all but the last ``keep_last`` exchanges."""
+        cut = len(self._history) - 2 * keep_last
+        return self._history[:cut] if cut >= 2 else []
+
+    @property
+    def can_restore(self) -> bool:
+        return bool(self._archived)
+
+    def summarize_older(self, keep_last: int = 2) -> bool:
+        """Ask the model to summarise the older turns and send the summary instead of them.
+        The originals are kept (``restore_turns``); nothing is lost."""
+        older = self.older_turns(keep_last)
+        if self.busy or not older:
+            return False
+        self._task = self._tasks.spawn(self._summarize(older), name="summarize-turns")
+        self.sig_busy_changed.emit(True)
+        return True
+
+    async def _summarize(self, older: list[Message]) -> None:
+        body = build_chat_request(
+            [Message.system(self._system_text()), *older, Message.user(SUMMARY_PROMPT)],
+            replace(self.options, thinking=False, max_tokens=2000),
+        )
+        try:
+            result = await self._client().chat(body)
+        except asyncio.CancelledError:
+            self._task = None
+            self.sig_busy_changed.emit(False)
+            raise
+        except DsdeskError as exc:
+            self._task = None
+            self.sig_failed.emit(
+                Failure(f"No summary: {exc.user_message}", failure_kind(exc), None)
+            )
+            self.sig_busy_changed.emit(False)
+            return
+        self._task = None
+        if result.content.strip() and self._history[: len(older)] == older:
+            self._archived.append(older)
+            self._history = [
+                Message.user(f"Summary of our earlier conversation:\n\n{result.content}"),
+                Message.assistant("Understood; I will continue from this summary."),
+                *self._history[len(older) :],
+            ]
+            self._server_prompt = None
+            self._changes = replace(self._changes, history_rewritten=True)
+            self.sig_summarized.emit(len(older) // 2)
+        self.sig_busy_changed.emit(False)
+        self.sig_budget_changed.emit()
+
+    def restore_turns(self) -> bool:
+        """Put the last summarised turns back in place of their summary."""
+        if self.busy or not self._archived:
+            return False
+        self._history = self._archived.pop() + self._history[2:]
+        self._server_prompt = None
+        self._changes = replace(self._changes, history_rewritten=True)
+        self.sig_summarized.emit(0)
+        self.sig_budget_changed.emit()
+        return True
+
     # -- commands -----------------------------------------------------------------------------
 
     def send(self, prompt: str) -> bool:
@@ -236,6 +279,7 @@ class ChatService(QObject):
         self._last_end = None
         self._last_in_history = False
         self._pending_updates.clear()
+        self._archived.clear()
         self._prev_prompt = self._prev_model = self.cache_note = None
         self._changes = CacheChanges()
         self.sig_conversation_reset.emit()
@@ -321,7 +365,9 @@ class ChatService(QObject):
         self._last_in_history = False
         self._last_end = AnswerEnd("error", result.finish_reason, result.usage, None, model)
         self._task = None
-        self.sig_failed.emit(Failure(exc.user_message, _kind(exc), getattr(exc, "status", None)))
+        self.sig_failed.emit(
+            Failure(exc.user_message, failure_kind(exc), getattr(exc, "status", None))
+        )
         self.sig_busy_changed.emit(False)
         self.sig_budget_changed.emit()
 
@@ -344,15 +390,3 @@ def _count(text: str) -> int:
 
 def _estimate(m: Message) -> int:
     return _count(m.content) + MESSAGE_OVERHEAD
-
-
-def _kind(exc: DsdeskError) -> str:
-    if isinstance(exc, AuthenticationError):
-        return "auth"
-    if isinstance(exc, InsufficientBalanceError):
-        return "balance"
-    if isinstance(exc, ConfigError):
-        return "config"
-    if isinstance(exc, NetworkError):
-        return "network"
-    return "api"

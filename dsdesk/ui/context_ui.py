@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject
 
 from dsdesk.ui.excludes_dialog import ExcludesDialog
 from dsdesk.ui.mention import MentionCompleter
+from dsdesk.ui.summary_dialog import SummaryDialog
 from dsdesk.ui.tree_tokens import TokenDelegate
 
 if TYPE_CHECKING:
@@ -31,9 +32,32 @@ class ContextPresenter(QObject):
         bar = window.chat_panel.context_bar
         bar.sig_remove.connect(lambda rel: ctx.remove([rel]))
         bar.sig_action.connect(self.on_action)
+        window.chat.sig_summarized.connect(self._on_chat_summarized)
         prompt = window.prompt
         prompt.mention = MentionCompleter(prompt, self._mention_candidates)
         prompt.mention.sig_attach.connect(self._on_mention_attach)
+
+    def summarize(self) -> None:
+        older = self.window.chat.older_turns()
+        if not older:
+            self.window.statusBar().showMessage("Not enough turns to summarise yet.", 5000)
+            return
+        dialog = SummaryDialog(older, self.window)
+        dialog.sig_confirm.connect(self.window.chat.summarize_older)
+        self.window.open_dialog(dialog)
+
+    def restore_turns(self) -> None:
+        if not self.window.chat.restore_turns():
+            self.window.statusBar().showMessage("No summarised turns to restore.", 5000)
+
+    def _on_chat_summarized(self, turns: int) -> None:
+        if turns:
+            self.window.transcript.add_actions([("Restore the original turns", "restore_turns")])
+            self.window.statusBar().showMessage(
+                f"{turns} older exchanges are now sent as a summary."
+            )
+        else:
+            self.window.statusBar().showMessage("The original turns are sent again.", 8000)
 
     def edit_excludes(self) -> None:
         ctx = self.window.controller.context

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from dsdesk.config.settings import Settings
 from dsdesk.core.errors import DEEPSEEK_TOP_UP_URL
 from dsdesk.core.pricing import format_cost
-from dsdesk.services.chat import AnswerEnd, Failure, describe_mode
+from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode
 from dsdesk.services.controller import AppController
 from dsdesk.ui.actions import ActionRegistry, ActionSpec
 from dsdesk.ui.chat_panel import ChatPanel
@@ -45,6 +45,8 @@ ACTIONS = [
     ActionSpec("review_edits", "Re&view edits…", "Ctrl+Shift+R", "Chat", "Review proposed edits"),
     ActionSpec("undo_edit", "&Undo last applied edit", "Ctrl+Alt+Z", "Chat"),
     ActionSpec("fix_edits", "Ask to &fix failed edits", "", "Chat"),
+    ActionSpec("summarize", "&Summarise older turns…", "", "Chat", "Make room in the context"),
+    ActionSpec("restore_turns", "Restore summarised turns", "", "Chat"),
     ActionSpec("focus_tree", "Focus file &tree", "Ctrl+1", "View"),
     ActionSpec("focus_transcript", "Focus t&ranscript", "Ctrl+2", "View"),
     ActionSpec("focus_prompt", "Focus &prompt", "Ctrl+3", "View"),
@@ -118,6 +120,8 @@ class MainWindow(QMainWindow):
             "review_edits": self._review_edits,
             "undo_edit": self._undo_edit,
             "fix_edits": self._fix_edits,
+            "summarize": self._summarize,
+            "restore_turns": self._restore_turns,
             "focus_tree": self.tree.setFocus,
             "focus_transcript": self.transcript.setFocus,
             "focus_prompt": self.prompt.setFocus,
@@ -220,7 +224,12 @@ class MainWindow(QMainWindow):
         overflow = self.context_ui.overflow_message(text)
         if overflow:
             self.transcript.show_error(
-                overflow, [("Drop the largest file", "drop_largest"), ("New chat", "new_chat")]
+                overflow,
+                [
+                    ("Drop the largest file", "drop_largest"),
+                    ("Summarise older turns", "summarize"),
+                    ("New chat with the same files", "new_chat"),
+                ],
             )
             return
         self.transcript.add_user_message(text, describe_mode(self.chat.options))
@@ -251,6 +260,12 @@ class MainWindow(QMainWindow):
 
     def _fix_edits(self) -> None:
         self.edits_ui.fix()
+
+    def _summarize(self) -> None:
+        self.context_ui.summarize()
+
+    def _restore_turns(self) -> None:
+        self.context_ui.restore_turns()
 
     def _on_stop_action(self) -> None:
         if self.chat.busy:
@@ -312,6 +327,10 @@ class MainWindow(QMainWindow):
             self.context_ui.on_action(action)
         elif action == "new_chat":
             self.new_chat()
+        elif action == "summarize":
+            self._summarize()
+        elif action == "restore_turns":
+            self._restore_turns()
         else:
             self.edits_ui.on_action(action)
 
