@@ -1,0 +1,145 @@
+"""The database file: one for all projects, WAL mode, one connection per thread.
+
+Connections are in autocommit mode; every read and write goes through :meth:`Database.read` or
+:meth:`Database.transaction`, which give it a transaction and map ``sqlite3.Error`` into
+:class:`~dsdesk.store.records.StoreError`. ``synchronous=NORMAL`` in WAL mode keeps every committed
+transaction through a crash or kill of the process (a power cut may lose the last ones).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import platformdirs
+
+from dsdesk.store.records import StoreError
+from dsdesk.store.schema import migrate
+
+DB_NAME = "history.sqlite3"
+BUSY_TIMEOUT_MS = 5000
+
+
+def default_db_path() -> Path:
+    """``history.sqlite3`` in the platform data dir (``$DSDESK_HOME/data`` when that is set)."""
+    home = os.environ.get("DSDESK_HOME")
+    base = Path(home) / "data" if home else Path(platformdirs.user_data_dir("dsdesk", False))
+    return base / DB_NAME
+
+
+def _user_message(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return "The conversation history is busy (another dsdesk is writing to it). Try again."
+    if "malformed" in text or "not a database" in text:
+        return (
+            "The conversation history file is damaged. dsdesk keeps a copy from before each "
+            "upgrade next to it (history.sqlite3.bak-v…)."
+        )
+    return f"The conversation history could not be read or written ({text})."
+
+
+@contextlib.contextmanager
+def mapped_errors() -> Iterator[None]:
+    """Turn ``sqlite3.Error`` into :class:`StoreError` (the I/O boundary of the store)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(_user_message(exc)) from exc
+
+
+class Database:
+    """Hands each thread its own connection to ``path`` (created, and migrated, on open)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        self._closed = False
+        with mapped_errors():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.migrated_from = migrate(self.connection(), path)
+            except BaseException:
+                self.close()
+                raise
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise StoreError("The conversation history is closed.")
+            with mapped_errors():
+                conn = self._connect()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path,
+            isolation_level=None,
+            check_same_thread=False,  # only so that close() may close them all
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"The conversation history cannot use WAL mode (got {mode}).")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``); nested calls join the outer one."""
+        conn = self.connection()
+        with mapped_errors():
+            if conn.in_transaction:
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:  # also when COMMIT itself failed: never leave one open
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: one consistent snapshot for several queries."""
+        conn = self.connection()
+        with mapped_errors():
+            if conn.in_transaction:
+                yield conn
+                return
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")  # nothing was written: just end the snapshot
+
+    def close(self) -> None:
+        """Close every thread's connection (call once no other thread uses the store)."""
+        with self._lock:
+            conns, self._all = self._all, []
+            self._closed = True
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA optimize")
+            conn.close()
+        self._local = threading.local()
