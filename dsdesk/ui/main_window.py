@@ -28,6 +28,7 @@ from dsdesk.ui.context_ui import ContextPresenter
 from dsdesk.ui.dialogs import AboutDialog, ShortcutsDialog
 from dsdesk.ui.edits_ui import EditsPresenter
 from dsdesk.ui.file_tree import ProjectTree
+from dsdesk.ui.palette import CommandPalette
 from dsdesk.ui.preview import FilePreview
 from dsdesk.ui.settings_dialog import SettingsDialog
 from dsdesk.ui.theme import apply_theme
@@ -51,6 +52,8 @@ ACTIONS = [
     ActionSpec("focus_transcript", "Focus t&ranscript", "Ctrl+2", "View"),
     ActionSpec("focus_prompt", "Focus &prompt", "Ctrl+3", "View"),
     ActionSpec("focus_prompt_l", "Focus prompt", "Ctrl+L", "View"),
+    ActionSpec("palette", "&Command palette…", "Ctrl+Shift+P", "View"),
+    ActionSpec("palette_k", "Command palette", "Ctrl+K", "View"),
     ActionSpec("shortcuts", "&Keyboard shortcuts", "F1", "Help"),
     ActionSpec("about", "&About dsdesk", "", "Help"),
 ]
@@ -72,6 +75,7 @@ class MainWindow(QMainWindow):
         self._dialog: QWidget | None = None
         self._settings_dialog: SettingsDialog | None = None
         self._models: list[str] = []
+        self._recent_actions: list[str] = []
         self._build()
         self._wire()
         self._restore_state()
@@ -126,6 +130,8 @@ class MainWindow(QMainWindow):
             "focus_transcript": self.transcript.setFocus,
             "focus_prompt": self.prompt.setFocus,
             "focus_prompt_l": self.prompt.setFocus,
+            "palette": self.show_palette,
+            "palette_k": self.show_palette,
             "shortcuts": self.show_shortcuts,
             "about": lambda: self.open_dialog(AboutDialog(self)),
         }
@@ -134,7 +140,7 @@ class MainWindow(QMainWindow):
         for menu_name, actions in self.actions_.menus().items():
             menu = self.menuBar().addMenu(f"&{menu_name}")
             for action in actions:
-                if action.objectName() != "action-focus_prompt_l":
+                if action.objectName() not in ("action-focus_prompt_l", "action-palette_k"):
                     menu.addAction(action)
         self.setWindowTitle("dsdesk")
         # The meter follows the draft, debounced so a huge paste is measured once.
@@ -375,6 +381,9 @@ class MainWindow(QMainWindow):
         self._dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()  # type: ignore[attr-defined]
+
+    def show_palette(self) -> None:
+        self.open_dialog(CommandPalette(self.actions_, self._recent_actions, self))
 
     def show_shortcuts(self) -> None:
         self.open_dialog(ShortcutsDialog(self.actions_, self))
