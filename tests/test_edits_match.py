@@ -10,7 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from dsdesk.core.edits_match import MatchLevel, MatchResult, apply_block, apply_blocks
-from dsdesk.core.edits_parse import EditBlock
+from dsdesk.core.edits_parse import EditBlock, EditKind
 
 
 def ok(result: MatchResult, level: MatchLevel) -> str:
@@ -218,6 +218,122 @@ def test_punctuation_level_ellipsis_character_as_an_elision_marker() -> None:
     assert ok(r, MatchLevel.PUNCTUATION) == text.replace("def f", "def g")
 
 
+# -- unchanged lines keep the file's own form, anywhere in the block --------------------------
+
+TAB_FILE = "def f():\n    x = 1\n    if y:\t\n        z()\n    return x\n"
+
+
+@pytest.mark.parametrize(
+    ("search", "replace", "level"),
+    [
+        (
+            "    x = 1\n    if y:\n        z()\n",
+            "    x = 2\n    if y:\n        w()\n",
+            MatchLevel.WHITESPACE,
+        ),
+        ("x = 1\nif y:\n    z()\n", "x = 2\nif y:\n    w()\n", MatchLevel.INDENT),
+    ],
+    ids=["whitespace", "indent"],
+)
+def test_an_unchanged_line_between_two_changes_keeps_its_trailing_whitespace(
+    search: str, replace: str, level: MatchLevel
+) -> None:
+    r = apply_block(TAB_FILE, search, replace)
+    assert ok(r, level) == "def f():\n    x = 2\n    if y:\t\n        w()\n    return x\n"
+
+
+SPACED = [
+    "class A:",
+    "    def f(self):",
+    "        a = 1",
+    "        b = 2  ",
+    "        c = 3\t",
+    "        ",
+    "        d = 4 \t",
+    "        e = 5",
+    "        return a",
+]
+
+
+@pytest.mark.parametrize("dedent", [0, 4, 8])
+def test_several_unchanged_middle_lines_keep_trailing_spaces_and_tabs(dedent: int) -> None:
+    text = "\n".join(SPACED) + "\n"
+    pat = [line.rstrip()[dedent:] for line in SPACED[2:]]
+    rep = list(pat)
+    rep[0] = rep[0].replace("a = 1", "a = 10")
+    rep[5] = rep[5].replace("e = 5", "e = 50")
+    rep.insert(3, rep[0].replace("a = 10", "added = 0"))
+    r = apply_block(text, "\n".join(pat) + "\n", "\n".join(rep) + "\n")
+    level = MatchLevel.INDENT if dedent else MatchLevel.WHITESPACE
+    want = [*SPACED[:2], "        a = 10", *SPACED[3:5], "        added = 0", *SPACED[5:7]]
+    assert ok(r, level) == "\n".join([*want, "        e = 50", "        return a"]) + "\n"
+
+
+@pytest.mark.parametrize("dedent", [0, 4])
+def test_elision_pieces_keep_trailing_whitespace_of_their_unchanged_lines(dedent: int) -> None:
+    lines = ["def f():", "    a = 1", "    b = 2  ", "    c = 3", "    d = 4", "    e = 5"]
+    lines += ["    g = 6\t", "    h = 7", "    return a"]
+    text = "\n".join(lines) + "\n"
+    pad = " " * (4 - dedent)
+    search = f"{pad}a = 1\n{pad}b = 2\n{pad}c = 3\n...\n{pad}e = 5\n{pad}g = 6\n{pad}h = 7\n"
+    replace = f"{pad}a = 10\n{pad}b = 2\n{pad}c = 30\n...\n{pad}e = 50\n{pad}g = 6\n{pad}h = 70\n"
+    r = apply_block(text, search, replace)
+    want = ["def f():", "    a = 10", "    b = 2  ", "    c = 30", "    d = 4", "    e = 50"]
+    assert ok(r, MatchLevel.ELISION) == "\n".join(
+        [*want, "    g = 6\t", "    h = 70", "    return a\n"]
+    )
+
+
+def test_punctuation_level_keeps_the_typography_of_an_unchanged_middle_line() -> None:
+    text = "Title — “quoted”\nmiddle ‘x’\nend\n"
+    r = apply_block(text, "Title - \"quoted\"\nmiddle 'x'\nend\n", "Title\nmiddle 'x'\nEND\n")
+    assert ok(r, MatchLevel.PUNCTUATION) == "Title\nmiddle ‘x’\nEND\n"
+
+
+def test_a_moved_line_found_once_on_each_side_keeps_its_form() -> None:
+    text = "a = 1  \nb = 2\nc = 3\t\n"
+    r = apply_block(text, "a = 1\nb = 2\nc = 3\n", "c = 3\nb = 20\na = 1\n")
+    assert ok(r, MatchLevel.WHITESPACE) == "c = 3\t\nb = 20\na = 1  \n"
+
+
+def test_a_line_the_model_changed_only_in_trailing_whitespace_is_its_change() -> None:
+    r = apply_block("a = 1  \nb = 2\n", "a = 1  \nb = 2\n", "a = 1\nb = 3\n")
+    assert ok(r, MatchLevel.EXACT) == "a = 1\nb = 3\n"
+
+
+def test_copies_spelled_alike_keep_their_form_when_one_is_removed() -> None:
+    text = "def f():\n    pass  \n    pass  \n    return\n"
+    search = "def f():\n    pass\n    pass\n    return\n"
+    r = apply_block(text, search, "def f():\n    pass\n    return\n")
+    assert ok(r, MatchLevel.WHITESPACE) == "def f():\n    pass  \n    return\n"
+
+
+@pytest.mark.parametrize(
+    "replace",
+    [
+        "def f():\n    pass\n    return\n",  # which copy was removed?
+        "def f():\n    pass\n    pass\n    pass\n    return\n",  # which copy was added?
+    ],
+    ids=["removed", "added"],
+)
+def test_copies_spelled_differently_are_not_guessed_between(replace: str) -> None:
+    # Either copy could be the kept one: the model's line is written, never a guess.
+    text = "def f():\n    pass  \n    pass\n    return\n"
+    r = apply_block(text, "def f():\n    pass\n    pass\n    return\n", replace)
+    assert ok(r, MatchLevel.WHITESPACE) == replace
+
+
+def test_a_block_too_large_to_align_still_keeps_its_unchanged_lines() -> None:
+    lines = [f"    v{i} = {i}" + ("  " if i % 3 else "") for i in range(1_000)]
+    text = "\n".join(lines) + "\n"
+    rep = [line.rstrip() if i % 4 else f"    w{i} = 0" for i, line in enumerate(lines)]
+    t = time.perf_counter()
+    r = apply_block(text, "\n".join(line.rstrip() for line in lines) + "\n", "\n".join(rep) + "\n")
+    assert time.perf_counter() - t < 0.5
+    want = [line if i % 4 else f"    w{i} = 0" for i, line in enumerate(lines)]
+    assert ok(r, MatchLevel.WHITESPACE) == "\n".join(want) + "\n"
+
+
 # -- what is never accepted -------------------------------------------------------------------
 
 
@@ -312,7 +428,7 @@ def test_final_newline_kept_or_absent() -> None:
 
 
 def block(i: int, search: str, replace: str, delete: bool = False) -> EditBlock:
-    kind = "whole_file" if delete else "search_replace"
+    kind: EditKind = "whole_file" if delete else "search_replace"
     return EditBlock(i, "f.py", search, replace, kind, i + 1, delete)
 
 
@@ -411,3 +527,85 @@ def test_any_applied_edit_changes_only_its_span(
     assert new[:start] == lines[:start]
     tail = len(lines) - end
     assert (new[len(new) - tail :] if tail else []) == lines[end:]
+
+
+TAILS = st.sampled_from(["", "", " ", "  ", "\t", " \t"])
+
+
+def _edit(pat: list[str], data: st.DataObject, shift: str) -> tuple[list[str], list[int | None]]:
+    """A REPLACE from ``pat`` (in the model's frame: stripped, shifted by ``shift``) that keeps
+    some lines, changes or deletes others and adds new ones; and for each of its lines the SEARCH
+    line it keeps (None: new)."""
+    rep: list[str] = []
+    origin: list[int | None] = []
+    for k, line in enumerate(pat):
+        if data.draw(st.booleans(), label=f"add before {k}"):
+            rep.append(f"{shift}    new_{len(rep)} = 0")
+            origin.append(None)
+        what = data.draw(st.sampled_from(["keep", "keep", "change", "delete"]), label=f"{k}")
+        if what == "keep":
+            rep.append(line)
+            origin.append(k)
+        elif what == "change":
+            rep.append(f"{shift}changed_{len(rep)}()")
+            origin.append(None)
+    return rep, origin
+
+
+@given(
+    n=st.integers(1, 25),
+    shift=st.sampled_from(["", "  ", "\t"]),
+    data=st.data(),
+)
+def test_unchanged_lines_of_a_whitespace_stripped_search_stay_byte_identical(
+    n: int, shift: str, data: st.DataObject
+) -> None:
+    indents = data.draw(st.lists(st.sampled_from(["", "    ", "\t"]), min_size=n, max_size=n))
+    tails = data.draw(st.lists(TAILS, min_size=n, max_size=n))
+    lines = [f"{indents[k]}line_{k} = {k}{tails[k]}" for k in range(n)]
+    i = data.draw(st.integers(0, n - 1))
+    j = data.draw(st.integers(i + 1, n))
+    pat = [shift + line.rstrip() for line in lines[i:j]]
+    rep, origin = _edit(pat, data, shift)
+    r = apply_block(join(lines, True), join(pat, True), join(rep, True))
+    assert r.ok, r.message
+    assert r.span == (i, j)
+    assert r.level in (MatchLevel.EXACT, MatchLevel.WHITESPACE, MatchLevel.INDENT)
+    new: list[str] = []  # the file line a kept line repeats; a new line without the shift
+    for line, o in zip(rep, origin, strict=True):
+        new.append(lines[i + o] if o is not None else line.removeprefix(shift))
+    assert r.text == join(lines[:i] + new + lines[j:], True)
+
+
+@given(
+    lines=st.lists(st.tuples(LINES, TAILS).map("".join), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_repeated_lines_keep_the_file_form_when_it_is_clear_and_never_change_content(
+    lines: list[str], data: st.DataObject
+) -> None:
+    i = data.draw(st.integers(0, len(lines) - 1))
+    j = data.draw(st.integers(i + 1, len(lines)))
+    pat = [line.rstrip() for line in lines[i:j]]
+    assume(any(pat))
+    rep, origin = _edit(pat, data, "")
+    r = apply_block(join(lines, True), join(pat, True), join(rep, True))
+    if not r.ok:
+        fails(r, "ambiguous")
+        return
+    assert r.span is not None and r.text is not None
+    start, end = r.span  # maybe another place the stripped SEARCH matches
+    assert end - start == len(pat)
+    new = r.text.split("\n")[:-1]
+    assert new[:start] == lines[:start]
+    assert new[start + len(rep) :] == lines[end:]
+    for got, line, o in zip(new[start : start + len(rep)], rep, origin, strict=True):
+        if o is None:
+            assert got == line
+            continue
+        # every form the file gives this line's text inside the matched lines
+        forms = {lines[start + k] for k, p in enumerate(pat) if p == pat[o]}
+        if len(forms) == 1:
+            assert got in forms  # kept as the file has it
+        else:
+            assert got in forms | {line}  # the file's form, or the model's when a guess

@@ -18,6 +18,11 @@ The first level that finds the SEARCH anywhere decides: one place applies, more 
 anchoring, and a SEARCH matches whole lines only: a fragment of a line ("foo(1)" inside
 "x = foo(1) + 2") is not found, by design. A failed match reports the closest real lines.
 
+Whatever the level, a REPLACE line that repeats a SEARCH line unchanged is written as the file
+has that line (its trailing whitespace, indentation and typography), anywhere in the block, when
+which line it repeats is clear (see ``edits_ladder.kept_lines``); only the model's new or
+changed lines are re-indented or re-typeset.
+
 Text handed in uses "\\n" line endings (the workspace normalises files on read); a file's final
 newline, or its absence, is kept.
 """
@@ -37,7 +42,15 @@ from dsdesk.core.edits_elide import (
     is_marker,
     normalise,
 )
-from dsdesk.core.edits_ladder import FileView, Hit, Step, ladder, reindent, trim_like
+from dsdesk.core.edits_ladder import (
+    FileView,
+    Hit,
+    Step,
+    kept_lines,
+    ladder,
+    reindent,
+    trim_like,
+)
 from dsdesk.core.edits_parse import EditBlock
 
 __all__ = ["FailReason", "MatchLevel", "MatchResult", "apply_block", "apply_blocks"]
@@ -157,17 +170,11 @@ def _ambiguous(
     )
 
 
-def _unchanged_edges(pat: list[str], rep: list[str], punct: bool) -> tuple[int, int]:
-    """How many leading and trailing REPLACE lines repeat the SEARCH's (unchanged context)."""
-    same = (lambda a, b: normalise(a) == normalise(b)) if punct else (lambda a, b: a == b)
-    n = min(len(pat), len(rep))
-    head = 0
-    while head < n and same(pat[head], rep[head]):
-        head += 1
-    tail = 0
-    while tail < n - head and same(pat[-1 - tail], rep[-1 - tail]):
-        tail += 1
-    return head, tail
+def _keys(lines: list[str], punct: bool) -> list[str]:
+    """Lines as compared to tell a kept line from a changed one: exactly, but for a stray "\\r"
+    (and, at the punctuation level, the typography)."""
+    out = [line.removesuffix("\r") for line in lines]
+    return [normalise(line) for line in out] if punct else out
 
 
 def _replace(
@@ -177,19 +184,21 @@ def _replace(
     level: MatchLevel,
     search: str | None,
 ) -> MatchResult:
-    """The file with each hit's lines replaced by its REPLACE lines. Context lines the REPLACE
-    repeats unchanged from the SEARCH at its top and bottom are kept as the file has them (so a
-    looser match never rewrites their whitespace or typography); the rest is re-indented by the
-    hit's offset. ``search`` is given at the punctuation level (see ``ascii_like``)."""
+    """The file with each hit's lines replaced by its REPLACE lines. A REPLACE line that repeats
+    a SEARCH line unchanged is written as the file has that line (so a looser match never
+    rewrites its whitespace or typography), wherever it is in the block, as long as which line
+    it repeats is clear (``kept_lines``); the model's other lines are re-indented by the hit's
+    offset. ``search`` is given at the punctuation level (see ``ascii_like``)."""
     span = (parts[0][0].start, parts[-1][0].end)
     region = "\n".join(lines[span[0] : span[1]])
+    punct = search is not None
     out: list[str] = []
     pos = 0
     for hit, pat, rep in parts:
         pat = pat[hit.top : len(pat) - hit.bottom]
         rep = trim_like(rep, hit.top, hit.bottom)
-        head, tail = _unchanged_edges(pat, rep, search is not None)
-        moved = reindent(rep[head : len(rep) - tail], hit.shift)
+        kept = kept_lines(_keys(pat, punct), _keys(rep, punct), lines[hit.start : hit.end])
+        moved = reindent([r for r, k in zip(rep, kept, strict=True) if k is None], hit.shift)
         if moved is None:
             return _fail(
                 "not_found",
@@ -200,9 +209,10 @@ def _replace(
             )
         if search is not None:
             moved = ascii_like(moved, search, region)
-        out.extend(lines[pos : hit.start + head])
-        out.extend(moved)
-        pos = hit.end - tail
+        model = iter(moved)
+        out.extend(lines[pos : hit.start])
+        out.extend(k if k is not None else next(model) for k in kept)
+        pos = hit.end
     out.extend(lines[pos:])
     message = f"matched at {_lines_label(*span)} {_HOW[level]}"
     return MatchResult(True, _join(out, final_newline), level, None, span, (), message)
