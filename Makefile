@@ -44,3 +44,18 @@ bench: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# Packages (README, "Packages"): the one-folder bundle and the .deb in dist/, with their sizes.
+# Not part of `make test` or CI: the build takes about a minute.
+$(VENV)/.installed-dist: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dist]'
+	touch $@ $(VENV)/.installed-app
+
+.PHONY: dist dist-check
+dist: $(VENV)/.installed-dist
+	$(BIN)/python packaging/build_linux.py
+
+# Builds, then smoke-tests the bundle and validates the .deb; INSTALL=1 (root) also installs
+# it with apt-get, runs the installed dsdesk and removes it again.
+dist-check: dist
+	$(BIN)/python packaging/check_dist.py $(if $(filter 1,$(INSTALL)),--install)
