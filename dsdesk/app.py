@@ -74,7 +74,8 @@ async def run_window(
     if path is not None and path.is_dir():
         window.open_project(path)
     window.show()
-    for problem in problems + ([controller.price_problem] if controller.price_problem else []):
+    extra = [p for p in (controller.price_problem, controller.history_problem) if p]
+    for problem in problems + extra:
         window.statusBar().showMessage(f"Settings: {problem}", 10000)
     if demo:
         start_demo()

@@ -61,6 +61,8 @@ class ChatService(QObject):
     """(Failure) the request failed; what arrived before stays shown."""
     sig_busy_changed = Signal(bool)
     """(busy) a stream started or ended."""
+    sig_turn_started = Signal(str, object)
+    """(prompt, ChatOptions) a prompt is being sent (before its answer starts)."""
     sig_summarized = Signal(int)
     """(turns) older turns were replaced by a summary (0: they were restored)."""
     sig_conversation_reset = Signal()
@@ -294,6 +296,7 @@ class ChatService(QObject):
         user = Message.user(updates + prompt)
         messages = [Message.system(self._system_text()), *self._history, user]
         body = build_chat_request(messages, opts)
+        self.sig_turn_started.emit(prompt, opts)
         self.sig_answer_started.emit(describe_mode(opts))
         self._task = self._tasks.spawn(
             self._run(self._stream_id, body, user, opts), name=f"chat-stream-{self._stream_id}"

@@ -17,7 +17,9 @@ from dsdesk.services.account import ClientHolder
 from dsdesk.services.chat import ChatService
 from dsdesk.services.context import ContextService
 from dsdesk.services.edits import EditService
+from dsdesk.services.history import HistoryRecorder
 from dsdesk.services.tasks import TaskRegistry
+from dsdesk.store import Store, StoreError
 from dsdesk.workspace.tokenizer_data import v4_counter
 
 
@@ -51,6 +53,12 @@ class AppController(QObject):
         self.context = ContextService(self.tasks, self.chat, data_dir())
         self.edits.seen = self.context.seen_fingerprints
         self.edits.commit_edits = settings.commit_edits
+        self.history: HistoryRecorder | None = None
+        self.history_problem: str | None = None
+        try:
+            self.history = HistoryRecorder(Store(), self.chat)
+        except StoreError as exc:  # history is worth having, never worth not starting
+            self.history_problem = f"Conversation history is off: {exc.user_message}"
         # Edits are parsed from the answer as it streams and matched when it ends.
         self.chat.sig_answer_started.connect(lambda _meta: self.edits.begin_answer())
         self.chat.sig_content.connect(self.edits.feed)
@@ -107,3 +115,5 @@ class AppController(QObject):
         self.chat.stop()
         await self.tasks.shutdown()
         await self.client.aclose()
+        if self.history is not None:
+            self.history.store.close()

@@ -179,6 +179,10 @@ class MainWindow(QMainWindow):
         holder.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
         holder.sig_connection_tested.connect(self._on_client_connection_tested)
         self.controller.sig_key_changed.connect(self._refresh_key_state)
+        if self.controller.history is not None:
+            self.controller.history.sig_notice.connect(
+                lambda m: self.statusBar().showMessage(m, 10000)
+            )
         self.edits_ui: EditsPresenter = EditsPresenter(self)
         self.context_ui: ContextPresenter = ContextPresenter(self)
         self.controller.context.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
@@ -194,6 +198,8 @@ class MainWindow(QMainWindow):
         self.tree.set_root(path)
         self.controller.edits.set_project(path)
         self.controller.context.set_project(path)
+        if self.controller.history is not None:
+            self.controller.history.set_project(path)
         self.context_ui.update_bar()
         self.ui_state.last_project = path
         self.setWindowTitle(f"{path.name} — dsdesk")
