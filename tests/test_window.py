@@ -227,10 +227,10 @@ def test_geometry_and_splitter_are_restored(qloop, sim, tmp_path) -> None:
         window, controller = await opened(tmp_path)
         # Smaller than the offscreen screen (800×800), which clamps restored geometry.
         window.resize(700, 600)
-        window.splitter.setSizes([250, 450, 0])
+        window.splitter.setSizes([0, 250, 450, 0])  # sidebar, tree, chat, preview
         await asyncio.sleep(0.05)
         saved = window.splitter.sizes()
-        assert saved[0] > 150
+        assert saved[1] > 150
         await close(window, controller)
         again, controller2 = await opened(tmp_path)
         assert (again.width(), again.height()) == (700, 600)

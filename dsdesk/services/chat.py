@@ -272,6 +272,13 @@ class ChatService(QObject):
         self._start(CONTINUE_PROMPT)
         return True
 
+    def load_history(self, messages: list[Message]) -> None:
+        """Continue an earlier conversation (from the store): its turns become the history."""
+        self.new_chat()
+        self._history = list(messages)
+        self._last_in_history = False
+        self.sig_budget_changed.emit()
+
     def new_chat(self) -> None:
         self.stop()
         self._stream_id += 1  # anything still in flight belongs to the old chat

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from dsdesk.core.request import ChatOptions
 from dsdesk.services.chat import ChatService
 from dsdesk.services.chat_types import AnswerEnd, Failure
-from dsdesk.store import Store, StoreError, StreamWriter
+from dsdesk.store import Store, StoredMessage, StoreError, StreamWriter
 
 NO_PROJECT = "(no project)"
 
@@ -42,6 +42,16 @@ class HistoryRecorder(QObject):
     def _set_project(self, root: Path | None) -> None:
         self._project_id = self.store.project(str(root) if root else NO_PROJECT).id
         self.conversation_id = None
+
+    @property
+    def project_id(self) -> int:
+        return self._project_id
+
+    def open_conversation(self, conversation_id: int) -> list[StoredMessage]:
+        """The active path of a stored conversation; later turns are appended to it."""
+        messages = self.store.thread(conversation_id).messages
+        self.conversation_id = conversation_id
+        return list(messages)
 
     def _on_chat_turn_started(self, prompt: str, opts: ChatOptions) -> None:
         def go() -> None:

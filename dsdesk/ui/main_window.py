@@ -21,45 +21,28 @@ from dsdesk.core.errors import DEEPSEEK_TOP_UP_URL
 from dsdesk.core.pricing import format_cost
 from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode
 from dsdesk.services.controller import AppController
-from dsdesk.ui.actions import ActionRegistry, ActionSpec
+from dsdesk.ui.actions import ActionRegistry
 from dsdesk.ui.chat_panel import ChatPanel
 from dsdesk.ui.context_meter import ContextMeter
 from dsdesk.ui.context_ui import ContextPresenter
 from dsdesk.ui.dialogs import AboutDialog, ShortcutsDialog
 from dsdesk.ui.edits_ui import EditsPresenter
 from dsdesk.ui.file_tree import ProjectTree
+from dsdesk.ui.history_ui import HistoryPresenter
 from dsdesk.ui.palette import CommandPalette
 from dsdesk.ui.preview import FilePreview
 from dsdesk.ui.settings_dialog import SettingsDialog
 from dsdesk.ui.theme import apply_theme
 from dsdesk.ui.ui_state import UiState
-
-ACTIONS = [
-    ActionSpec("open_folder", "&Open folder…", "Ctrl+O", "File", "Open a project folder"),
-    ActionSpec("settings", "&Settings…", "Ctrl+,", "File", "Server, model, key, theme"),
-    ActionSpec("quit", "&Quit", "Ctrl+Q", "File"),
-    ActionSpec("stop", "S&top answer", "Esc", "Chat", "Stop the answer; keep what arrived"),
-    ActionSpec("new_chat", "&New chat", "Ctrl+N", "Chat"),
-    ActionSpec("retry", "&Retry / regenerate", "Ctrl+R", "Chat"),
-    ActionSpec("continue", "&Continue a cut answer", "Ctrl+Shift+Return", "Chat"),
-    ActionSpec("toggle_thinking", "&Thinking mode", "Ctrl+T", "Chat"),
-    ActionSpec("review_edits", "Re&view edits…", "Ctrl+Shift+R", "Chat", "Review proposed edits"),
-    ActionSpec("undo_edit", "&Undo last applied edit", "Ctrl+Alt+Z", "Chat"),
-    ActionSpec("fix_edits", "Ask to &fix failed edits", "", "Chat"),
-    ActionSpec("summarize", "&Summarise older turns…", "", "Chat", "Make room in the context"),
-    ActionSpec("restore_turns", "Restore summarised turns", "", "Chat"),
-    ActionSpec("focus_tree", "Focus file &tree", "Ctrl+1", "View"),
-    ActionSpec("focus_transcript", "Focus t&ranscript", "Ctrl+2", "View"),
-    ActionSpec("focus_prompt", "Focus &prompt", "Ctrl+3", "View"),
-    ActionSpec("focus_prompt_l", "Focus prompt", "Ctrl+L", "View"),
-    ActionSpec("palette", "&Command palette…", "Ctrl+Shift+P", "View"),
-    ActionSpec("palette_k", "Command palette", "Ctrl+K", "View"),
-    ActionSpec("shortcuts", "&Keyboard shortcuts", "F1", "Help"),
-    ActionSpec("about", "&About dsdesk", "", "Help"),
-]
+from dsdesk.ui.window_actions import ACTIONS
 
 
 class MainWindow(QMainWindow):
+    # Presenters are made in _wire(); declared here so the action table can refer to them.
+    edits_ui: EditsPresenter
+    context_ui: ContextPresenter
+    history_ui: HistoryPresenter
+
     sig_closed = Signal()
     """() the window was closed: the app shuts down."""
     sig_demo_requested = Signal()
@@ -121,15 +104,17 @@ class MainWindow(QMainWindow):
             "retry": self._retry,
             "continue": self._continue,
             "toggle_thinking": self._toggle_thinking,
-            "review_edits": self._review_edits,
-            "undo_edit": self._undo_edit,
-            "fix_edits": self._fix_edits,
-            "summarize": self._summarize,
-            "restore_turns": self._restore_turns,
+            "review_edits": lambda: self.edits_ui.open_review(),
+            "undo_edit": lambda: self.edits_ui.undo(),
+            "fix_edits": lambda: self.edits_ui.fix(),
+            "summarize": lambda: self.context_ui.summarize(),
+            "restore_turns": lambda: self.context_ui.restore_turns(),
             "focus_tree": self.tree.setFocus,
             "focus_transcript": self.transcript.setFocus,
             "focus_prompt": self.prompt.setFocus,
             "focus_prompt_l": self.prompt.setFocus,
+            "history": lambda: self.history_ui.toggle(),
+            "search_history": lambda: self.history_ui.show(focus_search=True),
             "palette": self.show_palette,
             "palette_k": self.show_palette,
             "shortcuts": self.show_shortcuts,
@@ -183,8 +168,9 @@ class MainWindow(QMainWindow):
             self.controller.history.sig_notice.connect(
                 lambda m: self.statusBar().showMessage(m, 10000)
             )
-        self.edits_ui: EditsPresenter = EditsPresenter(self)
-        self.context_ui: ContextPresenter = ContextPresenter(self)
+        self.edits_ui = EditsPresenter(self)
+        self.history_ui = HistoryPresenter(self)
+        self.context_ui = ContextPresenter(self)
         self.controller.context.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
 
     # -- project ------------------------------------------------------------------------------
@@ -214,8 +200,11 @@ class MainWindow(QMainWindow):
     def _on_tree_open_file(self, path: Path) -> None:
         self.preview.show()
         sizes = self.splitter.sizes()
-        if sizes[2] == 0:
-            self.splitter.setSizes([sizes[0], max(300, sizes[1] // 2), max(300, sizes[1] // 2)])
+        chat, preview = self.splitter.indexOf(self.chat_panel), self.splitter.indexOf(self.preview)
+        if sizes[preview] == 0:
+            half = max(300, sizes[chat] // 2)
+            sizes[chat], sizes[preview] = half, half
+            self.splitter.setSizes(sizes)
         self.preview.show_file(path)
 
     def _close_preview(self) -> None:
@@ -263,21 +252,6 @@ class MainWindow(QMainWindow):
 
     def _continue(self) -> None:
         self.chat.continue_answer()
-
-    def _review_edits(self) -> None:
-        self.edits_ui.open_review()
-
-    def _undo_edit(self) -> None:
-        self.edits_ui.undo()
-
-    def _fix_edits(self) -> None:
-        self.edits_ui.fix()
-
-    def _summarize(self) -> None:
-        self.context_ui.summarize()
-
-    def _restore_turns(self) -> None:
-        self.context_ui.restore_turns()
 
     def _on_stop_action(self) -> None:
         if self.chat.busy:
@@ -340,9 +314,9 @@ class MainWindow(QMainWindow):
         elif action == "new_chat":
             self.new_chat()
         elif action == "summarize":
-            self._summarize()
+            self.context_ui.summarize()
         elif action == "restore_turns":
-            self._restore_turns()
+            self.context_ui.restore_turns()
         else:
             self.edits_ui.on_action(action)
 

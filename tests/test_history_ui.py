@@ -1,0 +1,80 @@
+"""The conversations sidebar: listed newest first, searched, reopened from the keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from dsdesk.config.settings import Settings
+from dsdesk.devserver import Reply, Simulator
+from dsdesk.services.controller import AppController
+from dsdesk.ui.history_sidebar import plain_snippet
+from dsdesk.ui.main_window import MainWindow
+from dsdesk.ui.ui_state import UiState
+from tests.qt_async import run_scenario, wait_until
+
+KEY = "sk-history-ui-00001"
+
+
+@pytest.fixture
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
+    with Simulator(api_key=KEY) as s:
+        monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
+        monkeypatch.setenv("DEEPSEEK_BASE_URL", s.base_url)
+        yield s
+
+
+def test_plain_snippet() -> None:
+    assert plain_snippet("a <mark>b</mark> &amp; c") == "a «b» & c"
+
+
+def test_sidebar_search_and_reopen(qloop, sim, tmp_path: Path) -> None:
+    sim.enqueue(Reply.text("Use a pathspec for ignore rules."))
+    sim.enqueue(Reply.text("Tokenizers count exactly."))
+    sim.enqueue(Reply.text("Continuing the first one."))
+
+    async def scenario() -> None:
+        controller = AppController(Settings())
+        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
+        window.show()
+        window.activateWindow()
+        await wait_until(lambda: QApplication.activeWindow() is window)
+        for prompt in ("How do I ignore files?", "How do I count tokens?"):
+            window.send_prompt(prompt)
+            await wait_until(lambda: not controller.chat.busy)
+            window.new_chat()
+        QTest.keyClick(window.prompt, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+        sidebar = window.history_ui.sidebar
+        assert sidebar.isVisible()
+        titles = [sidebar.list.item(i).text() for i in range(sidebar.list.count())]
+        assert titles[0].startswith("How do I count tokens")  # newest first
+        QTest.keyClick(
+            window.prompt,
+            Qt.Key.Key_F,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+        assert sidebar.search.hasFocus()
+        QTest.keyClicks(sidebar.search, "pathspec")
+        assert sidebar.list.count() == 1 and "«pathspec»" in sidebar.list.item(0).text()
+        QTest.keyClick(sidebar.search, Qt.Key.Key_Return)
+        await wait_until(lambda: "Use a pathspec" in window.transcript.plain_text())
+        assert "count tokens" not in window.transcript.plain_text()
+        assert [m.role for m in controller.chat.history] == ["user", "assistant"]
+        window.send_prompt("And nested ones?")
+        await wait_until(lambda: not controller.chat.busy)
+        sent = sim.chat_requests[-1].json["messages"]
+        assert sent[1]["content"] == "How do I ignore files?"  # the old turns are sent again
+        history = controller.history
+        assert history is not None
+        stored = history.store.thread(history.conversation_id).messages
+        assert len(stored) == 4  # appended to the reopened conversation
+        window.close()
+        await controller.shutdown()
+        window.deleteLater()
+
+    run_scenario(qloop, scenario())
