@@ -78,3 +78,38 @@ def test_sidebar_search_and_reopen(qloop, sim, tmp_path: Path) -> None:
         window.deleteLater()
 
     run_scenario(qloop, scenario())
+
+
+def test_trash_restore_and_export(qloop, sim, tmp_path: Path) -> None:
+    from dsdesk.ui.history_sidebar import TrashDialog
+
+    sim.enqueue(Reply.text("Answer to keep.", reasoning="Private thoughts."))
+
+    async def scenario() -> None:
+        controller = AppController(Settings())
+        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
+        window.show()
+        window.activateWindow()
+        await wait_until(lambda: QApplication.activeWindow() is window)
+        window.send_prompt("Keep this")
+        await wait_until(lambda: not controller.chat.busy)
+        history = controller.history
+        assert history is not None and history.conversation_id is not None
+        md = history.store.export_markdown(history.conversation_id, reasoning=True)
+        assert "Answer to keep." in md and "Private thoughts." in md
+        window.history_ui.show()
+        sidebar = window.history_ui.sidebar
+        assert sidebar.list.count() == 1
+        sidebar.list.setFocus()
+        QTest.keyClick(sidebar.list, Qt.Key.Key_Delete)
+        assert sidebar.list.count() == 0 and "trash" in sidebar.status.text()
+        window.history_ui.restore_from_trash()
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), TrashDialog))
+        dialog = QApplication.activeModalWidget()
+        QTest.keyClick(dialog.list, Qt.Key.Key_Return)
+        await wait_until(lambda: sidebar.list.count() == 1)
+        window.close()
+        await controller.shutdown()
+        window.deleteLater()
+
+    run_scenario(qloop, scenario())

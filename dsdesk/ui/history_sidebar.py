@@ -10,7 +10,15 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dsdesk.store import Store
 
@@ -120,3 +128,29 @@ class HistorySidebar(QWidget):
     def _on_list_itemChanged(self, item: QListWidgetItem) -> None:
         if self.store is not None:
             self.store.rename(int(item.data(Qt.ItemDataRole.UserRole)), item.text().strip())
+
+
+class TrashDialog(QDialog):
+    """Conversations in the trash (kept 30 days); Enter restores the selected one."""
+
+    sig_restore = Signal(int)
+    """(conversation id) take it out of the trash."""
+
+    def __init__(self, items: list[tuple[int, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Trash")
+        self.list = QListWidget(self)
+        for cid, title in items:
+            item = QListWidgetItem(title)
+            item.setData(Qt.ItemDataRole.UserRole, cid)
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        self.list.itemActivated.connect(self._on_list_itemActivated)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("Enter restores the selected conversation; Esc closes."))
+        lay.addWidget(self.list)
+        self.resize(420, 320)
+
+    def _on_list_itemActivated(self, item: QListWidgetItem) -> None:
+        self.sig_restore.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+        self.accept()

@@ -3,12 +3,15 @@ stored conversation into the chat and the transcript."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog
 
 from dsdesk.core.messages import Message
-from dsdesk.ui.history_sidebar import HistorySidebar
+from dsdesk.ui.history_sidebar import HistorySidebar, TrashDialog
 
 if TYPE_CHECKING:
     from dsdesk.ui.main_window import MainWindow
@@ -52,6 +55,53 @@ class HistoryPresenter(QObject):
     def _refresh_if_shown(self) -> None:
         if self.sidebar.isVisible():
             self.sidebar.refresh()
+
+    def export(self, kind: str) -> None:
+        """Save the open conversation as Markdown ("md", "md+reasoning") or JSON ("json")."""
+        w = self.window
+        history = w.controller.history
+        if history is None or history.conversation_id is None:
+            w.statusBar().showMessage("No stored conversation to export yet.", 5000)
+            return
+        cid = history.conversation_id
+        suffix = ".json" if kind == "json" else ".md"
+        dialog = QFileDialog(w, "Export conversation", f"conversation-{cid}{suffix}")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+
+        def save(path: str) -> None:
+            if kind == "json":
+                text = json.dumps(history.store.export_json(cid), indent=1, ensure_ascii=False)
+            else:
+                text = history.store.export_markdown(cid, reasoning=kind == "md+reasoning")
+            try:
+                Path(path).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                w.statusBar().showMessage(f"Not exported: {exc}", 10000)
+                return
+            w.statusBar().showMessage(f"Exported to {path}", 8000)
+
+        dialog.fileSelected.connect(save)
+        w.open_dialog(dialog)
+
+    def restore_from_trash(self) -> None:
+        w = self.window
+        history = w.controller.history
+        if history is None:
+            return
+        trashed = history.store.trashed(history.project_id)
+        if not trashed:
+            w.statusBar().showMessage("The trash is empty.", 5000)
+            return
+        dialog = TrashDialog([(c.id, c.title or "(untitled)") for c in trashed], w)
+        dialog.sig_restore.connect(self._on_trash_restore)
+        w.open_dialog(dialog)
+
+    def _on_trash_restore(self, conversation_id: int) -> None:
+        history = self.window.controller.history
+        if history is not None:
+            history.store.restore(conversation_id)
+            self._refresh_if_shown()
+            self.window.statusBar().showMessage("Restored from the trash.", 5000)
 
     def open_conversation(self, conversation_id: int) -> None:
         w = self.window
