@@ -28,7 +28,9 @@ _MARK = re.compile(r"</?mark>")
 def plain_snippet(snippet_html: str) -> str:
     """The search snippet as text, matches in «»."""
     text = _MARK.sub(lambda m: "«" if m.group(0) == "<mark>" else "»", snippet_html)
-    return html.unescape(text)
+    # One line: Markdown markers and line breaks only make a list of results hard to scan.
+    text = re.sub(r"(^|\n)\s*(#+|>|[-*])\s*", " ", html.unescape(text))
+    return " ".join(text.split())
 
 
 def age(ts: float, now: float | None = None) -> str:
@@ -54,6 +56,8 @@ class HistorySidebar(QWidget):
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget(self)
         self.list.setWordWrap(True)
+        self.list.setAlternatingRowColors(True)
+        self.list.setSpacing(2)
         self.status = QLabel("", self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
