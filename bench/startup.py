@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 
 def one_run(cmd: list[str], home: str) -> float:
@@ -35,12 +37,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--cmd", default=f"{sys.executable} -m dsdesk")
+    ap.add_argument(
+        "--history-db",
+        help="start with this conversation database (e.g. the one bench/history.py builds)",
+    )
     args = ap.parse_args()
     cmd = shlex.split(args.cmd)
     with tempfile.TemporaryDirectory() as home:
+        if args.history_db:
+            (Path(home) / "data").mkdir()
+            shutil.copyfile(args.history_db, Path(home) / "data" / "history.sqlite3")
         one_run(cmd, home)  # warm the OS file cache; not counted
         times = [one_run(cmd, home) for _ in range(args.runs)]
-    print(f"start-up to window shown ({args.cmd}), {args.runs} runs, offscreen")
+    db = f", history DB {args.history_db}" if args.history_db else ""
+    print(f"start-up to window shown ({args.cmd}{db}), {args.runs} runs, offscreen")
     print(
         f"median {statistics.median(times) * 1000:.0f} ms · min {min(times) * 1000:.0f} ms · "
         f"max {max(times) * 1000:.0f} ms"
