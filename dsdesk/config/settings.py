@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import tomllib
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ class Settings:
     theme: str = "system"
     # Off by default: some users want one git commit per accepted change set.
     commit_edits: bool = False
+    # Shortcut overrides, action id -> key sequence text ("" removes the shortcut).
+    shortcuts: dict[str, str] = field(default_factory=dict)
 
     def validated(self) -> tuple[Settings, list[str]]:
         """A copy with out-of-range values reset to defaults, and what was reset."""
@@ -95,6 +97,8 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
         if type(value) is not expected:
             problems.append(f"{f.name}: expected {expected.__name__}; using the default")
             continue
+        if isinstance(value, dict):
+            value = {str(k): str(v) for k, v in value.items() if isinstance(v, str)}
         values[f.name] = value
     settings, more = Settings(**values).validated()
     return settings, problems + more

@@ -72,6 +72,12 @@ class ActionRegistry:
     def shortcut_text(self, action_id: str) -> str:
         return self._actions[action_id].shortcut().toString(QKeySequence.SequenceFormat.NativeText)
 
+    def apply_overrides(self, overrides: dict[str, str]) -> None:
+        """Set user shortcuts (action id -> portable text); others go back to their default."""
+        for action_id, spec in self._specs.items():
+            text = overrides.get(action_id, spec.shortcut)
+            self._actions[action_id].setShortcut(QKeySequence(text))
+
     def conflicts(self) -> list[tuple[str, str, str]]:
         """(shortcut, action a, action b) for every shortcut used twice."""
         seen: dict[str, str] = {}
@@ -84,3 +90,17 @@ class ActionRegistry:
                 out.append((key, seen[key], action_id))
             seen[key] = action_id
         return out
+
+
+def find_conflicts(mapping: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(shortcut, action a, action b) for every non-empty shortcut used twice in ``mapping``."""
+    seen: dict[str, str] = {}
+    out: list[tuple[str, str, str]] = []
+    for action_id, text in mapping.items():
+        key = QKeySequence(text).toString()
+        if not key:
+            continue
+        if key in seen:
+            out.append((key, seen[key], action_id))
+        seen[key] = action_id
+    return out

@@ -3,6 +3,7 @@ action in one registry. It only wires widgets to the services' signals."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
@@ -32,6 +33,7 @@ from dsdesk.ui.history_ui import HistoryPresenter
 from dsdesk.ui.palette import CommandPalette
 from dsdesk.ui.preview import FilePreview
 from dsdesk.ui.settings_dialog import SettingsDialog
+from dsdesk.ui.shortcuts_editor import ShortcutsEditor
 from dsdesk.ui.theme import apply_theme
 from dsdesk.ui.ui_state import UiState
 from dsdesk.ui.window_actions import ACTIONS
@@ -122,10 +124,12 @@ class MainWindow(QMainWindow):
             "palette": self.show_palette,
             "palette_k": self.show_palette,
             "shortcuts": self.show_shortcuts,
+            "edit_shortcuts": self.edit_shortcuts,
             "about": lambda: self.open_dialog(AboutDialog(self)),
         }
         for spec in ACTIONS:
             self.actions_.add(spec, callbacks[spec.id])
+        self.actions_.apply_overrides(self.controller.settings.shortcuts)
         for menu_name, actions in self.actions_.menus().items():
             menu = self.menuBar().addMenu(f"&{menu_name}")
             for action in actions:
@@ -368,6 +372,15 @@ class MainWindow(QMainWindow):
 
     def show_palette(self) -> None:
         self.open_dialog(CommandPalette(self.actions_, self._recent_actions, self))
+
+    def edit_shortcuts(self) -> None:
+        dialog = ShortcutsEditor(self.actions_, self)
+        dialog.sig_save.connect(self._on_shortcuts_save)
+        self.open_dialog(dialog)
+
+    def _on_shortcuts_save(self, overrides: dict[str, str]) -> None:
+        self.actions_.apply_overrides(overrides)
+        self.controller.apply_settings(replace(self.controller.settings, shortcuts=overrides))
 
     def show_shortcuts(self) -> None:
         self.open_dialog(ShortcutsDialog(self.actions_, self))

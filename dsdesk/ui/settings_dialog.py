@@ -138,6 +138,7 @@ class SettingsDialog(QDialog):
             total_timeout=self.total_timeout.value(),
             theme=self.theme.currentText(),
             commit_edits=self.commit_edits.isChecked(),
+            shortcuts=dict(self._settings.shortcuts),  # edited in their own dialog
         )
 
     def show_test_result(self, ok: bool, message: str) -> None:

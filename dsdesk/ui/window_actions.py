@@ -30,5 +30,6 @@ ACTIONS = [
     ActionSpec("palette", "&Command palette…", "Ctrl+Shift+P", "View"),
     ActionSpec("palette_k", "Command palette", "Ctrl+K", "View"),
     ActionSpec("shortcuts", "&Keyboard shortcuts", "F1", "Help"),
+    ActionSpec("edit_shortcuts", "Change keyboard &shortcuts…", "", "Help"),
     ActionSpec("about", "&About dsdesk", "", "Help"),
 ]

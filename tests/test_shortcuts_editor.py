@@ -1,0 +1,81 @@
+"""Shortcuts are configurable: saved with the settings, applied at once and on the next start;
+a conflict is refused, naming both actions; Tab walks through the window's controls."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from dsdesk.config.paths import settings_path
+from dsdesk.config.settings import Settings, load_settings
+from dsdesk.services.controller import AppController
+from dsdesk.ui.main_window import MainWindow
+from dsdesk.ui.shortcuts_editor import ShortcutsEditor
+from dsdesk.ui.ui_state import UiState
+from tests.qt_async import run_scenario, wait_until
+
+
+def test_edit_save_conflict_and_restart(qloop, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        controller = AppController(Settings())
+        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
+        window.show()
+        window.activateWindow()
+        await wait_until(lambda: QApplication.activeWindow() is window)
+        window.edit_shortcuts()
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ShortcutsEditor))
+        editor = QApplication.activeModalWidget()
+        assert isinstance(editor, ShortcutsEditor)
+        editor.edits["new_chat"].setKeySequence(QKeySequence("Ctrl+T"))  # taken by Thinking
+        editor._on_buttons_accepted()
+        assert "used by both" in editor.problem.text() and "Thinking mode" in editor.problem.text()
+        assert editor.isVisible()
+        editor.edits["new_chat"].setKeySequence(QKeySequence("Ctrl+Alt+N"))
+        editor._on_buttons_accepted()
+        await wait_until(lambda: not editor.isVisible())
+        assert window.actions_.action("new_chat").shortcut().toString() == "Ctrl+Alt+N"
+        saved = tomllib.loads(settings_path().read_text())
+        assert saved["shortcuts"] == {"new_chat": "Ctrl+Alt+N"}
+        window.close()
+        await controller.shutdown()
+        window.deleteLater()
+        settings, problems = load_settings()
+        assert problems == []
+        again = AppController(settings)
+        window2 = MainWindow(again, UiState(tmp_path / "ui.ini"))
+        assert window2.actions_.action("new_chat").shortcut().toString() == "Ctrl+Alt+N"
+        assert window2.actions_.conflicts() == []
+        window2.close()
+        await again.shutdown()
+        window2.deleteLater()
+
+    run_scenario(qloop, scenario())
+
+
+def test_tab_walks_the_focus_chain(qloop, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        controller = AppController(Settings())
+        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
+        window.show()
+        window.activateWindow()
+        await wait_until(lambda: QApplication.activeWindow() is window)
+        window.prompt.setFocus()
+        panel = window.chat_panel
+        visited = []
+        for _ in range(4):
+            QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            visited.append(QApplication.focusWidget())
+        # Prompt → thinking switch → effort → model → send: the controls around the prompt.
+        assert visited[0] is panel.thinking and visited[1] is panel.effort
+        assert panel.model.isAncestorOf(visited[2]) or visited[2] is panel.model
+        assert visited[3] is panel.send_button
+        window.close()
+        await controller.shutdown()
+        window.deleteLater()
+
+    run_scenario(qloop, scenario())
