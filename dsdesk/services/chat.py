@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
-from dsdesk.core.budget import ContextBudget, estimate_tokens
+from dsdesk.core.budget import ContextBudget
 from dsdesk.core.cache_diag import CacheChanges, explain_cache
 from dsdesk.core.completion import CompletionAccumulator
 from dsdesk.core.errors import (
@@ -36,7 +36,7 @@ from dsdesk.core.token_count import REQUEST_OVERHEAD_TOKENS as REQUEST_OVERHEAD
 from dsdesk.llm.client import DeepSeekClient
 from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode, failure_kind
 from dsdesk.services.tasks import TaskRegistry
-from dsdesk.workspace.tokenizer_data import loaded_counter
+from dsdesk.workspace.tokenizer_data import count_without_waiting, loaded_counter
 
 SUMMARY_PROMPT = (
     "Summarise the conversation so far for your own later reference: the decisions made, "
@@ -127,7 +127,9 @@ class ChatService(QObject):
         """What the next request carries. ``files``/``instructions_file``: exact token counts
         of the project context (from the context service); the rest is estimated until the
         server's count of the last request replaces it."""
-        system = _count(SYSTEM_PROMPT) + (1 if files or instructions_file else 0)  # "\n\n"
+        system = count_without_waiting(SYSTEM_PROMPT) + (
+            1 if files or instructions_file else 0
+        )  # "\n\n"
         instructions = REQUEST_OVERHEAD + MESSAGE_OVERHEAD + system + instructions_file
         if self._server_prompt is not None:
             sent, covered = self._server_prompt
@@ -140,7 +142,7 @@ class ChatService(QObject):
             files=files,
             exact=self._server_prompt is None and loaded_counter() is not None,
             conversation=max(0, conversation),
-            prompt=_count(draft) + MESSAGE_OVERHEAD if draft else 0,
+            prompt=count_without_waiting(draft) + MESSAGE_OVERHEAD if draft else 0,
             reserved_output=self.options.max_tokens,
         )
 
@@ -386,17 +388,5 @@ class ChatService(QObject):
         self.sig_budget_changed.emit()
 
 
-EXACT_LIMIT = 20_000  # characters: longer texts are estimated on the GUI thread, never counted
-
-
-def _count(text: str) -> int:
-    """Exact V4 tokens when the tokenizer is loaded and the text is short (well under a
-    millisecond); otherwise the estimate — the GUI thread never waits for a count."""
-    counter = loaded_counter()
-    if counter is not None and len(text) <= EXACT_LIMIT:
-        return counter.count(text)
-    return estimate_tokens(text)
-
-
 def _estimate(m: Message) -> int:
-    return _count(m.content) + MESSAGE_OVERHEAD
+    return count_without_waiting(m.content) + MESSAGE_OVERHEAD

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Signal
 
-from dsdesk.core.budget import estimate_tokens
 from dsdesk.core.context_layout import (
     FILES_HEADER,
     INSTRUCTION_FILES,
@@ -29,12 +28,7 @@ from dsdesk.workspace.project_prefs import (
     save_excludes,
 )
 from dsdesk.workspace.token_cache import FileTokenCache, iter_files
-from dsdesk.workspace.tokenizer_data import loaded_counter, v4_counter
-
-
-def _short_count(text: str) -> int:
-    counter = loaded_counter()
-    return counter.count(text) if counter is not None else estimate_tokens(text)
+from dsdesk.workspace.tokenizer_data import count_without_waiting, v4_counter
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +77,7 @@ class ContextService(QObject):
         self._cache: FileTokenCache | None = None
         self._rules: IgnoreRules | None = None
         self.files: dict[str, Attached] = {}  # insertion order = order in the context
+        self._attached_dirs: set[str] = set()  # folders holding any of them
         self.instructions: Attached | None = None
         self._instructions_rel: str | None = None
         self._sent: dict[str, str] = {}  # what the model has seen, per file
@@ -99,7 +94,7 @@ class ContextService(QObject):
     def files_tokens(self) -> int:
         if not self.files:
             return 0
-        return _short_count(FILES_HEADER) + sum(a.tokens for a in self.files.values())
+        return count_without_waiting(FILES_HEADER) + sum(a.tokens for a in self.files.values())
 
     @property
     def instructions_tokens(self) -> int:
@@ -108,7 +103,7 @@ class ContextService(QObject):
             return 0
         # The header, the blank line after the fixed prompt and the joins between parts.
         header = INSTRUCTIONS_HEADER.format(path=inst.rel_path)
-        return _short_count(header) + inst.tokens + (1 if self.files else 0)
+        return count_without_waiting(header) + inst.tokens + (1 if self.files else 0)
 
     def tokens_of(self, rel: str) -> int | None:
         a = self.files.get(rel)
@@ -121,6 +116,7 @@ class ContextService(QObject):
             self._watcher.removePaths(self._watcher.files())
         self.root = root
         self.files.clear()
+        self._attached_dirs = set()
         self.instructions = None
         self._sent.clear()
         if root is None:
@@ -181,6 +177,7 @@ class ContextService(QObject):
         gone = [r for r in rels if self.files.pop(r, None) is not None]
         if not gone:
             return
+        self._index_dirs()
         assert self.root is not None
         self._watcher.removePaths([str(self.root / r) for r in gone])
         if self._chat.conversation_started:
@@ -210,9 +207,7 @@ class ContextService(QObject):
     def info(self, rel: str, is_dir: bool) -> tuple[str, int | None]:
         """For the tree: ("all" | "some" | "", tokens) of a file or folder."""
         if is_dir:
-            prefix = rel.rstrip("/") + "/"
-            some = any(r.startswith(prefix) for r in self.files)
-            return ("some" if some else "", self.folder_totals.get(rel))
+            return ("some" if rel in self._attached_dirs else "", self.folder_totals.get(rel))
         attached = self.files.get(rel)
         if attached is not None:
             return "all", attached.tokens
@@ -272,6 +267,7 @@ class ContextService(QObject):
         for a in ok if not instructions else []:
             self.files[a.rel_path] = a
             changed.append(a)
+        self._index_dirs()
         paths = [str(root / a.rel_path) for a in ok]
         if paths:
             self._watcher.addPaths(paths)
@@ -288,6 +284,14 @@ class ContextService(QObject):
             self.sig_changed.emit()
         else:
             self._publish_base()
+
+    def _index_dirs(self) -> None:
+        """The folders holding attached files, so the tree's painter asks a set, not a scan."""
+        dirs: set[str] = set()
+        for rel in self.files:
+            parts = rel.split("/")[:-1]
+            dirs.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+        self._attached_dirs = dirs
 
     def _remember_fp(self, rels: list[str]) -> None:
         for rel in rels:

@@ -8,7 +8,7 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from dsdesk.core.diff_hunks import diff_hunks
+from dsdesk.core.diff_hunks import Hunk, diff_hunks
 from dsdesk.core.edits_report import REASON_TEXT
 from dsdesk.ui.transcript_messages import ActionRow
 from dsdesk.ui.transcript_style import Theme
@@ -18,11 +18,13 @@ from dsdesk.workspace.edit_plan import EditPlan
 PREVIEW_LINES = 6  # per file: enough to recognise the change, short enough to scan
 
 
-def plan_summary_rows(plan: EditPlan) -> list[tuple[str, str, str]]:
+def plan_summary_rows(
+    plan: EditPlan, hunks_of: dict[str, list[Hunk]]
+) -> list[tuple[str, str, str]]:
     """(status mark, path, detail) per file, failed blocks included, in answer order."""
     rows: list[tuple[str, str, str]] = []
     for change in plan.changes:
-        hunks = diff_hunks(change.old_text or "", change.new_text or "")
+        hunks = hunks_of[change.rel_path]
         added = sum(len(h.new_lines) for h in hunks)
         removed = sum(len(h.old_lines) for h in hunks)
         kind = (
@@ -47,6 +49,10 @@ class EditsCard(RoundedFrame):
         self.setObjectName("edits-card")
         self.plan = plan
         self._theme = theme
+        # The plan never changes: diff each file once, not on every re-render.
+        self._hunks = {
+            c.rel_path: diff_hunks(c.old_text or "", c.new_text or "") for c in plan.changes
+        }
         lay = QVBoxLayout(self)
         lay.setContentsMargins(14, 10, 14, 8)
         lay.setSpacing(4)
@@ -78,8 +84,8 @@ class EditsCard(RoundedFrame):
             f"match · {len(self.plan.changes)} files</span>"
         ]
         for change in self.plan.changes:
-            parts.append(self._file_html(change.rel_path, change.old_text, change.new_text))
-        for mark, path, detail in plan_summary_rows(self.plan):
+            parts.append(self._file_html(change.rel_path, self._hunks[change.rel_path]))
+        for mark, path, detail in plan_summary_rows(self.plan, self._hunks):
             self._plain.append(f"{mark} {path} — {detail}")
             if mark == "✖":
                 parts.append(
@@ -91,9 +97,8 @@ class EditsCard(RoundedFrame):
             parts.append(f"<div style='color:{t.dim.name()}'>{html.escape(note)}</div>")
         self._label.setText("".join(parts))
 
-    def _file_html(self, path: str, old: str | None, new: str | None) -> str:
+    def _file_html(self, path: str, hunks: list[Hunk]) -> str:
         t = self._theme
-        hunks = diff_hunks(old or "", new or "")
         added = sum(len(h.new_lines) for h in hunks)
         removed = sum(len(h.old_lines) for h in hunks)
         lines: list[str] = []

@@ -29,9 +29,6 @@ class HistoryPresenter(QObject):
         self.sidebar.sig_open.connect(self.open_conversation)
         window.chat.sig_answer_ended.connect(lambda _e: self._refresh_if_shown())
 
-    def _recorder_ready(self) -> bool:
-        return self.window.controller.history is not None
-
     def toggle(self) -> None:
         if self.sidebar.isVisible():
             self.sidebar.hide()

@@ -7,6 +7,7 @@ from importlib import resources
 
 from tokenizers import Tokenizer
 
+from dsdesk.core.budget import estimate_tokens
 from dsdesk.core.token_count import TokenCounter
 
 _lock = threading.Lock()
@@ -26,3 +27,15 @@ def v4_counter() -> TokenCounter:
 def loaded_counter() -> TokenCounter | None:
     """The counter if it is already loaded, else None — never blocks (for the GUI thread)."""
     return _counter
+
+
+EXACT_LIMIT = 20_000  # characters: longer texts are estimated, never counted, on the GUI thread
+
+
+def count_without_waiting(text: str) -> int:
+    """Exact V4 tokens when the tokenizer is loaded and the text is short (well under a
+    millisecond); otherwise the estimate — the GUI thread never waits for a count."""
+    counter = _counter
+    if counter is not None and len(text) <= EXACT_LIMIT:
+        return counter.count(text)
+    return estimate_tokens(text)
