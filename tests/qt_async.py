@@ -41,3 +41,25 @@ async def wait_until(predicate: Callable[[], object], within: float = 10.0) -> N
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(0.01)
+
+
+async def open_window(tmp_path: Any, settings: Any = None) -> tuple[Any, Any]:
+    """The real main window over a fresh controller, shown and active."""
+    from dsdesk.config.settings import Settings
+    from dsdesk.services.controller import AppController
+    from dsdesk.ui.main_window import MainWindow
+    from dsdesk.ui.ui_state import UiState
+
+    controller = AppController(settings if settings is not None else Settings())
+    window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
+    window.show()
+    window.activateWindow()
+    await wait_until(lambda: QApplication.activeWindow() is window)
+    return window, controller
+
+
+async def close_window(window: Any, controller: Any) -> None:
+    """Close as the app does: shut the services down, delete the window in Qt's loop."""
+    window.close()
+    await controller.shutdown()
+    window.deleteLater()

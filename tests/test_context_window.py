@@ -10,15 +10,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from dsdesk.config.settings import Settings
 from dsdesk.devserver import Simulator
-from dsdesk.services.controller import AppController
-from dsdesk.ui.main_window import MainWindow
-from dsdesk.ui.ui_state import UiState
 from dsdesk.workspace.tokenizer_data import v4_counter
-from tests.qt_async import run_scenario, wait_until
+from tests.qt_async import close_window, open_window, run_scenario, wait_until
 
 KEY = "sk-context-window-0001"
 
@@ -40,11 +36,7 @@ def test_space_attaches_meter_moves_and_overflow_is_blocked(qloop, sim, tmp_path
 
     async def scenario() -> None:
         await asyncio.to_thread(v4_counter)
-        controller = AppController(Settings(max_tokens=384_000))
-        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
-        window.show()
-        window.activateWindow()
-        await wait_until(lambda: QApplication.activeWindow() is window)
+        window, controller = await open_window(tmp_path, Settings(max_tokens=384_000))
         window.open_project(project)
         ctx = controller.context
         await wait_until(lambda: ctx.folder_totals.get("src", 0) > 0)  # counts in the tree
@@ -80,9 +72,7 @@ def test_space_attaches_meter_moves_and_overflow_is_blocked(qloop, sim, tmp_path
         assert sim.chat_requests == [] and window.prompt.toPlainText() == "explain"
         window.transcript.sig_action.emit("drop_largest")
         await wait_until(lambda: len(ctx.files) == 5)
-        window.close()
-        await controller.shutdown()
-        window.deleteLater()
+        await close_window(window, controller)
 
     run_scenario(qloop, scenario(), timeout=60)
 
@@ -99,11 +89,7 @@ def test_at_completes_files_fuzzily_and_attaches(qloop, sim, tmp_path: Path) -> 
 
     async def scenario() -> None:
         await asyncio.to_thread(v4_counter)
-        controller = AppController(Settings())
-        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
-        window.show()
-        window.activateWindow()
-        await wait_until(lambda: QApplication.activeWindow() is window)
+        window, controller = await open_window(tmp_path)
         window.open_project(project)
         await wait_until(lambda: "src/config.py" in controller.context.project_counts)
         window.prompt.setFocus()
@@ -115,8 +101,6 @@ def test_at_completes_files_fuzzily_and_attaches(qloop, sim, tmp_path: Path) -> 
         QTest.keyClick(mention._popup(), Qt.Key.Key_Return)
         await wait_until(lambda: "src/config.py" in controller.context.files)
         assert window.prompt.toPlainText() == "look at "
-        window.close()
-        await controller.shutdown()
-        window.deleteLater()
+        await close_window(window, controller)
 
     run_scenario(qloop, scenario())

@@ -10,13 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from dsdesk.config.settings import Settings
 from dsdesk.devserver import Reply, Simulator
-from dsdesk.services.controller import AppController
 from dsdesk.ui.history_sidebar import plain_snippet
-from dsdesk.ui.main_window import MainWindow
-from dsdesk.ui.ui_state import UiState
-from tests.qt_async import run_scenario, wait_until
+from tests.qt_async import close_window, open_window, run_scenario, wait_until
 
 KEY = "sk-history-ui-00001"
 
@@ -39,11 +35,7 @@ def test_sidebar_search_and_reopen(qloop, sim, tmp_path: Path) -> None:
     sim.enqueue(Reply.text("Continuing the first one."))
 
     async def scenario() -> None:
-        controller = AppController(Settings())
-        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
-        window.show()
-        window.activateWindow()
-        await wait_until(lambda: QApplication.activeWindow() is window)
+        window, controller = await open_window(tmp_path)
         for prompt in ("How do I ignore files?", "How do I count tokens?"):
             window.send_prompt(prompt)
             await wait_until(lambda: not controller.chat.busy)
@@ -73,9 +65,7 @@ def test_sidebar_search_and_reopen(qloop, sim, tmp_path: Path) -> None:
         assert history is not None
         stored = history.store.thread(history.conversation_id).messages
         assert len(stored) == 4  # appended to the reopened conversation
-        window.close()
-        await controller.shutdown()
-        window.deleteLater()
+        await close_window(window, controller)
 
     run_scenario(qloop, scenario())
 
@@ -86,11 +76,7 @@ def test_trash_restore_and_export(qloop, sim, tmp_path: Path) -> None:
     sim.enqueue(Reply.text("Answer to keep.", reasoning="Private thoughts."))
 
     async def scenario() -> None:
-        controller = AppController(Settings())
-        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
-        window.show()
-        window.activateWindow()
-        await wait_until(lambda: QApplication.activeWindow() is window)
+        window, controller = await open_window(tmp_path)
         window.send_prompt("Keep this")
         await wait_until(lambda: not controller.chat.busy)
         history = controller.history
@@ -108,8 +94,6 @@ def test_trash_restore_and_export(qloop, sim, tmp_path: Path) -> None:
         dialog = QApplication.activeModalWidget()
         QTest.keyClick(dialog.list, Qt.Key.Key_Return)
         await wait_until(lambda: sidebar.list.count() == 1)
-        window.close()
-        await controller.shutdown()
-        window.deleteLater()
+        await close_window(window, controller)
 
     run_scenario(qloop, scenario())

@@ -8,21 +8,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from dsdesk.config.settings import Settings
-from dsdesk.services.controller import AppController
-from dsdesk.ui.main_window import MainWindow
 from dsdesk.ui.palette import CommandPalette
-from dsdesk.ui.ui_state import UiState
-from tests.qt_async import run_scenario, wait_until
+from tests.qt_async import close_window, open_window, run_scenario, wait_until
 
 
 def test_palette_lists_filters_runs_and_remembers(qloop, tmp_path: Path) -> None:
     async def scenario() -> None:
-        controller = AppController(Settings())
-        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
-        window.show()
-        window.activateWindow()
-        await wait_until(lambda: QApplication.activeWindow() is window)
+        window, controller = await open_window(tmp_path)
         window.prompt.setFocus()
         QTest.keyClick(
             window.prompt,
@@ -47,8 +39,6 @@ def test_palette_lists_filters_runs_and_remembers(qloop, tmp_path: Path) -> None
         QTest.keyClick(again.query, Qt.Key.Key_Escape)
         await wait_until(lambda: QApplication.activeModalWidget() is None)
         assert window.actions_.conflicts() == []
-        window.close()
-        await controller.shutdown()
-        window.deleteLater()
+        await close_window(window, controller)
 
     run_scenario(qloop, scenario())

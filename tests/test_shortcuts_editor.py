@@ -12,21 +12,17 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from dsdesk.config.paths import settings_path
-from dsdesk.config.settings import Settings, load_settings
+from dsdesk.config.settings import load_settings
 from dsdesk.services.controller import AppController
 from dsdesk.ui.main_window import MainWindow
 from dsdesk.ui.shortcuts_editor import ShortcutsEditor
 from dsdesk.ui.ui_state import UiState
-from tests.qt_async import run_scenario, wait_until
+from tests.qt_async import close_window, open_window, run_scenario, wait_until
 
 
 def test_edit_save_conflict_and_restart(qloop, tmp_path: Path) -> None:
     async def scenario() -> None:
-        controller = AppController(Settings())
-        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
-        window.show()
-        window.activateWindow()
-        await wait_until(lambda: QApplication.activeWindow() is window)
+        window, controller = await open_window(tmp_path)
         window.edit_shortcuts()
         await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ShortcutsEditor))
         editor = QApplication.activeModalWidget()
@@ -41,9 +37,7 @@ def test_edit_save_conflict_and_restart(qloop, tmp_path: Path) -> None:
         assert window.actions_.action("new_chat").shortcut().toString() == "Ctrl+Alt+N"
         saved = tomllib.loads(settings_path().read_text())
         assert saved["shortcuts"] == {"new_chat": "Ctrl+Alt+N"}
-        window.close()
-        await controller.shutdown()
-        window.deleteLater()
+        await close_window(window, controller)
         settings, problems = load_settings()
         assert problems == []
         again = AppController(settings)
@@ -59,11 +53,7 @@ def test_edit_save_conflict_and_restart(qloop, tmp_path: Path) -> None:
 
 def test_tab_walks_the_focus_chain(qloop, tmp_path: Path) -> None:
     async def scenario() -> None:
-        controller = AppController(Settings())
-        window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
-        window.show()
-        window.activateWindow()
-        await wait_until(lambda: QApplication.activeWindow() is window)
+        window, controller = await open_window(tmp_path)
         window.prompt.setFocus()
         panel = window.chat_panel
         visited = []
@@ -74,8 +64,6 @@ def test_tab_walks_the_focus_chain(qloop, tmp_path: Path) -> None:
         assert visited[0] is panel.thinking and visited[1] is panel.effort
         assert panel.model.isAncestorOf(visited[2]) or visited[2] is panel.model
         assert visited[3] is panel.send_button
-        window.close()
-        await controller.shutdown()
-        window.deleteLater()
+        await close_window(window, controller)
 
     run_scenario(qloop, scenario())

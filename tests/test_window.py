@@ -17,8 +17,7 @@ from dsdesk.config.settings import Settings
 from dsdesk.devserver import Reply, Simulator
 from dsdesk.services.controller import AppController
 from dsdesk.ui.main_window import MainWindow
-from dsdesk.ui.ui_state import UiState
-from tests.qt_async import run_scenario, wait_until
+from tests.qt_async import close_window, open_window, run_scenario, wait_until
 
 KEY = "sk-window-test-123456"
 
@@ -38,27 +37,15 @@ def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
         yield s
 
 
-def make_window(tmp_path: Path) -> tuple[MainWindow, AppController]:
-    controller = AppController(Settings(max_tokens=4096))
-    window = MainWindow(controller, UiState(tmp_path / "ui.ini"))
-    window.show()
-    window.activateWindow()
-    return window, controller
-
-
 async def opened(tmp_path: Path) -> tuple[MainWindow, AppController]:
-    window, controller = make_window(tmp_path)
-    await wait_until(lambda: QApplication.activeWindow() is window)
+    window, controller = await open_window(tmp_path, Settings(max_tokens=4096))
     window.prompt.setFocus()
     return window, controller
 
 
 async def close(window: MainWindow, controller: AppController) -> None:
-    window.close()
-    await controller.shutdown()
+    await close_window(window, controller)
     assert controller.tasks.active == []
-    # Delete in Qt's own loop, as the app does, not whenever Python's GC gets to it.
-    window.deleteLater()
     await asyncio.sleep(0.02)
 
 
