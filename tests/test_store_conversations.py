@@ -196,6 +196,35 @@ def test_regenerate_keeps_every_version(store: Store) -> None:
     assert store.step_version(a1, 1).messages[-1].content == "green"
 
 
+def test_versions_of_any_message(store: Store) -> None:
+    p = store.project("/a")
+    c = store.new_conversation(p.id).id
+    u1 = store.add_prompt(c, "hello").id
+    a1 = _answer(store, c, "hi")
+    with store.regenerate(a1) as w:
+        w.append(content="hey")
+    a2 = w.message_id
+    u1b = store.edit_prompt(u1, "hello again").id  # a second root
+    a3 = _answer(store, c, "hi again")
+    # a1 and a2 are off the active path now: Thread.version cannot tell, versions can
+    assert [m.id for m in store.thread(c).messages] == [u1b, a3]
+    assert store.versions(a1) == (1, 2)
+    assert store.versions(a2) == (2, 2)
+    assert store.versions(u1) == (1, 2)  # roots are versions of each other
+    assert store.versions(u1b) == (2, 2)
+    assert store.versions(a3) == (1, 1)
+    thread = store.thread(c)
+    assert [store.versions(m.id) for m in thread.messages] == [
+        thread.version(m.id) for m in thread.messages
+    ]
+    # the roots of another conversation are not versions of these
+    other = store.new_conversation(p.id).id
+    store.add_prompt(other, "unrelated")
+    assert store.versions(u1b) == (2, 2)
+    with pytest.raises(StoreError):
+        store.versions(10_000)
+
+
 def test_parents_must_belong_to_the_conversation(store: Store) -> None:
     p = store.project("/a")
     c1, c2 = store.new_conversation(p.id).id, store.new_conversation(p.id).id

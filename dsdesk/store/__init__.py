@@ -19,7 +19,9 @@ Opening (:class:`Store`):
   is migrated step by step (``schema.MIGRATIONS``, ``PRAGMA user_version``) after a backup to
   ``history.sqlite3.bak-v<N>``; a newer one is refused. Answers left ``streaming`` by a crash are
   marked ``interrupted`` (``store.recovered`` counts them) and conversations in the trash for more
-  than 30 days are purged (``store.purged``).
+  than 30 days are purged (``store.purged``). Each open store holds a lock on
+  ``history.sqlite3.lock`` until ``close()``; recovery runs only when no other store (in any
+  process) has the file open (``store.sole_instance``), so another dsdesk's live answer is kept.
 
 Streaming (:class:`StreamWriter`, from ``begin_answer`` / ``regenerate``):
   ``append(content=, reasoning=)``, ``flush_if_due()`` (call from a ~1 s timer), ``flush()``,
@@ -28,8 +30,8 @@ Streaming (:class:`StreamWriter`, from ``begin_answer`` / ``regenerate``):
 
 Branches: messages form a tree. ``edit_prompt(message_id, text)`` adds a new version of a prompt
   (then ``begin_answer``); ``regenerate(answer_id)`` a new version of an answer. ``thread(cid)``
-  gives the active path and ``Thread.version(mid) -> (i, n)``; ``step_version(mid, ±1)`` and
-  ``switch_to(mid)`` change the active path.
+  gives the active path and ``Thread.version(mid) -> (i, n)`` (``versions(mid)`` for any
+  message); ``step_version(mid, ±1)`` and ``switch_to(mid)`` change the active path.
 
 Sidebar and titles: ``conversations(project_id, limit=100)`` newest first; titles are made from
   the first prompt (``titles.make_title``) until ``rename`` sets one.

@@ -2,6 +2,10 @@
 
 Safe to use from several threads (each gets its own connection); a :class:`StreamWriter` belongs
 to the thread that uses it. Timestamps are ``clock()`` seconds (``time.time`` unless injected).
+
+Several stores (in several processes) may have one database open: each holds a lock on
+``<database>.lock`` until :meth:`Store.close`, and only a store that opens alone marks the answers
+left ``streaming`` as ``interrupted`` (see :mod:`dsdesk.store.lock`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dsdesk.store import search as fts
 from dsdesk.store import trash as bin_
 from dsdesk.store import tree
 from dsdesk.store.db import Database, default_db_path
+from dsdesk.store.lock import InstanceLock, lock_path
 from dsdesk.store.records import (
     AppliedEdit,
     ContextItem,
@@ -44,13 +49,22 @@ class Store:
     ) -> None:
         self.path = path or default_db_path()
         self.clock = clock
-        self.db = Database(self.path)
+        self._lock = InstanceLock(lock_path(self.path))
+        # True: no other store had the database open, so answers left streaming were cut off by
+        # a crash and are recovered; False: another dsdesk is alive and may be streaming them.
+        self.sole_instance = self._lock.sole
         try:
-            with self.db.transaction() as c:
-                self.recovered = recover_interrupted(c, clock())  # answers cut off by a crash
-                self.purged = bin_.purge_expired(c, clock()) if purge_on_open else 0
+            self.db = Database(self.path)  # migrated, if need be, under the exclusive lock
+            try:
+                with self.db.transaction() as c:
+                    self.recovered = recover_interrupted(c, clock()) if self.sole_instance else 0
+                    self.purged = bin_.purge_expired(c, clock()) if purge_on_open else 0
+                self._lock.share()
+            except BaseException:
+                self.db.close()
+                raise
         except BaseException:
-            self.db.close()
+            self._lock.release()
             raise
 
     @property
@@ -59,7 +73,10 @@ class Store:
         return self.db.migrated_from
 
     def close(self) -> None:
+        """Close the connections and release the lock (then another store may open alone).
+        Idempotent."""
         self.db.close()
+        self._lock.release()
 
     # -- projects and conversations ----------------------------------------------------------
 
@@ -224,6 +241,12 @@ class Store:
             target = tree.sibling(c, message_id, step)
             cid = tree.switch_to(c, target, self.clock())
             return tree.load_thread(c, cid)
+
+    def versions(self, message_id: int) -> tuple[int, int]:
+        """(1-based position, count) of a message among its versions (``Thread.version`` for any
+        message, on the active path or not)."""
+        with self.db.read() as c:
+            return tree.versions(c, message_id)
 
     @staticmethod
     def _parent(c: sqlite3.Connection, conversation_id: int, parent_id: Parent) -> int | None:

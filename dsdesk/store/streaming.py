@@ -7,8 +7,9 @@ stream is written too), on :meth:`~StreamWriter.flush`, and on :meth:`~StreamWri
 Each write is one committed transaction appending only the new text (``content || ?``).
 
 The row has status ``streaming`` until ``finish`` sets ``done``, ``stopped`` or ``error``. A row
-still ``streaming`` when the store is opened was cut off by a crash: :func:`recover_interrupted`
-marks it ``interrupted`` (its text is kept and it becomes searchable).
+still ``streaming`` when a store opens with no other store open (``Store.sole_instance``, see
+:mod:`dsdesk.store.lock`) was cut off by a crash: :func:`recover_interrupted` marks it
+``interrupted`` (its text is kept and it becomes searchable).
 """
 
 from __future__ import annotations

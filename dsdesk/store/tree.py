@@ -97,14 +97,27 @@ def switch_to(conn: sqlite3.Connection, message_id: int, now: float) -> int:
     return msg.conversation_id
 
 
-def sibling(conn: sqlite3.Connection, message_id: int, step: int) -> int:
-    """The version ``step`` places after (or before, if negative) ``message_id``, clamped."""
-    msg = get_message(conn, message_id)
-    if msg.parent_id is None:
+def _version_ids(conn: sqlite3.Connection, message: StoredMessage) -> list[int]:
+    """The ids of a message's versions, itself included, oldest first: the children of its
+    parent, or the conversation's roots for a first prompt (as ``Thread.siblings``)."""
+    if message.parent_id is None:
         q = "SELECT id FROM messages WHERE conversation_id = ? AND parent_id IS NULL ORDER BY id"
-        ids = [r[0] for r in conn.execute(q, (msg.conversation_id,))]
+        rows = conn.execute(q, (message.conversation_id,))
     else:
         q = "SELECT id FROM messages WHERE parent_id = ? ORDER BY id"
-        ids = [r[0] for r in conn.execute(q, (msg.parent_id,))]
+        rows = conn.execute(q, (message.parent_id,))
+    return [int(r[0]) for r in rows]
+
+
+def sibling(conn: sqlite3.Connection, message_id: int, step: int) -> int:
+    """The version ``step`` places after (or before, if negative) ``message_id``, clamped."""
+    ids = _version_ids(conn, get_message(conn, message_id))
     i = max(0, min(len(ids) - 1, ids.index(message_id) + step))
-    return int(ids[i])
+    return ids[i]
+
+
+def versions(conn: sqlite3.Connection, message_id: int) -> tuple[int, int]:
+    """(1-based position, count) of ``message_id`` among its versions, as ``Thread.version``
+    but for any message, on the active path or not."""
+    ids = _version_ids(conn, get_message(conn, message_id))
+    return ids.index(message_id) + 1, len(ids)
