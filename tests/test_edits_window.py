@@ -118,6 +118,12 @@ def test_review_reject_one_hunk_apply_and_undo(qloop, sim, tmp_path: Path) -> No
         assert "def add(a: int, b: int) -> int:" in app_now
         assert "def sub(a, b):" in app_now  # the rejected hunk
         assert (project / "util.py").read_bytes() == b"VALUE = 2\r\nNAME = 'x'\r\n"
+        # The answer's stored record names the files changed from it.
+        history = controller.history
+        assert history is not None and history.last_answer_id is not None
+        await wait_until(lambda: history.store.message(history.last_answer_id).edits)
+        edits = {e.rel_path: e for e in history.store.message(history.last_answer_id).edits}
+        assert set(edits) == {"app.py", "util.py"} and edits["util.py"].added == 1
 
         QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
         await wait_until(lambda: "Undone" in review.status.text())
@@ -168,6 +174,11 @@ def test_edit_to_a_file_changed_since_the_model_saw_it_is_refused(
         await wait_until(lambda: "app.py" in ctx.files)
         controller.chat.send("type hints please")
         await wait_until(lambda: controller.chat.busy)
+        history = controller.history
+        assert history is not None and history.conversation_id is not None
+        [stored_prompt] = history.store.thread(history.conversation_id).messages[:1]
+        assert [(c.rel_path, c.kind) for c in stored_prompt.context] == [("app.py", "file")]
+        assert stored_prompt.context[0].tokens == ctx.files["app.py"].tokens
         # The user edits the file while the answer (made from the old version) streams.
         (project / "app.py").write_text(APP + "\n# local change\n")
         await wait_until(lambda: controller.edits.plan is not None, within=15)

@@ -30,10 +30,11 @@ def test_answers_are_stored_with_their_metadata_and_partial_ones_on_stop(
             chat.send("first question")
             await wait_until(lambda: not chat.busy)
             chat.set_options(thinking=False)
+            pieces: list[str] = []
+            chat.sig_content.connect(pieces.append)
             chat.send("second question")
-            writer = history._writer
-            assert writer is not None
-            await wait_until(lambda: writer.pending)  # content has started to arrive
+            # A few words have arrived (the first piece alone may be a single "word ").
+            await wait_until(lambda: len("".join(pieces)) > 20)
             chat.stop()
             await wait_until(lambda: not chat.busy)
             assert history.conversation_id is not None

@@ -489,7 +489,7 @@ def test_add_actions_under_the_last_answer(view: TranscriptView, qtbot: QtBot) -
     view.append_content("cut her")
     view.end_answer("length")
     view.add_actions([("Continue", "continue")])
-    (button,) = answer(view).findChildren(LinkButton)
+    button = answer(view).findChild(LinkButton, "action:continue")
     assert view.plain_text().endswith("Answer cut at max tokens\nContinue")
     with qtbot.waitSignal(view.sig_action) as blocker:
         qtbot.keyClick(button, Qt.Key.Key_Enter)

@@ -19,6 +19,7 @@ from dsdesk.core.context_layout import (
 )
 from dsdesk.services.chat import ChatService
 from dsdesk.services.tasks import TaskRegistry
+from dsdesk.store import ContextItem
 from dsdesk.workspace.edit_plan import fingerprint
 from dsdesk.workspace.ignore import IgnoreRules
 from dsdesk.workspace.project_prefs import (
@@ -217,6 +218,14 @@ class ContextService(QObject):
         """What the model saw of each context file, so an edit against a file changed since
         is caught (the watcher normally sends the new version first)."""
         return dict(self._sent_fp)
+
+    def context_items(self) -> tuple[ContextItem, ...]:
+        """What goes with the next prompt, to be stored with it."""
+        items = [ContextItem(a.rel_path, "file", a.tokens) for a in self.files.values()]
+        if self.instructions is not None:
+            inst = self.instructions
+            items.insert(0, ContextItem(inst.rel_path, "instructions", inst.tokens))
+        return tuple(items)
 
     def largest(self, n: int = 5) -> list[Attached]:
         return sorted(self.files.values(), key=lambda a: a.tokens, reverse=True)[:n]

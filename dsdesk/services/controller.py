@@ -59,6 +59,9 @@ class AppController(QObject):
             self.history = HistoryRecorder(Store(), self.chat)
         except StoreError as exc:  # history is worth having, never worth not starting
             self.history_problem = f"Conversation history is off: {exc.user_message}"
+        if self.history is not None:
+            self.history.context_items = self.context.context_items
+            self.edits.sig_applied.connect(self.history.record_edits)
         # Edits are parsed from the answer as it streams and matched when it ends.
         self.chat.sig_answer_started.connect(lambda _meta: self.edits.begin_answer())
         self.chat.sig_content.connect(self.edits.feed)

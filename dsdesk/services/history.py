@@ -1,30 +1,117 @@
 """Every prompt and answer goes to the conversation store as it streams (flushed at least every
 second), so a crash or a kill mid-answer keeps what had arrived. Storage trouble is reported
-and never stops the chat."""
+and never stops the chat.
+
+The store keeps a tree: an edited prompt is a new version beside the old one, a regenerated
+answer a new version beside the earlier answers. ``prepare_edit``/``prepare_regenerate`` make
+the next streamed turn land in the right place; ``sig_turn_stored`` tells the window the ids.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from dsdesk.core.diff_hunks import diff_hunks
+from dsdesk.core.messages import Message
 from dsdesk.core.request import ChatOptions
 from dsdesk.services.chat import ChatService
 from dsdesk.services.chat_types import AnswerEnd, Failure
-from dsdesk.store import Store, StoredMessage, StoreError, StreamWriter
+from dsdesk.store import (
+    AppliedEdit,
+    ContextItem,
+    Store,
+    StoredMessage,
+    StoreError,
+    StreamWriter,
+    Thread,
+)
+from dsdesk.workspace.journal import ChangeSet
 
 NO_PROJECT = "(no project)"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A stored message as the transcript shows it: its id and "position / count" of versions."""
+
+    id: int
+    position: int = 1
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTurn:
+    """Where a turn that just started was stored."""
+
+    prompt: MessageRef
+    answer: MessageRef
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """What the chat needs to resend from an earlier point: the thread to show (cut after
+    ``shown`` messages), the turns before the prompt, the prompt's text and its stored id."""
+
+    thread: Thread
+    shown: int
+    turns: list[Message]
+    prompt: str
+    answer_to: int
+
+
+def conversation_turns(messages: Sequence[StoredMessage]) -> list[Message]:
+    """The stored path as the chat history the model sees: an exchange whose answer failed or
+    brought nothing is left out (as the live chat does), and a prompt never answered is not
+    resent."""
+    turns: list[Message] = []
+    prompt: StoredMessage | None = None
+    for m in messages:
+        if m.role == "user":
+            prompt = m  # a prompt followed by another prompt was never answered
+        elif m.role == "assistant" and prompt is not None:
+            if m.status != "error" and m.content:
+                turns += [Message.user(prompt.content), Message.assistant(m.content, m.reasoning)]
+            prompt = None
+    return turns
+
+
+def edit_counts(cs: ChangeSet) -> tuple[AppliedEdit, ...]:
+    """Lines added/removed per file of an applied change set."""
+    out = []
+    for f in cs.files:
+        before = (f.before or b"").decode("utf-8", "replace")
+        after = (f.after or b"").decode("utf-8", "replace")
+        hunks = diff_hunks(before, after)
+        out.append(
+            AppliedEdit(
+                f.rel_path,
+                cs.id,
+                added=sum(len(h.new_lines) for h in hunks),
+                removed=sum(len(h.old_lines) for h in hunks),
+            )
+        )
+    return tuple(out)
 
 
 class HistoryRecorder(QObject):
     sig_notice = Signal(str)
     """(message) history could not be saved; the chat goes on."""
+    sig_turn_stored = Signal(object)
+    """(StoredTurn) the prompt and the answer that is streaming now were stored."""
 
     def __init__(self, store: Store, chat: ChatService) -> None:
         super().__init__()
         self.store = store
         self._project_id = store.project(NO_PROJECT).id
         self.conversation_id: int | None = None
+        self.context_items: Callable[[], tuple[ContextItem, ...]] = tuple
+        self.last_answer_id: int | None = None
+        self._answer_to: int | None = None  # the next answer's prompt is already stored
         self._writer: StreamWriter | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(1000)  # a stalled stream still gets written
@@ -47,26 +134,70 @@ class HistoryRecorder(QObject):
     def project_id(self) -> int:
         return self._project_id
 
-    def open_conversation(self, conversation_id: int) -> list[StoredMessage]:
-        """The active path of a stored conversation; later turns are appended to it."""
-        messages = self.store.thread(conversation_id).messages
+    # -- reading and branching ----------------------------------------------------------------
+
+    def stored_thread(self, conversation_id: int | None = None) -> Thread | None:
+        """The active path of a conversation (the current one by default)."""
+        cid = self.conversation_id if conversation_id is None else conversation_id
+        return None if cid is None else self.store.thread(cid)
+
+    def continue_in(self, conversation_id: int, answer_to: int | None = None) -> None:
+        """Later turns go to this conversation, after its active path; with ``answer_to``, the
+        next answer goes under that stored prompt instead of a new one."""
         self.conversation_id = conversation_id
-        return list(messages)
+        self._answer_to = answer_to
+
+    def prepare_edit(self, prompt_id: int, text: str) -> Branch:
+        """Store ``text`` as a new version of an earlier prompt (the old one and the turns after
+        it stay as a branch)."""
+        new = self.store.edit_prompt(prompt_id, text)
+        thread = self.store.thread(new.conversation_id)
+        turns = conversation_turns(thread.messages[:-1])
+        return Branch(thread, len(thread.messages), turns, text, new.id)
+
+    def prepare_regenerate(self, answer_id: int) -> Branch | None:
+        """Resend the prompt of this answer; the new answer becomes another version of it
+        (None: the message has no prompt)."""
+        answer = self.store.message(answer_id)
+        if answer.parent_id is None:
+            return None
+        prompt = self.store.message(answer.parent_id)
+        thread = self.store.thread(answer.conversation_id)
+        ids = [m.id for m in thread.messages]
+        if prompt.id not in ids:  # not on the active path: show that branch first
+            thread = self.store.switch_to(answer_id)
+            ids = [m.id for m in thread.messages]
+        cut = ids.index(prompt.id)
+        turns = conversation_turns(thread.messages[:cut])
+        return Branch(thread, cut + 1, turns, prompt.content, prompt.id)
+
+    # -- recording ----------------------------------------------------------------------------
 
     def _on_chat_turn_started(self, prompt: str, opts: ChatOptions) -> None:
         def go() -> None:
+            parent, self._answer_to = self._answer_to, None
             if self.conversation_id is None:
                 self.conversation_id = self.store.new_conversation(self._project_id).id
-            self.store.add_prompt(self.conversation_id, prompt)
+            if parent is None:
+                parent = self.store.add_prompt(
+                    self.conversation_id, prompt, self.context_items()
+                ).id
             self._writer = self.store.begin_answer(
                 self.conversation_id,
+                parent_id=parent,
                 model=opts.model,
                 thinking=opts.thinking,
                 effort=opts.effort if opts.thinking else None,
             )
+            self.last_answer_id = self._writer.message_id
             self._timer.start()
+            self.sig_turn_stored.emit(StoredTurn(self._ref(parent), self._ref(self._writer)))
 
         self._guard(go)
+
+    def _ref(self, message: Any) -> MessageRef:
+        mid = message if isinstance(message, int) else message.message_id
+        return MessageRef(mid, *self.store.versions(mid))
 
     def _append(self, content: str = "", reasoning: str = "") -> None:
         writer = self._writer
@@ -75,7 +206,7 @@ class HistoryRecorder(QObject):
 
     def _flush(self) -> None:
         if self._writer is not None:
-            self._writer.flush_if_due()
+            self._guard(self._writer.flush_if_due)
 
     def _on_chat_answer_ended(self, end: AnswerEnd) -> None:
         status = "stopped" if end.status == "stopped" else "done"
@@ -97,11 +228,20 @@ class HistoryRecorder(QObject):
                 )
             )
 
+    def record_edits(self, cs: ChangeSet, answer_id: int | None = None) -> None:
+        """Remember which files were changed from an answer (the last one by default)."""
+        mid = self.last_answer_id if answer_id is None else answer_id
+        if mid is not None and cs.files:
+            store = self.store
+            self._guard(lambda: store.set_edits(mid, store.message(mid).edits + edit_counts(cs)))
+
     def _on_chat_conversation_reset(self) -> None:
         self.conversation_id = None
+        self._answer_to = None
+        self.last_answer_id = None
 
-    def _guard(self, fn: object) -> None:
+    def _guard(self, fn: Callable[[], object]) -> None:
         try:
-            fn()  # type: ignore[operator]
+            fn()
         except StoreError as exc:
             self.sig_notice.emit(f"History not saved: {exc.user_message}")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from dsdesk.ui.context_bar import ContextBar
 from dsdesk.ui.prompt_box import PromptEdit
 from dsdesk.ui.transcript import TranscriptView
+from dsdesk.ui.transcript_widgets import LinkButton
 
 
 class WelcomeBanner(QFrame):
@@ -53,6 +54,35 @@ class WelcomeBanner(QFrame):
         lay.addLayout(buttons)
 
 
+class EditBanner(QFrame):
+    """Shown above the prompt while an earlier prompt is being edited."""
+
+    sig_cancel = Signal()
+    """() stop editing; the prompt box gets its draft back."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("edit-banner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        cancel = LinkButton("Cancel", self)
+        cancel.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Esc cancels from the prompt
+        cancel.clicked.connect(self.sig_cancel)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 3, 4, 3)
+        lay.addWidget(self.text, 1)
+        lay.addWidget(cancel)
+        self.hide()
+
+    def show_for(self, version: int) -> None:
+        self.text.setText(
+            f"✎ Editing an earlier prompt. Enter sends it as a new version; version {version} and "
+            "the turns after it stay, switchable with ‹ ›. Esc cancels."
+        )
+        self.show()
+
+
 class ChatPanel(QWidget):
     sig_send = Signal(str)
     """(text) send this prompt."""
@@ -72,6 +102,7 @@ class ChatPanel(QWidget):
         self.prompt = PromptEdit(self)
         self.context_bar = ContextBar(self)
         self.context_bar.hide()
+        self.edit_banner = EditBanner(self)
 
         self.thinking = QCheckBox("&Thinking")
         self.thinking.setObjectName("thinking-switch")
@@ -110,6 +141,7 @@ class ChatPanel(QWidget):
         bl.setContentsMargins(8, 4, 8, 8)
         bl.setSpacing(4)
         bl.addWidget(self.context_bar)
+        bl.addWidget(self.edit_banner)
         bl.addWidget(self.prompt)
         bl.addLayout(controls)
 

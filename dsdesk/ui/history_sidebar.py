@@ -42,9 +42,12 @@ def age(ts: float, now: float | None = None) -> str:
     return f"{int(d // 86400)} d"
 
 
+_HIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the message a search result points at
+
+
 class HistorySidebar(QWidget):
-    sig_open = Signal(int)
-    """(conversation id) open this conversation."""
+    sig_open = Signal(int, int)
+    """(conversation id, message id or 0) open this conversation (at this message)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +91,7 @@ class HistorySidebar(QWidget):
                     f"{hit.conversation_title}\n{plain_snippet(hit.snippet_html)}"
                 )
                 item.setData(Qt.ItemDataRole.UserRole, hit.conversation_id)
+                item.setData(_HIT_ROLE, hit.message_id)
                 self.list.addItem(item)
             self.status.setText(f"{len(hits)} match{'es' * (len(hits) != 1)}")
         else:
@@ -127,7 +131,8 @@ class HistorySidebar(QWidget):
         self.status.setText("Moved to the trash; it can be restored for 30 days.")
 
     def _on_list_itemActivated(self, item: QListWidgetItem) -> None:
-        self.sig_open.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+        hit = item.data(_HIT_ROLE)
+        self.sig_open.emit(int(item.data(Qt.ItemDataRole.UserRole)), int(hit or 0))
 
     def _on_list_itemChanged(self, item: QListWidgetItem) -> None:
         if self.store is not None:

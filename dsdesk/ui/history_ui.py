@@ -10,13 +10,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
 
-from dsdesk.core.messages import Message
+from dsdesk.store import StoreError
 from dsdesk.ui.history_sidebar import HistorySidebar, TrashDialog
 
 if TYPE_CHECKING:
     from dsdesk.ui.main_window import MainWindow
-
-_STATUS = {"done": "done", "stopped": "stopped", "interrupted": "stopped", "error": "error"}
 
 
 class HistoryPresenter(QObject):
@@ -100,29 +98,21 @@ class HistoryPresenter(QObject):
             self._refresh_if_shown()
             self.window.statusBar().showMessage("Restored from the trash.", 5000)
 
-    def open_conversation(self, conversation_id: int) -> None:
+    def open_conversation(self, conversation_id: int, at: int = 0) -> None:
+        """Show a stored conversation; ``at``: a message (a search hit) to show, switching to
+        the branch that holds it."""
         w = self.window
         history = w.controller.history
-        if history is None or w.chat.busy:
+        if history is None:
             return
-        w.chat.new_chat()
-        w.transcript.clear()
-        stored = history.open_conversation(conversation_id)
-        turns: list[Message] = []
-        for m in stored:
-            if m.role == "user":
-                w.transcript.add_user_message(m.content, "")
-                turns.append(Message.user(m.content))
-            elif m.role == "assistant":
-                mode = "thinking" if m.thinking else "non-thinking"
-                w.transcript.begin_answer(f"{m.model or ''} · {mode}".strip(" ·"))
-                if m.reasoning:
-                    w.transcript.append_reasoning(m.reasoning)
-                w.transcript.append_content(m.content)
-                w.transcript.end_answer(_STATUS.get(m.status, "done"))
-                turns.append(Message.assistant(m.content, m.reasoning))
-        if turns and turns[-1].role == "user":
-            turns.pop()  # a prompt whose answer never came is shown, not resent
-        w.chat.load_history(turns)
-        history.conversation_id = conversation_id
+        if w.chat.busy:
+            w.statusBar().showMessage("Wait for the answer to finish (or stop it) first.", 5000)
+            return
+        try:
+            thread = history.store.switch_to(at) if at else history.stored_thread(conversation_id)
+        except StoreError as exc:
+            w.statusBar().showMessage(f"Could not open it: {exc.user_message}", 8000)
+            return
+        if thread is not None:
+            w.branches_ui.open_thread(thread, at or None)
         w.prompt.setFocus()

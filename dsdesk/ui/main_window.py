@@ -3,13 +3,12 @@ action in one registry. It only wires widgets to the services' signals."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -17,26 +16,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dsdesk.config.settings import Settings
 from dsdesk.core.errors import DEEPSEEK_TOP_UP_URL
 from dsdesk.core.pricing import format_cost
 from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode
 from dsdesk.services.controller import AppController
 from dsdesk.ui.actions import ActionRegistry
+from dsdesk.ui.branches_ui import BranchPresenter
 from dsdesk.ui.chat_panel import ChatPanel
 from dsdesk.ui.context_meter import ContextMeter
 from dsdesk.ui.context_ui import ContextPresenter
-from dsdesk.ui.dialogs import AboutDialog, ShortcutsDialog
 from dsdesk.ui.edits_ui import EditsPresenter
 from dsdesk.ui.file_tree import ProjectTree
 from dsdesk.ui.history_ui import HistoryPresenter
-from dsdesk.ui.palette import CommandPalette
 from dsdesk.ui.preview import FilePreview
-from dsdesk.ui.settings_dialog import SettingsDialog
-from dsdesk.ui.shortcuts_editor import ShortcutsEditor
-from dsdesk.ui.theme import apply_theme
+from dsdesk.ui.thread_view import usage_text
 from dsdesk.ui.ui_state import UiState
 from dsdesk.ui.window_actions import ACTIONS
+from dsdesk.ui.window_dialogs import WindowDialogs
 
 
 class MainWindow(QMainWindow):
@@ -44,6 +40,7 @@ class MainWindow(QMainWindow):
     edits_ui: EditsPresenter
     context_ui: ContextPresenter
     history_ui: HistoryPresenter
+    branches_ui: BranchPresenter
 
     sig_closed = Signal()
     """() the window was closed: the app shuts down."""
@@ -58,9 +55,7 @@ class MainWindow(QMainWindow):
         self.ui_state = ui_state or UiState()
         self.project: Path | None = None
         self._dialog: QWidget | None = None
-        self._settings_dialog: SettingsDialog | None = None
-        self._models: list[str] = []
-        self._recent_actions: list[str] = []
+        self.dialogs = WindowDialogs(self)
         self._build()
         self._wire()
         self._restore_state()
@@ -121,11 +116,15 @@ class MainWindow(QMainWindow):
             "export_md_reasoning": lambda: self.history_ui.export("md+reasoning"),
             "export_json": lambda: self.history_ui.export("json"),
             "trash": lambda: self.history_ui.restore_from_trash(),
-            "palette": self.show_palette,
-            "palette_k": self.show_palette,
-            "shortcuts": self.show_shortcuts,
-            "edit_shortcuts": self.edit_shortcuts,
-            "about": lambda: self.open_dialog(AboutDialog(self)),
+            "edit_prompt": lambda: self.branches_ui.edit_last_prompt(),
+            "prev_version": lambda: self.branches_ui.step_last_answer(-1),
+            "next_version": lambda: self.branches_ui.step_last_answer(1),
+            "copy_answer": lambda: self.branches_ui.copy_last_answer(),
+            "palette": self.dialogs.show_palette,
+            "palette_k": self.dialogs.show_palette,
+            "shortcuts": self.dialogs.show_shortcuts,
+            "edit_shortcuts": self.dialogs.edit_shortcuts,
+            "about": self.dialogs.about,
         }
         for spec in ACTIONS:
             self.actions_.add(spec, callbacks[spec.id])
@@ -170,7 +169,6 @@ class MainWindow(QMainWindow):
         holder.sig_models.connect(self._on_client_models)
         holder.sig_balance.connect(self._on_client_balance)
         holder.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
-        holder.sig_connection_tested.connect(self._on_client_connection_tested)
         self.controller.sig_key_changed.connect(self._refresh_key_state)
         if self.controller.history is not None:
             self.controller.history.sig_notice.connect(
@@ -178,8 +176,19 @@ class MainWindow(QMainWindow):
             )
         self.edits_ui = EditsPresenter(self)
         self.history_ui = HistoryPresenter(self)
+        self.branches_ui = BranchPresenter(self)
         self.context_ui = ContextPresenter(self)
         self.controller.context.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        """Tab follows the screen: sidebar, tree, transcript (its messages' links are kept in
+        place by the transcript), context list, prompt and its controls, preview."""
+        sidebar, p = self.history_ui.sidebar, self.chat_panel
+        chain = [sidebar.search, sidebar.list, self.tree, self.transcript, p.context_bar]
+        chain += [self.prompt, p.thinking, p.effort, p.model, p.send_button, self.preview]
+        for a, b in pairwise(chain):
+            QWidget.setTabOrder(a, b)
 
     # -- project ------------------------------------------------------------------------------
 
@@ -224,6 +233,9 @@ class MainWindow(QMainWindow):
     def send_prompt(self, text: str) -> None:
         if not text.strip() or self.chat.busy:
             return
+        if self.branches_ui.editing is not None:
+            self.branches_ui.send_edit(text)
+            return
         if not self.controller.has_key:
             self.transcript.show_error(
                 "No API key yet: add it in Settings, set DEEPSEEK_API_KEY, or try the demo.",
@@ -252,6 +264,8 @@ class MainWindow(QMainWindow):
         self.prompt.setFocus()
 
     def _retry(self) -> None:
+        if self.branches_ui.regenerate_last():
+            return  # stored: the new answer is another version of the last one
         if self.chat.last_prompt is not None and not self.chat.busy:
             self.transcript.add_user_message(
                 self.chat.last_prompt, describe_mode(self.chat.options)
@@ -266,6 +280,8 @@ class MainWindow(QMainWindow):
             self.chat.stop()
         elif self.preview.isVisible() and self.preview.isAncestorOf(self.focusWidget()):
             self._close_preview()
+        else:
+            self.branches_ui.cancel_edit()
 
     def _toggle_thinking(self) -> None:
         self.chat_panel.thinking.toggle()
@@ -282,17 +298,11 @@ class MainWindow(QMainWindow):
         self.chat_panel.status.setText("Answering…" if busy else "")
 
     def _on_chat_answer_ended(self, end: AnswerEnd) -> None:
-        usage_text = None
+        line = None
         if end.usage is not None:
-            u = end.usage
-            self.transcript.set_reasoning_tokens(u.reasoning_tokens)
-            usage_text = (
-                f"input {u.prompt_tokens:,} (cache hit {u.cache_hit_tokens:,} / miss "
-                f"{u.cache_miss_tokens:,}) · reasoning {u.reasoning_tokens:,} · "
-                f"output {u.output_tokens:,} · "
-                f"{format_cost(end.cost, self.chat.prices.currency)}"
-            )
-        self.transcript.end_answer(end.status, usage_text)
+            self.transcript.set_reasoning_tokens(end.usage.reasoning_tokens)
+            line = usage_text(end.usage, end.cost, self.chat.prices.currency)
+        self.transcript.end_answer(end.status, line)
         if end.status == "length":
             self.transcript.add_actions([("Continue", "continue")])
         self._update_stats()
@@ -325,7 +335,7 @@ class MainWindow(QMainWindow):
             self.context_ui.summarize()
         elif action == "restore_turns":
             self.context_ui.restore_turns()
-        else:
+        elif not self.branches_ui.on_action(action):
             self.edits_ui.on_action(action)
 
     # -- status bar ---------------------------------------------------------------------------
@@ -350,7 +360,7 @@ class MainWindow(QMainWindow):
         )
 
     def _on_client_models(self, models: list[str]) -> None:
-        self._models = models
+        self.dialogs.models = models
         self.chat_panel.set_models(models, self.chat.options.model)
 
     def _on_client_balance(self, text: str) -> None:
@@ -371,43 +381,13 @@ class MainWindow(QMainWindow):
         dialog.open()  # type: ignore[attr-defined]
 
     def show_palette(self) -> None:
-        self.open_dialog(CommandPalette(self.actions_, self._recent_actions, self))
+        self.dialogs.show_palette()
 
     def edit_shortcuts(self) -> None:
-        dialog = ShortcutsEditor(self.actions_, self)
-        dialog.sig_save.connect(self._on_shortcuts_save)
-        self.open_dialog(dialog)
-
-    def _on_shortcuts_save(self, overrides: dict[str, str]) -> None:
-        self.actions_.apply_overrides(overrides)
-        self.controller.apply_settings(replace(self.controller.settings, shortcuts=overrides))
-
-    def show_shortcuts(self) -> None:
-        self.open_dialog(ShortcutsDialog(self.actions_, self))
+        self.dialogs.edit_shortcuts()
 
     def open_settings(self) -> None:
-        c = self.controller
-        dialog = SettingsDialog(c.settings, c.api_key, self._models, self)
-        dialog.sig_apply.connect(self._on_settings_apply)
-        dialog.sig_test.connect(
-            lambda url, key: c.client.test_connection(c.candidate_config(url, key or None))
-        )
-        self._settings_dialog = dialog
-        dialog.finished.connect(lambda _r: setattr(self, "_settings_dialog", None))
-        self.open_dialog(dialog)
-
-    def _on_client_connection_tested(self, ok: bool, message: str) -> None:
-        if self._settings_dialog is not None:
-            self._settings_dialog.show_test_result(ok, message)
-
-    def _on_settings_apply(self, settings: object, new_key: str) -> None:
-        assert isinstance(settings, Settings)
-        problem = self.controller.apply_settings(settings, new_key or None)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, settings.theme)
-        if problem:
-            self.transcript.show_error(problem, [])
+        self.dialogs.open_settings()
 
     # -- state --------------------------------------------------------------------------------
 

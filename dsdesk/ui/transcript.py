@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import QAbstractSlider, QFrame, QScrollArea, QVBoxLayout, QWidget
 
+from dsdesk.services.history import MessageRef, StoredTurn
 from dsdesk.ui.transcript_messages import ActionRow, AnswerMessage, ErrorBox, UserMessage
 from dsdesk.ui.transcript_style import Theme
 from dsdesk.ui.transcript_widgets import AutoHeightBrowser
@@ -47,6 +48,7 @@ class TranscriptView(QWidget):
         self._theme = Theme.from_palette(self.palette(), self.font())
         self._entries: list[_Entry] = []
         self._answer: AnswerMessage | None = None  # the last answer
+        self._next_answer_ref: MessageRef | None = None  # stored before the answer began
         self._streaming = False
         self._pending_reasoning: list[str] = []
         self._pending_content: list[str] = []
@@ -71,6 +73,7 @@ class TranscriptView(QWidget):
         outer.addWidget(self._scroll)
         self.setFocusProxy(self._scroll)
         self._scroll.installEventFilter(self)
+        self._chain_end: QWidget = self._scroll  # last Tab stop of the transcript so far
 
         vbar = self._scroll.verticalScrollBar()
         vbar.setSingleStep(40)
@@ -84,15 +87,18 @@ class TranscriptView(QWidget):
 
     # -- messages --------------------------------------------------------------------------------
 
-    def add_user_message(self, text: str, meta: str) -> None:
+    def add_user_message(self, text: str, meta: str, ref: MessageRef | None = None) -> None:
         self.flush()
         self._follow = True  # the user just sent this: show it, and follow the answer
-        self._add_entry(UserMessage(text, meta, self._theme, self._body))
+        message = UserMessage(text, meta, self._theme, self._body, ref)
+        message.sig_action.connect(self.sig_action)
+        self._add_entry(message)
 
-    def begin_answer(self, meta: str) -> None:
+    def begin_answer(self, meta: str, ref: MessageRef | None = None) -> None:
         if self._streaming:
             self.end_answer("stopped")
-        answer = AnswerMessage(meta, self._theme, self._body)
+        ref, self._next_answer_ref = ref or self._next_answer_ref, None
+        answer = AnswerMessage(meta, self._theme, self._body, ref)
         answer.sig_action.connect(self.sig_action)
         self._answer = answer
         self._streaming = True
@@ -124,6 +130,16 @@ class TranscriptView(QWidget):
         self._streaming = False
         self._answer.finish(status, usage)
 
+    def tag_turn(self, turn: StoredTurn) -> None:
+        """Give the last prompt and the answer about to stream their stored ids."""
+        prompt = self.last_user_message()
+        if prompt is not None:
+            prompt.tools.set_ref(turn.prompt)
+        if self._streaming and self._answer is not None:
+            self._answer.tools.set_ref(turn.answer)
+        else:
+            self._next_answer_ref = turn.answer
+
     def show_error(self, message: str, actions: list[tuple[str, str]]) -> None:
         self.flush()
         box = ErrorBox(message, actions, self._theme, self._body)
@@ -153,6 +169,7 @@ class TranscriptView(QWidget):
         self._answer.set_actions(actions)
         if self._answer.action_row is not None:
             self._watch_keys(self._answer.action_row)
+            self._chain(self._answer.action_row)
 
     def clear(self) -> None:
         self._timer.stop()
@@ -161,11 +178,13 @@ class TranscriptView(QWidget):
         self._pending_content.clear()
         self._streaming = False
         self._answer = None
+        self._next_answer_ref = None
         for entry in self._entries:
             self._column.removeWidget(entry)
             entry.hide()
             entry.deleteLater()
         self._entries.clear()
+        self._chain_end = self._scroll
         self._follow = True
 
     def flush(self) -> None:
@@ -197,6 +216,25 @@ class TranscriptView(QWidget):
     def plain_text(self) -> str:
         return "\n\n".join(entry.plain_text() for entry in self._entries)
 
+    def last_user_message(self) -> UserMessage | None:
+        return next((e for e in reversed(self._entries) if isinstance(e, UserMessage)), None)
+
+    def last_answer(self) -> AnswerMessage | None:
+        return self._answer
+
+    def message(self, message_id: int) -> UserMessage | AnswerMessage | None:
+        """The entry showing a stored message, if it is on screen."""
+        for e in self._entries:
+            if isinstance(e, UserMessage | AnswerMessage):
+                ref = e.tools.ref
+                if ref is not None and ref.id == message_id:
+                    return e
+        return None
+
+    def scroll_to(self, entry: QWidget) -> None:
+        self._follow = False
+        self._scroll.ensureWidgetVisible(entry, 0, 40)
+
     def answer_text(self) -> str:
         return self._answer.answer_text() if self._answer is not None else ""
 
@@ -220,6 +258,15 @@ class TranscriptView(QWidget):
         self._column.insertWidget(self._column.count() - 1, entry)  # before the stretch
         entry.show()  # now, not on the layout's queued show: tests and flush() see it at once
         self._watch_keys(entry)
+        self._chain(entry)
+
+    def _chain(self, root: QWidget) -> None:
+        """New widgets join the end of the window's Tab chain; move the entry's controls to
+        just after the transcript's last ones, so Tab walks the messages in screen order."""
+        for w in [root, *root.findChildren(QWidget)]:
+            if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.focusProxy() is None:
+                QWidget.setTabOrder(self._chain_end, w)
+                self._chain_end = w
 
     def _watch_keys(self, root: QWidget) -> None:
         """Scroll keys pressed anywhere inside an entry scroll the transcript; keyboard link

@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from dsdesk.services.history import MessageRef
+from dsdesk.ui.message_tools import MessageTools
 from dsdesk.ui.transcript_render import COPY_SCHEME, StreamRenderer
 from dsdesk.ui.transcript_style import Theme
 from dsdesk.ui.transcript_widgets import (
@@ -39,6 +41,14 @@ def _label(parent: QWidget, rich: bool = False) -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def _header_row(header: QLabel, tools: MessageTools) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(header, 1)
+    row.addWidget(tools, 0, Qt.AlignmentFlag.AlignTop)
+    return row
 
 
 def _set_text_color(widget: QWidget, color: QColor) -> None:
@@ -75,28 +85,48 @@ class ActionRow(QWidget):
 class UserMessage(RoundedFrame):
     """The user's prompt, as escaped plain text in a tinted box."""
 
-    def __init__(self, text: str, meta: str, theme: Theme, parent: QWidget | None = None) -> None:
+    sig_action = Signal(str)
+    """A header link: "edit:ID" or "version:ID:STEP"."""
+
+    def __init__(
+        self,
+        text: str,
+        meta: str,
+        theme: Theme,
+        parent: QWidget | None = None,
+        ref: MessageRef | None = None,
+    ) -> None:
         super().__init__(parent)
         self._text, self._meta = text, meta
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(14, 9, 14, 10)
+        lay.setContentsMargins(14, 7, 10, 10)
         lay.setSpacing(3)
         self._header = _label(self, rich=True)
+        self.tools = MessageTools("user", lambda: self._text, self)
+        self.tools.sig_action.connect(self.sig_action)
+        self.tools.set_ref(ref)
         self.body = AutoHeightBrowser(self)
         self.body.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # selectable, but not a Tab stop
         self.body.setPlainText(text)
-        lay.addWidget(self._header)
+        lay.addLayout(_header_row(self._header, self.tools))
         lay.addWidget(self.body)
         self.apply_theme(theme)
 
+    @property
+    def text(self) -> str:
+        return self._text
+
     def apply_theme(self, theme: Theme) -> None:
         self.set_colors(theme.user_bg, theme.user_border)
+        self.tools.set_dim_color(theme.dim.name())
         self._header.setText(_header_html("You", self._meta, theme))
         self.body.setFont(theme.font)
         self.body.document().setDefaultFont(theme.font)
 
     def plain_text(self) -> str:
         head = f"You · {self._meta}" if self._meta else "You"
+        versions = self.tools.plain_text()
+        head += f"  [{versions}]" if versions else ""
         return f"{head}\n{self._text}"
 
 
@@ -106,10 +136,17 @@ class AnswerMessage(QWidget):
     sig_action = Signal(str)
     """action_id of an action link under the answer."""
 
-    def __init__(self, meta: str, theme: Theme, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        meta: str,
+        theme: Theme,
+        parent: QWidget | None = None,
+        ref: MessageRef | None = None,
+    ) -> None:
         super().__init__(parent)
         self._meta = meta
         self._theme = theme
+        self._source: list[str] = []  # the markdown as received, for Copy
         self._reasoning_tokens: int | None = None
         self._user_toggled = False  # once the user chose, never collapse behind their back
         self._has_reasoning = False
@@ -123,7 +160,11 @@ class AnswerMessage(QWidget):
         lay.setSpacing(4)
         self._lay = lay
         self._header = _label(self, rich=True)
-        lay.addWidget(self._header)
+        self.tools = MessageTools("answer", self.source_text, self)
+        self.tools.sig_action.connect(self.sig_action)
+        self.tools.set_ref(ref)
+        self.tools.hide()  # shown when the answer is finished
+        lay.addLayout(_header_row(self._header, self.tools))
 
         self.reasoning_button = DisclosureButton(self)
         self.reasoning_button.clicked.connect(self._on_reasoning_button_clicked)
@@ -161,6 +202,7 @@ class AnswerMessage(QWidget):
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._header.setText(_header_html("DeepSeek", self._meta, theme))
+        self.tools.set_dim_color(theme.dim.name())
         small = self.font()
         small.setPointSizeF(theme.font.pointSizeF() * 0.86)
         self._status.setFont(small)
@@ -188,6 +230,8 @@ class AnswerMessage(QWidget):
             self._has_content = True
             self.content_view.show()
             self._auto_collapse()
+        if text:
+            self._source.append(text)
         self.content.update(text, force)
 
     @property
@@ -206,6 +250,7 @@ class AnswerMessage(QWidget):
         self._status_text = "  ·  ".join(parts)
         self._status.setText(self._status_text)
         self._status.setVisible(bool(parts))
+        self.tools.show()
 
     def set_reasoning_tokens(self, n: int) -> None:
         self._reasoning_tokens = n
@@ -268,11 +313,19 @@ class AnswerMessage(QWidget):
     def answer_text(self) -> str:
         return self.content_view.document().toPlainText()
 
+    def source_text(self) -> str:
+        """The answer's markdown as it arrived (what Copy puts on the clipboard)."""
+        if len(self._source) > 1:
+            self._source[:] = ["".join(self._source)]
+        return self._source[0] if self._source else ""
+
     def reasoning_text(self) -> str:
         return self.reasoning_view.document().toPlainText()
 
     def plain_text(self) -> str:
         parts = [f"DeepSeek · {self._meta}" if self._meta else "DeepSeek"]
+        versions = self.tools.plain_text()
+        parts[0] += f"  [{versions}]" if versions else ""
         if self._has_reasoning:
             parts.append(self.reasoning_button.text())
             if self.is_reasoning_expanded():

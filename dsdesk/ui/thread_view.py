@@ -1,0 +1,87 @@
+"""Showing a stored conversation in the transcript, as it looked when it streamed: versions,
+reasoning with its token count, status and the usage line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dsdesk.core.events import Usage
+from dsdesk.core.pricing import PriceTable, format_cost
+from dsdesk.services.history import MessageRef
+from dsdesk.store import StoredMessage, Thread
+from dsdesk.ui.transcript import TranscriptView
+
+# A stored answer cut off by a crash shows as stopped, with the reason in its status line.
+_STATUS = {"done": "done", "stopped": "stopped", "interrupted": "stopped", "error": "error"}
+# Building a message's widgets costs 2-3 ms, so a long conversation opens at its last messages
+# and earlier ones are added on request ("Show N earlier messages").
+TAIL = 40
+EARLIER_ACTION = "earlier"
+
+
+def usage_text(usage: Usage, cost: float | None, currency: str) -> str:
+    u = usage
+    return (
+        f"input {u.prompt_tokens:,} (cache hit {u.cache_hit_tokens:,} / miss "
+        f"{u.cache_miss_tokens:,}) · reasoning {u.reasoning_tokens:,} · "
+        f"output {u.output_tokens:,} · {format_cost(cost, currency)}"
+    )
+
+
+def answer_meta(model: str | None, thinking: bool | None, effort: str | None) -> str:
+    mode = f"thinking · {effort}" if thinking and effort else "thinking" if thinking else ""
+    mode = mode or ("non-thinking" if thinking is not None else "")
+    return " · ".join(p for p in (model or "", mode) if p)
+
+
+def first_shown(thread: Thread, shown: int | None = None, include: int | None = None) -> int:
+    """Index of the first message to build: the last ``TAIL`` ones, reaching back to the
+    message ``include`` (an id) if it is earlier; always a prompt, not an answer."""
+    messages = thread.messages[:shown]
+    first = max(0, len(messages) - TAIL)
+    ids = [m.id for m in messages]
+    if include in ids:
+        first = min(first, ids.index(include))
+    while first > 0 and messages[first].role != "user":
+        first -= 1
+    return first
+
+
+def show_thread(
+    view: TranscriptView,
+    thread: Thread,
+    prices: PriceTable,
+    shown: int | None = None,
+    first: int = 0,
+) -> None:
+    """Replace the transcript with messages ``first`` to ``shown`` of the thread (None: to the
+    end); a link offers the ones before ``first``."""
+    view.clear()
+    if first > 0:
+        view.add_actions([(f"▲ Show {first:,} earlier messages", EARLIER_ACTION)])
+    for m in thread.messages[first:shown]:
+        ref = MessageRef(m.id, *thread.version(m.id))
+        if m.role == "user":
+            view.add_user_message(m.content, "", ref)
+        elif m.role == "assistant":
+            _show_answer(view, m, ref, prices)
+
+
+def _show_answer(
+    view: TranscriptView, m: StoredMessage, ref: MessageRef, prices: PriceTable
+) -> None:
+    view.begin_answer(answer_meta(m.model, m.thinking, m.effort), ref)
+    if m.reasoning:
+        view.append_reasoning(m.reasoning)
+    view.append_content(m.content)
+    line = None
+    if m.usage is not None:
+        view.set_reasoning_tokens(m.usage.reasoning_tokens)
+        when = datetime.fromtimestamp(m.created_at, UTC)
+        cost = prices.cost(m.usage, m.model, when) if m.model else None
+        line = usage_text(m.usage, cost, prices.currency)
+    if m.status == "interrupted":
+        line = "interrupted (dsdesk was closed mid-answer)" + (f" · {line}" if line else "")
+    elif m.status == "error" and m.error:
+        line = m.error
+    view.end_answer(_STATUS.get(m.status, "done"), line)

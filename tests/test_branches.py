@@ -1,0 +1,217 @@
+"""Versions: edit an earlier prompt and resend, regenerate an answer, switch with ‹ ›, copy.
+Nothing is replaced; every version stays in the store and can be shown again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+
+from dsdesk.devserver import Reply, Simulator
+from dsdesk.services.history import conversation_turns
+from dsdesk.store import StoredMessage
+from tests.qt_async import close_window, open_window, run_scenario, wait_until
+
+KEY = "sk-branches-000001"
+CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+@pytest.fixture
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
+    with Simulator(api_key=KEY) as s:
+        monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
+        monkeypatch.setenv("DEEPSEEK_BASE_URL", s.base_url)
+        yield s
+
+
+def _msg(mid: int, role: str, content: str, status: str = "done") -> StoredMessage:
+    return StoredMessage(mid, 1, None, role, content, None, status, None, None, None, None, None)  # type: ignore[arg-type]
+
+
+def test_conversation_turns_leave_out_what_the_live_chat_leaves_out() -> None:
+    stored = [
+        _msg(1, "user", "q1"),
+        _msg(2, "assistant", "a1"),
+        _msg(3, "user", "q2"),
+        _msg(4, "assistant", "", "error"),  # failed: not part of the conversation
+        _msg(5, "user", "q3"),
+        _msg(6, "assistant", "half an answer", "interrupted"),  # kept: it had content
+        _msg(7, "user", "q4"),
+        _msg(8, "assistant", "", "stopped"),  # stopped before anything arrived
+        _msg(9, "user", "never answered"),
+    ]
+    turns = conversation_turns(stored)
+    assert [(m.role, m.content) for m in turns] == [
+        ("user", "q1"),
+        ("assistant", "a1"),
+        ("user", "q3"),
+        ("assistant", "half an answer"),
+    ]
+
+
+def _sent(sim: Simulator) -> list[tuple[str, str]]:
+    """(role, content) of the last request, system message left out."""
+    return [(m["role"], m["content"]) for m in sim.chat_requests[-1].json["messages"][1:]]
+
+
+def test_edit_resend_regenerate_switch_versions_and_copy(qloop, sim, tmp_path: Path) -> None:
+    for text in ("A1", "A2", "A2 after the edit", "A2 regenerated"):
+        sim.enqueue(Reply.text(text, reasoning=f"thinking about {text}"))
+
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        history, transcript, prompt = controller.history, window.transcript, window.prompt
+        assert history is not None
+        for q in ("Q1", "Q2"):
+            window.send_prompt(q)
+            await wait_until(lambda: not controller.chat.busy)
+        cid = history.conversation_id
+        assert cid is not None
+
+        # Edit the last prompt from the keyboard: a draft in the box comes back on cancel.
+        prompt.setPlainText("half-typed draft")
+        QTest.keyClick(prompt, Qt.Key.Key_E, CTRL)
+        assert prompt.toPlainText() == "Q2" and window.chat_panel.edit_banner.isVisible()
+        QTest.keyClick(prompt, Qt.Key.Key_Escape)
+        assert prompt.toPlainText() == "half-typed draft"
+        assert not window.chat_panel.edit_banner.isVisible()
+
+        QTest.keyClick(prompt, Qt.Key.Key_E, CTRL)
+        QTest.keyClicks(prompt, " edited")
+        QTest.keyClick(prompt, Qt.Key.Key_Return)
+        await wait_until(lambda: not controller.chat.busy and len(sim.chat_requests) == 3)
+        # The edited prompt goes after the turns before it; the old Q2/A2 are not sent.
+        assert _sent(sim) == [("user", "Q1"), ("assistant", "A1"), ("user", "Q2 edited")]
+        assert prompt.toPlainText() == "half-typed draft"  # the draft survived the edit
+        text = transcript.plain_text()
+        assert "Q2 edited" in text and "[2 / 2]" in text and "A2 after the edit" in text
+        assert "A2\n" not in text  # the old branch is not shown...
+        thread = history.store.thread(cid)
+        edited = thread.messages[2]
+        assert thread.version(edited.id) == (2, 2)
+
+        # ...but kept: ‹ on the prompt shows the first version with its own answer.
+        entry = transcript.message(edited.id)
+        assert entry is not None
+        QTest.mouseClick(entry.tools.prev, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: "[1 / 2]" in transcript.plain_text())
+        text = transcript.plain_text()
+        assert "You  [1 / 2]\nQ2" in text and "\nA2\n" in text and "Q2 edited" not in text
+        assert [m.content for m in controller.chat.history] == ["Q1", "A1", "Q2", "A2"]
+        # The keyboard stays on the version arrows of the message just switched.
+        assert window.focusWidget() is not None
+        assert window.focusWidget().toolTip() in ("Previous version", "Copy the whole message")
+
+        # Regenerate (Ctrl+R): the prompt is sent again; the old answer becomes version 1.
+        QTest.keyClick(prompt, Qt.Key.Key_R, CTRL)
+        await wait_until(lambda: not controller.chat.busy and len(sim.chat_requests) == 4)
+        assert _sent(sim) == [("user", "Q1"), ("assistant", "A1"), ("user", "Q2")]
+        answer = transcript.last_answer()
+        assert answer is not None and answer.tools.ref is not None
+        assert (answer.tools.ref.position, answer.tools.ref.count) == (2, 2)
+        assert "A2 regenerated" in transcript.plain_text()
+        thread = history.store.thread(cid)
+        assert [m.content for m in thread.messages] == ["Q1", "A1", "Q2", "A2 regenerated"]
+
+        # Alt+Left: the previous version of the last answer, and the chat continues from it.
+        QTest.keyClick(prompt, Qt.Key.Key_Left, ALT)
+        await wait_until(lambda: "A2 regenerated" not in transcript.plain_text())
+        assert [m.content for m in controller.chat.history] == ["Q1", "A1", "Q2", "A2"]
+        assert [m.content for m in history.store.thread(cid).messages][-1] == "A2"
+        # Reopened answers keep their reasoning count and usage line.
+        answer = transcript.last_answer()
+        assert answer is not None
+        assert "Reasoning · " in answer.reasoning_button.text()
+        assert "tokens" in answer.reasoning_button.text()
+        assert "input " in answer.plain_text() and "output " in answer.plain_text()
+
+        # Copy the whole answer (its markdown) and a whole prompt.
+        QTest.mouseClick(answer.tools.copy, Qt.MouseButton.LeftButton)
+        assert QGuiApplication.clipboard().text() == "A2"
+        first = transcript.last_user_message()
+        assert first is not None
+        QTest.mouseClick(first.tools.copy, Qt.MouseButton.LeftButton)
+        assert QGuiApplication.clipboard().text() == "Q2"
+
+        # Every version is still in the store: 2 prompts for Q2, 3 answers in all under them.
+        ids = history.store.thread(cid).siblings
+        q2 = history.store.thread(cid).messages[2]
+        assert len(ids[q2.id]) == 2
+        await close_window(window, controller)
+
+    run_scenario(qloop, scenario())
+
+
+def test_retry_after_a_failure_keeps_the_failed_attempt_as_a_version(
+    qloop, sim, tmp_path: Path
+) -> None:
+    sim.enqueue(Reply.error(402))  # not retried by the client: the user retries
+    sim.enqueue(Reply.text("Works now."))
+
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        history = controller.history
+        assert history is not None
+        window.send_prompt("Q")
+        await wait_until(lambda: "Retry" in window.transcript.plain_text(), within=30)
+        await wait_until(lambda: not controller.chat.busy)
+        window.transcript.sig_action.emit("retry")
+        await wait_until(lambda: "Works now." in window.transcript.plain_text(), within=30)
+        await wait_until(lambda: not controller.chat.busy)
+        assert _sent(sim) == [("user", "Q")]  # the prompt once, not twice
+        assert window.transcript.plain_text().count("You") == 1
+        thread = history.store.thread(history.conversation_id)
+        assert [m.role for m in thread.messages] == ["user", "assistant"]
+        answer = thread.messages[1]
+        assert answer.status == "done" and thread.version(answer.id) == (2, 2)
+        failed = history.store.message(thread.siblings[answer.id][0])
+        assert failed.status == "error"
+        await close_window(window, controller)
+
+    run_scenario(qloop, scenario())
+
+
+def test_long_conversation_opens_at_its_end_and_at_a_search_hit_on_another_branch(
+    qloop, sim, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        history = controller.history
+        assert history is not None
+        store = history.store
+        cid = store.new_conversation(history.project_id, "long").id
+        for i in range(60):
+            store.add_prompt(cid, f"question {i}")
+            store.add_message(cid, "assistant", f"answer {i}")
+        # An edited version of question 3 with its own answer: the original stays active.
+        q3 = store.thread(cid).messages[6]
+        side = store.edit_prompt(q3.id, "question 3, asked differently")
+        store.add_message(cid, "assistant", "zanzibar is in this branch only", parent_id=side.id)
+        store.step_version(side.id, -1)  # back to the long path
+        assert len(store.thread(cid).messages) == 120
+
+        window.history_ui.open_conversation(cid)
+        text = window.transcript.plain_text()
+        assert "Show 80 earlier messages" in text  # 120 stored, the last 40 built
+        assert "answer 59" in text and "answer 19" not in text
+        assert len(controller.chat.history) == 120  # the model still gets every turn
+
+        window.transcript.sig_action.emit("earlier")
+        text = window.transcript.plain_text()
+        assert "answer 0" in text and "earlier messages" not in text
+
+        [hit] = store.search("zanzibar", project_id=history.project_id)
+        window.history_ui.open_conversation(cid, hit.message_id)
+        text = window.transcript.plain_text()
+        assert "You  [2 / 2]\nquestion 3, asked differently" in text
+        assert "zanzibar is in this branch only" in text
+        assert window.transcript.message(hit.message_id) is not None
+        assert [m.content for m in controller.chat.history][-1] == "zanzibar is in this branch only"
+        await close_window(window, controller)
+
+    run_scenario(qloop, scenario())
