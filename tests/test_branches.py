@@ -103,9 +103,10 @@ def test_edit_resend_regenerate_switch_versions_and_copy(qloop, sim, tmp_path: P
         text = transcript.plain_text()
         assert "You  [1 / 2]\nQ2" in text and "\nA2\n" in text and "Q2 edited" not in text
         assert [m.content for m in controller.chat.history] == ["Q1", "A1", "Q2", "A2"]
-        # The keyboard stays on the version arrows of the message just switched.
-        assert window.focusWidget() is not None
-        assert window.focusWidget().toolTip() in ("Previous version", "Copy the whole message")
+        # The keyboard stays on the version arrows of the message just switched: at version 1
+        # "previous" is disabled, so focus is on "next", one Enter from where it was.
+        shown = transcript.message(thread.siblings[edited.id][0])
+        assert shown is not None and window.focusWidget() is shown.tools.next
 
         # Regenerate (Ctrl+R): the prompt is sent again; the old answer becomes version 1.
         QTest.keyClick(prompt, Qt.Key.Key_R, CTRL)

@@ -67,3 +67,26 @@ def test_tab_walks_the_focus_chain(qloop, tmp_path: Path) -> None:
         await close_window(window, controller)
 
     run_scenario(qloop, scenario())
+
+
+def test_a_clash_shows_while_typing_and_defaults_come_back(qloop, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        window.edit_shortcuts()
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ShortcutsEditor))
+        editor = QApplication.activeModalWidget()
+        assert isinstance(editor, ShortcutsEditor)
+        field = editor.edits["fix_edits"]
+        field.setFocus()
+        QTest.keyClick(field, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+        await wait_until(lambda: bool(editor.problem.text()))
+        text = editor.problem.text()
+        assert "Ctrl+E" in text and "Edit last prompt" in text and "fix failed edits" in text
+        assert "color" in field.styleSheet() and "color" in editor.edits["edit_prompt"].styleSheet()
+        editor.restore_defaults()
+        assert editor.problem.text() == "" and field.styleSheet() == ""
+        assert editor.mapping()["edit_prompt"] == "Ctrl+E" and editor.mapping()["fix_edits"] == ""
+        editor.reject()
+        await close_window(window, controller)
+
+    run_scenario(qloop, scenario())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from dsdesk.services.history import MessageRef
@@ -61,8 +61,21 @@ class MessageTools(QWidget):
             self.next.setEnabled(ref.position < ref.count)
         self.change.setVisible(ref is not None)
 
-    def set_dim_color(self, color: object) -> None:
-        self.position.setStyleSheet(f"color: {color}")
+    def apply_theme(self, font: QFont, dim: QColor) -> None:
+        small = QFont(font)
+        small.setPointSizeF(font.pointSizeF() * 0.9)
+        for w in (self.prev, self.position, self.next, self.change, self.copy):
+            w.setFont(small)
+        # Fusion gives push buttons a wide minimum; links only need their text.
+        fm = QFontMetrics(small)
+        for button, widest in (
+            (self.prev, "‹"),
+            (self.next, "›"),
+            (self.change, self.change.text()),
+            (self.copy, "Copied"),
+        ):
+            button.setFixedWidth(fm.horizontalAdvance(widest) + 14)
+        self.position.setStyleSheet(f"color: {dim.name()}")
 
     def _version(self, step: int) -> None:
         if self.ref is not None:
@@ -80,10 +93,11 @@ class MessageTools(QWidget):
 
     def focus(self, which: str) -> None:
         """Give focus to "prev", "next", "change" or "copy" (after the transcript was rebuilt)."""
-        button = {"prev": self.prev, "next": self.next, "change": self.change}.get(which)
-        if button is None or button.isHidden() or not button.isEnabled():
-            button = self.copy
-        button.setFocus(Qt.FocusReason.OtherFocusReason)
+        order = {"prev": [self.prev, self.next], "next": [self.next, self.prev]}.get(which, [])
+        if which == "change":
+            order = [self.change]
+        usable = [b for b in order if not b.isHidden() and b.isEnabled()]
+        (usable[0] if usable else self.copy).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def plain_text(self) -> str:
         return "" if self.position.isHidden() else self.position.text()

@@ -1,22 +1,26 @@
-"""Keyboard shortcuts settings: every action of the registry with an editable key sequence.
-Conflicts are refused with the names of both actions; changes are saved with the settings."""
+"""Keyboard shortcuts settings: every action of the registry with an editable key sequence,
+grouped by menu. A conflict is shown as soon as it is typed and Save refuses it, naming both
+actions; changes are saved with the settings."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QKeySequenceEdit,
     QLabel,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from dsdesk.ui.actions import ActionRegistry, find_conflicts
+
+_CLASH = "#d32f2f"  # readable on the light and the dark palette
 
 
 class ShortcutsEditor(QDialog):
@@ -29,12 +33,24 @@ class ShortcutsEditor(QDialog):
         self.setObjectName("shortcuts-editor")
         self._registry = registry
         self.edits: dict[str, QKeySequenceEdit] = {}
+        self._names = {s.id: s.text.replace("&", "").rstrip("…") for s in registry.specs()}
         form = QFormLayout()
-        for spec in registry.specs():
+        menu = None
+        menus = list(dict.fromkeys(s.menu for s in registry.specs()))
+        for spec in sorted(registry.specs(), key=lambda s: menus.index(s.menu)):
+            if spec.menu != menu:
+                menu = spec.menu
+                title = QLabel(menu)
+                bold = QFont(title.font())
+                bold.setBold(True)
+                title.setFont(bold)
+                form.addRow(title)
             edit = QKeySequenceEdit(registry.action(spec.id).shortcut(), self)
             edit.setClearButtonEnabled(True)
             edit.setObjectName(f"shortcut-{spec.id}")
-            form.addRow(spec.text.replace("&", ""), edit)
+            edit.setToolTip(spec.description)
+            edit.keySequenceChanged.connect(self._show_conflicts)
+            form.addRow(self._names[spec.id], edit)
             self.edits[spec.id] = edit
         body = QWidget()
         body.setLayout(form)
@@ -43,9 +59,14 @@ class ShortcutsEditor(QDialog):
         scroll.setWidgetResizable(True)
         self.problem = QLabel("")
         self.problem.setWordWrap(True)
+        self.problem.setObjectName("shortcut-problem")
+        self.problem.setStyleSheet(f"color: {_CLASH}")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
+        defaults = QPushButton("Restore &defaults")
+        defaults.clicked.connect(self.restore_defaults)
+        buttons.addButton(defaults, QDialogButtonBox.ButtonRole.ResetRole)
         buttons.accepted.connect(self._on_buttons_accepted)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -60,18 +81,30 @@ class ShortcutsEditor(QDialog):
             for action_id, edit in self.edits.items()
         }
 
-    def _on_buttons_accepted(self) -> None:
-        mapping = self.mapping()
-        clashes = find_conflicts(mapping)
+    def restore_defaults(self) -> None:
+        for spec in self._registry.specs():
+            self.edits[spec.id].setKeySequence(QKeySequence(spec.shortcut))
+
+    def _show_conflicts(self) -> str:
+        """Mark clashing fields and say which actions clash; returns the message ("" if none)."""
+        clashes = find_conflicts(self.mapping())
+        clashing = {a for _, a, b in clashes} | {b for _, a, b in clashes}
+        for action_id, edit in self.edits.items():
+            edit.setStyleSheet(f"QLineEdit {{ color: {_CLASH}; }}" if action_id in clashing else "")
+        text = ""
         if clashes:
-            names = {s.id: s.text.replace("&", "") for s in self._registry.specs()}
             key, a, b = clashes[0]
-            self.problem.setText(
-                f"{key} is used by both “{names[a]}” and “{names[b]}”; "
-                "change one of them. Nothing was saved."
-            )
+            text = f"{key} is used by both “{self._names[a]}” and “{self._names[b]}”."
+        self.problem.setText(text)
+        return text
+
+    def _on_buttons_accepted(self) -> None:
+        problem = self._show_conflicts()
+        if problem:
+            self.problem.setText(f"{problem} Change one of them; nothing was saved.")
             return
         defaults = {s.id: QKeySequence(s.shortcut).toString() for s in self._registry.specs()}
+        mapping = self.mapping()
         overrides = {k: v for k, v in mapping.items() if QKeySequence(v).toString() != defaults[k]}
         self.sig_save.emit(overrides)
         self.accept()

@@ -118,7 +118,7 @@ class UserMessage(RoundedFrame):
 
     def apply_theme(self, theme: Theme) -> None:
         self.set_colors(theme.user_bg, theme.user_border)
-        self.tools.set_dim_color(theme.dim.name())
+        self.tools.apply_theme(theme.font, theme.dim)
         self._header.setText(_header_html("You", self._meta, theme))
         self.body.setFont(theme.font)
         self.body.document().setDefaultFont(theme.font)
@@ -202,7 +202,7 @@ class AnswerMessage(QWidget):
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._header.setText(_header_html("DeepSeek", self._meta, theme))
-        self.tools.set_dim_color(theme.dim.name())
+        self.tools.apply_theme(theme.font, theme.dim)
         small = self.font()
         small.setPointSizeF(theme.font.pointSizeF() * 0.86)
         self._status.setFont(small)
