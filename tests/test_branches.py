@@ -202,9 +202,19 @@ def test_long_conversation_opens_at_its_end_and_at_a_search_hit_on_another_branc
         assert "answer 59" in text and "answer 19" not in text
         assert len(controller.chat.history) == 120  # the model still gets every turn
 
+        last = window.transcript.last_answer()
+        window.transcript.sig_action.emit("earlier")  # 60 more, built above the others
+        text = window.transcript.plain_text()
+        assert "Show 20 earlier messages" in text and "answer 10" in text
+        assert text.index("answer 10") < text.index("answer 30") < text.index("answer 59")
+        assert window.transcript.last_answer() is last  # the shown ones were not rebuilt
         window.transcript.sig_action.emit("earlier")
         text = window.transcript.plain_text()
-        assert "answer 0" in text and "earlier messages" not in text
+        assert text.startswith("You\nquestion 0\n") and "earlier messages" not in text
+        assert text.count("\nquestion ") == 60
+        window.send_prompt("one more")  # the chat still continues after the last answer
+        await wait_until(lambda: not controller.chat.busy)
+        assert [m.content for m in controller.chat.history][-2] == "one more"
 
         [hit] = store.search("zanzibar", project_id=history.project_id)
         window.history_ui.open_conversation(cid, hit.message_id)

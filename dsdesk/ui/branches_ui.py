@@ -15,7 +15,7 @@ from PySide6.QtGui import QGuiApplication
 
 from dsdesk.services.history import Branch, HistoryRecorder, conversation_turns
 from dsdesk.store import StoreError, Thread
-from dsdesk.ui.thread_view import EARLIER_ACTION, first_shown, show_thread
+from dsdesk.ui.thread_view import EARLIER_ACTION, first_shown, show_earlier, show_thread
 
 if TYPE_CHECKING:
     from dsdesk.ui.main_window import MainWindow
@@ -81,7 +81,7 @@ class BranchPresenter(QObject):
         self._first_id = thread.messages[first].id if thread.messages else None
         show_thread(self.window.transcript, thread, self.window.chat.prices, shown, first)
 
-    def show_earlier(self, batch: int = 100) -> None:
+    def show_earlier(self, batch: int = 60) -> None:
         """Build ``batch`` more of the earlier messages, keeping the view where it was."""
         history, anchor = self._ready(), self._first_id
         if history is None or anchor is None:
@@ -92,8 +92,10 @@ class BranchPresenter(QObject):
         ids = [m.id for m in thread.messages]
         if anchor not in ids:
             return
-        earlier = ids[max(0, ids.index(anchor) - batch)]
-        self._show(thread, None, first_shown(thread, include=earlier))
+        end = ids.index(anchor)
+        first = first_shown(thread, include=ids[max(0, end - batch)])
+        show_earlier(self.window.transcript, thread, self.window.chat.prices, first, end)
+        self._first_id = ids[first]
         entry = self.window.transcript.message(anchor)
         if entry is not None:
             self.window.transcript.scroll_to(entry)

@@ -57,9 +57,25 @@ def show_thread(
     """Replace the transcript with messages ``first`` to ``shown`` of the thread (None: to the
     end); a link offers the ones before ``first``."""
     view.clear()
+    _add(view, thread, prices, first, shown)
+
+
+def show_earlier(
+    view: TranscriptView, thread: Thread, prices: PriceTable, first: int, end: int
+) -> None:
+    """Add messages ``first`` to ``end`` above the ones shown (which start at ``end``, under
+    the "Show earlier messages" link); only the new ones are built."""
+    view.remove_first()
+    with view.inserting_at_top():
+        _add(view, thread, prices, first, end)
+
+
+def _add(
+    view: TranscriptView, thread: Thread, prices: PriceTable, first: int, end: int | None
+) -> None:
     if first > 0:
         view.add_actions([(f"▲ Show {first:,} earlier messages", EARLIER_ACTION)])
-    for m in thread.messages[first:shown]:
+    for m in thread.messages[first:end]:
         ref = MessageRef(m.id, *thread.version(m.id))
         if m.role == "user":
             view.add_user_message(m.content, "", ref)

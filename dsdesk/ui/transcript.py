@@ -11,6 +11,9 @@ all the scrolling, and its keys (PageUp/PageDown/Home/End/arrows) work wherever 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import QAbstractSlider, QFrame, QScrollArea, QVBoxLayout, QWidget
@@ -74,6 +77,7 @@ class TranscriptView(QWidget):
         self.setFocusProxy(self._scroll)
         self._scroll.installEventFilter(self)
         self._chain_end: QWidget = self._scroll  # last Tab stop of the transcript so far
+        self._insert_at: int | None = None  # adding earlier messages above the others
 
         vbar = self._scroll.verticalScrollBar()
         vbar.setSingleStep(40)
@@ -253,9 +257,36 @@ class TranscriptView(QWidget):
 
     # -- internals -------------------------------------------------------------------------------
 
+    @contextmanager
+    def inserting_at_top(self) -> Iterator[None]:
+        """Entries added inside go above the existing ones, in order (earlier messages of a
+        long conversation); the last answer stays the one the chat continues."""
+        self.flush()
+        saved = (self._answer, self._streaming, self._next_answer_ref, self._chain_end)
+        self._answer, self._streaming, self._next_answer_ref = None, False, None
+        self._chain_end, self._insert_at, self._follow = self._scroll, 0, False
+        try:
+            yield
+        finally:
+            self._answer, self._streaming, self._next_answer_ref, self._chain_end = saved
+            self._insert_at = None
+
+    def remove_first(self) -> None:
+        """Remove the top entry (the "Show earlier messages" link being replaced)."""
+        if self._entries:
+            entry = self._entries.pop(0)
+            self._column.removeWidget(entry)
+            entry.hide()
+            entry.deleteLater()
+
     def _add_entry(self, entry: _Entry) -> None:
-        self._entries.append(entry)
-        self._column.insertWidget(self._column.count() - 1, entry)  # before the stretch
+        if self._insert_at is not None:
+            self._entries.insert(self._insert_at, entry)
+            self._column.insertWidget(self._insert_at, entry)
+            self._insert_at += 1
+        else:
+            self._entries.append(entry)
+            self._column.insertWidget(self._column.count() - 1, entry)  # before the stretch
         entry.show()  # now, not on the layout's queued show: tests and flush() see it at once
         self._watch_keys(entry)
         self._chain(entry)
