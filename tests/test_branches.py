@@ -212,6 +212,16 @@ def test_long_conversation_opens_at_its_end_and_at_a_search_hit_on_another_branc
         text = window.transcript.plain_text()
         assert text.startswith("You\nquestion 0\n") and "earlier messages" not in text
         assert text.count("\nquestion ") == 60
+        # ‹ › on an early message keeps that message on screen and the keyboard on it.
+        q3 = store.thread(cid).messages[6]
+        entry = window.transcript.message(q3.id)
+        assert entry is not None
+        await wait_until(lambda: entry.tools.next.height() > 0)  # laid out, as on screen
+        QTest.mouseClick(entry.tools.next, Qt.MouseButton.LeftButton)
+        shown = window.transcript.message(side.id)
+        assert shown is not None and window.focusWidget() is shown.tools.prev
+        QTest.keyClick(shown.tools.prev, Qt.Key.Key_Return)  # the keyboard way back
+        assert window.transcript.message(q3.id) is not None
         window.send_prompt("one more")  # the chat still continues after the last answer
         await wait_until(lambda: not controller.chat.busy)
         assert [m.content for m in controller.chat.history][-2] == "one more"
@@ -223,6 +233,47 @@ def test_long_conversation_opens_at_its_end_and_at_a_search_hit_on_another_branc
         assert "zanzibar is in this branch only" in text
         assert window.transcript.message(hit.message_id) is not None
         assert [m.content for m in controller.chat.history][-1] == "zanzibar is in this branch only"
+        await close_window(window, controller)
+
+    run_scenario(qloop, scenario())
+
+
+def test_new_chat_ends_editing_and_continue_keeps_each_prompt_its_own_id(
+    qloop, sim, tmp_path: Path
+) -> None:
+    sim.enqueue(Reply.text("A1"))
+    sim.enqueue(Reply.text("cut here", finish_reason="length"))
+    sim.enqueue(Reply.text(" and the rest."))
+    sim.enqueue(Reply.text("fresh answer"))
+
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        history, transcript, prompt = controller.history, window.transcript, window.prompt
+        assert history is not None
+        window.send_prompt("Q1")
+        await wait_until(lambda: not controller.chat.busy)
+        first_cid = history.conversation_id
+        QTest.keyClick(prompt, Qt.Key.Key_E, CTRL)
+        assert window.branches_ui.editing is not None
+        QTest.keyClick(prompt, Qt.Key.Key_N, CTRL)  # a new chat: the edit is over
+        assert window.branches_ui.editing is None
+        assert not window.chat_panel.edit_banner.isVisible()
+        window.send_prompt("Q2")
+        await wait_until(lambda: not controller.chat.busy)
+        # Q2 started a conversation of its own; the first one is untouched.
+        assert history.conversation_id != first_cid
+        assert [m.content for m in history.store.thread(first_cid).messages] == ["Q1", "A1"]
+
+        # Continue after a cut answer: its prompt is shown as sent and gets its own id, so
+        # Q2's entry keeps Q2's id (editing Q2 must version Q2, not the Continue prompt).
+        window.transcript.sig_action.emit("continue")
+        await wait_until(lambda: not controller.chat.busy)
+        thread = history.store.thread(history.conversation_id)
+        q2, cont = thread.messages[0], thread.messages[2]
+        entry = transcript.message(q2.id)
+        assert entry is not None and entry.text == "Q2"
+        follow = transcript.message(cont.id)
+        assert follow is not None and follow.text == cont.content
         await close_window(window, controller)
 
     run_scenario(qloop, scenario())

@@ -57,6 +57,11 @@ def diff_hunks(old: str, new: str) -> list[Hunk]:
     return hunks
 
 
+def line_counts(hunks: Sequence[Hunk]) -> tuple[int, int]:
+    """(lines added, lines removed) by these hunks."""
+    return sum(len(h.new_lines) for h in hunks), sum(len(h.old_lines) for h in hunks)
+
+
 def apply_hunks(old: str, hunks: Sequence[Hunk], accepted: Collection[int]) -> str:
     """``old`` with only the hunks whose ``index`` is in ``accepted`` applied. The hunks must come
     from ``diff_hunks(old, ...)``; ValueError if one does not fit ``old``."""

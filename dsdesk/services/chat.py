@@ -213,7 +213,12 @@ class ChatService(QObject):
         except DsdeskError as exc:
             self._task = None
             self.sig_failed.emit(
-                Failure(f"No summary: {exc.user_message}", failure_kind(exc), None)
+                Failure(
+                    f"No summary: {exc.user_message}",
+                    failure_kind(exc),
+                    None,
+                    ("Summarise again", "summarize"),
+                )
             )
             self.sig_busy_changed.emit(False)
             return

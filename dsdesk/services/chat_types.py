@@ -34,11 +34,19 @@ class Failure:
     message: str
     kind: str
     status: int | None
+    retry: tuple[str, str] = ("Retry", "retry")  # the link that tries again (label, action)
 
 
 def describe_mode(opts: ChatOptions) -> str:
-    mode = f"thinking · {opts.effort}" if opts.thinking else "non-thinking"
-    return f"{opts.model} · {mode}"
+    return mode_text(opts.model, opts.thinking, opts.effort)
+
+
+def mode_text(model: str | None, thinking: bool | None, effort: str | None) -> str:
+    """ "deepseek-v4-pro · thinking · high"; parts that are not known are left out."""
+    mode = "non-thinking" if thinking is False else "thinking" if thinking else ""
+    if thinking and effort:
+        mode += f" · {effort}"
+    return " · ".join(p for p in (model or "", mode) if p)
 
 
 def failure_kind(exc: DsdeskError) -> str:

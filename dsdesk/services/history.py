@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from dsdesk.core.diff_hunks import diff_hunks
+from dsdesk.core.diff_hunks import diff_hunks, line_counts
 from dsdesk.core.messages import Message
 from dsdesk.core.request import ChatOptions
 from dsdesk.services.chat import ChatService
@@ -46,10 +46,11 @@ class MessageRef:
 
 @dataclass(frozen=True, slots=True)
 class StoredTurn:
-    """Where a turn that just started was stored."""
+    """Where a turn that just started was stored (``text``: the prompt as sent)."""
 
     prompt: MessageRef
     answer: MessageRef
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +87,8 @@ def edit_counts(cs: ChangeSet) -> tuple[AppliedEdit, ...]:
     for f in cs.files:
         before = (f.before or b"").decode("utf-8", "replace")
         after = (f.after or b"").decode("utf-8", "replace")
-        hunks = diff_hunks(before, after)
-        out.append(
-            AppliedEdit(
-                f.rel_path,
-                cs.id,
-                added=sum(len(h.new_lines) for h in hunks),
-                removed=sum(len(h.old_lines) for h in hunks),
-            )
-        )
+        added, removed = line_counts(diff_hunks(before, after))
+        out.append(AppliedEdit(f.rel_path, cs.id, added=added, removed=removed))
     return tuple(out)
 
 
@@ -150,7 +144,7 @@ class HistoryRecorder(QObject):
     def prepare_edit(self, prompt_id: int, text: str) -> Branch:
         """Store ``text`` as a new version of an earlier prompt (the old one and the turns after
         it stay as a branch)."""
-        new = self.store.edit_prompt(prompt_id, text)
+        new = self.store.edit_prompt(prompt_id, text, self.context_items())
         thread = self.store.thread(new.conversation_id)
         turns = conversation_turns(thread.messages[:-1])
         return Branch(thread, len(thread.messages), turns, text, new.id)
@@ -191,7 +185,8 @@ class HistoryRecorder(QObject):
             )
             self.last_answer_id = self._writer.message_id
             self._timer.start()
-            self.sig_turn_stored.emit(StoredTurn(self._ref(parent), self._ref(self._writer)))
+            turn = StoredTurn(self._ref(parent), self._ref(self._writer), prompt)
+            self.sig_turn_stored.emit(turn)
 
         self._guard(go)
 

@@ -117,24 +117,39 @@ class InstanceLock:
         self._wait = SHARED_WAIT if wait is None else wait
         self._fd = -1
         self.exclusive = False
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # not inheritable (PEP 446)
-        except OSError as exc:
-            raise StoreError(
-                f"The conversation history cannot be opened ({exc.strerror or exc})."
-            ) from exc
+        self.sole = True
+        fd = self._open(path)
+        if fd < 0:  # no lock file can be made here: behave as before locks existed
+            return
         self._fd = fd
         try:
             self.sole = self.exclusive = _try_lock(fd, exclusive=True)
-            if not self.sole:
-                self._lock_shared()
         except OSError:  # the file system cannot lock: behave as before locks existed
             self._close_fd()
-            self.sole, self.exclusive = True, False
+            return
+        try:
+            if not self.sole:
+                # Another store is open: its answers may be streaming, so this one must not
+                # take itself for the only one, whatever goes wrong now.
+                self._lock_shared()
+        except OSError:
+            self._close_fd()
         except BaseException:
             self._close_fd()
             raise
+
+    @staticmethod
+    def _open(path: Path) -> int:
+        """The lock file's descriptor (read-only if it cannot be written: flock works on any
+        descriptor), or -1 if it cannot be opened at all. Not inherited by children (PEP 446)."""
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):
+            try:
+                return os.open(path, flags, 0o600)
+            except OSError:
+                continue
+        return -1
 
     @property
     def held(self) -> bool:

@@ -29,6 +29,8 @@ class BranchPresenter(QObject):
         self._draft = ""  # what the prompt box held before editing began
         self._first_id: int | None = None  # the first stored message the transcript shows
         window.chat_panel.edit_banner.sig_cancel.connect(self.cancel_edit)
+        # A new chat or another project ends editing: the prompt belonged to the old one.
+        window.chat.sig_conversation_reset.connect(self.cancel_edit)
         if window.controller.history is not None:
             window.controller.history.sig_turn_stored.connect(window.transcript.tag_turn)
 
@@ -36,8 +38,11 @@ class BranchPresenter(QObject):
     def _history(self) -> HistoryRecorder | None:
         return self.window.controller.history
 
-    def _ready(self) -> HistoryRecorder | None:
-        """The recorder, when the chat is idle (versions never change under a stream)."""
+    def _ready(self, sending: bool = False) -> HistoryRecorder | None:
+        """The recorder, when the chat is idle (versions never change under a stream) and,
+        for ``sending``, there is a key to send with."""
+        if sending and self.window.refuse_without_key():
+            return None
         if self.window.chat.busy:
             self._status("Wait for the answer to finish (or stop it with Esc) first.")
             return None
@@ -107,7 +112,8 @@ class BranchPresenter(QObject):
         w.chat.load_history(branch.turns)
         history.continue_in(branch.thread.conversation.id, answer_to=branch.answer_to)
         w.prompt.remember(branch.prompt)
-        w.chat.send(branch.prompt)
+        if not w.refuse_overflow(branch.prompt):  # the rebuilt conversation may be larger
+            w.chat.send(branch.prompt)
 
     # -- edit and resend ----------------------------------------------------------------------
 
@@ -136,7 +142,7 @@ class BranchPresenter(QObject):
         return True
 
     def send_edit(self, text: str) -> None:
-        history, mid = self._ready(), self.editing
+        history, mid = self._ready(sending=True), self.editing
         if history is None or mid is None:
             return
         try:
@@ -160,7 +166,7 @@ class BranchPresenter(QObject):
     # -- regenerate ---------------------------------------------------------------------------
 
     def regenerate(self, answer_id: int) -> bool:
-        history = self._ready()
+        history = self._ready(sending=True)
         if history is None:
             return False
         try:
@@ -196,7 +202,7 @@ class BranchPresenter(QObject):
         index = next(
             (i for i, m in enumerate(thread.messages) if message_id in thread.siblings[m.id]), None
         )
-        self.open_thread(thread)
+        self.open_thread(thread, thread.messages[index].id if index is not None else None)
         if index is not None:
             entry = self.window.transcript.message(thread.messages[index].id)
             if entry is not None:

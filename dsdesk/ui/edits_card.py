@@ -8,7 +8,7 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from dsdesk.core.diff_hunks import Hunk, diff_hunks
+from dsdesk.core.diff_hunks import Hunk, diff_hunks, line_counts
 from dsdesk.core.edits_report import REASON_TEXT
 from dsdesk.ui.transcript_messages import ActionRow
 from dsdesk.ui.transcript_style import Theme
@@ -25,8 +25,7 @@ def plan_summary_rows(
     rows: list[tuple[str, str, str]] = []
     for change in plan.changes:
         hunks = hunks_of[change.rel_path]
-        added = sum(len(h.new_lines) for h in hunks)
-        removed = sum(len(h.old_lines) for h in hunks)
+        added, removed = line_counts(hunks)
         kind = (
             "new file"
             if change.old_text is None
@@ -99,8 +98,7 @@ class EditsCard(RoundedFrame):
 
     def _file_html(self, path: str, hunks: list[Hunk]) -> str:
         t = self._theme
-        added = sum(len(h.new_lines) for h in hunks)
-        removed = sum(len(h.old_lines) for h in hunks)
+        added, removed = line_counts(hunks)
         lines: list[str] = []
         for h in hunks:
             lines += [f"- {x}" for x in h.old_lines] + [f"+ {x}" for x in h.new_lines]

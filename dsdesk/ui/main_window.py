@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from dsdesk.core.errors import DEEPSEEK_TOP_UP_URL
 from dsdesk.core.pricing import format_cost
+from dsdesk.services.chat import CONTINUE_PROMPT
 from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode
 from dsdesk.services.controller import AppController
 from dsdesk.ui.actions import ActionRegistry
@@ -236,12 +237,25 @@ class MainWindow(QMainWindow):
         if self.branches_ui.editing is not None:
             self.branches_ui.send_edit(text)
             return
-        if not self.controller.has_key:
-            self.transcript.show_error(
-                "No API key yet: add it in Settings, set DEEPSEEK_API_KEY, or try the demo.",
-                [("Open settings", "settings"), ("Try the demo", "demo")],
-            )
+        if self.refuse_without_key() or self.refuse_overflow(text):
             return
+        self.transcript.add_user_message(text, describe_mode(self.chat.options))
+        self.prompt.remember(text)
+        self.prompt.clear()
+        self.chat.send(text)
+
+    def refuse_without_key(self) -> bool:
+        """True (and the reason shown) when there is no key to send with."""
+        if self.controller.has_key:
+            return False
+        self.transcript.show_error(
+            "No API key yet: add it in Settings, set DEEPSEEK_API_KEY, or try the demo.",
+            [("Open settings", "settings"), ("Try the demo", "demo")],
+        )
+        return True
+
+    def refuse_overflow(self, text: str) -> bool:
+        """True (and the ways out shown) when ``text`` would not fit the context window."""
         overflow = self.context_ui.overflow_message(text)
         if overflow:
             self.transcript.show_error(
@@ -252,11 +266,7 @@ class MainWindow(QMainWindow):
                     ("New chat with the same files", "new_chat"),
                 ],
             )
-            return
-        self.transcript.add_user_message(text, describe_mode(self.chat.options))
-        self.prompt.remember(text)
-        self.prompt.clear()
-        self.chat.send(text)
+        return bool(overflow)
 
     def new_chat(self) -> None:
         self.chat.new_chat()
@@ -273,7 +283,10 @@ class MainWindow(QMainWindow):
             self.chat.retry()
 
     def _continue(self) -> None:
-        self.chat.continue_answer()
+        if self.chat.history and not self.chat.busy:
+            # Shown as sent (and as it is stored), so the transcript matches the conversation.
+            self.transcript.add_user_message(CONTINUE_PROMPT, describe_mode(self.chat.options))
+            self.chat.continue_answer()
 
     def _on_stop_action(self) -> None:
         if self.chat.busy:
@@ -309,7 +322,7 @@ class MainWindow(QMainWindow):
 
     def _on_chat_failed(self, failure: Failure) -> None:
         self.transcript.end_answer("error")
-        actions = [("Retry", "retry")]
+        actions = [failure.retry]
         if failure.kind in ("auth", "config"):
             actions.append(("Open settings", "settings"))
         elif failure.kind == "balance":

@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 
 from dsdesk.core.events import Usage
 from dsdesk.core.pricing import PriceTable, format_cost
+from dsdesk.services.chat_types import mode_text
 from dsdesk.services.history import MessageRef
 from dsdesk.store import StoredMessage, Thread
 from dsdesk.ui.transcript import TranscriptView
 
 # A stored answer cut off by a crash shows as stopped, with the reason in its status line.
 _STATUS = {"done": "done", "stopped": "stopped", "interrupted": "stopped", "error": "error"}
+_STATUS["streaming"] = "stopped"  # still being written by another dsdesk, or cut off by a crash
 # Building a message's widgets costs 2-3 ms, so a long conversation opens at its last messages
 # and earlier ones are added on request ("Show N earlier messages").
 TAIL = 40
@@ -26,12 +28,6 @@ def usage_text(usage: Usage, cost: float | None, currency: str) -> str:
         f"{u.cache_miss_tokens:,}) · reasoning {u.reasoning_tokens:,} · "
         f"output {u.output_tokens:,} · {format_cost(cost, currency)}"
     )
-
-
-def answer_meta(model: str | None, thinking: bool | None, effort: str | None) -> str:
-    mode = f"thinking · {effort}" if thinking and effort else "thinking" if thinking else ""
-    mode = mode or ("non-thinking" if thinking is not None else "")
-    return " · ".join(p for p in (model or "", mode) if p)
 
 
 def first_shown(thread: Thread, shown: int | None = None, include: int | None = None) -> int:
@@ -86,7 +82,7 @@ def _add(
 def _show_answer(
     view: TranscriptView, m: StoredMessage, ref: MessageRef, prices: PriceTable
 ) -> None:
-    view.begin_answer(answer_meta(m.model, m.thinking, m.effort), ref)
+    view.begin_answer(mode_text(m.model, m.thinking, m.effort), ref)
     if m.reasoning:
         view.append_reasoning(m.reasoning)
     view.append_content(m.content)
@@ -98,6 +94,8 @@ def _show_answer(
         line = usage_text(m.usage, cost, prices.currency)
     if m.status == "interrupted":
         line = "interrupted (dsdesk was closed mid-answer)" + (f" · {line}" if line else "")
+    elif m.status == "streaming":
+        line = "unfinished: another dsdesk window is writing it, or it was cut off"
     elif m.status == "error" and m.error:
         line = m.error
     view.end_answer(_STATUS.get(m.status, "done"), line)

@@ -137,7 +137,7 @@ class TranscriptView(QWidget):
     def tag_turn(self, turn: StoredTurn) -> None:
         """Give the last prompt and the answer about to stream their stored ids."""
         prompt = self.last_user_message()
-        if prompt is not None:
+        if prompt is not None and prompt.text == turn.text:
             prompt.tools.set_ref(turn.prompt)
         if self._streaming and self._answer is not None:
             self._answer.tools.set_ref(turn.answer)
