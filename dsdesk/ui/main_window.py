@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         if not path.is_dir():
             self.statusBar().showMessage(f"Not a folder: {path}", 8000)
             return
+        self.branches_ui.cancel_edit()  # the prompt being edited belongs to the old project
         self.project = path
         self.tree.set_root(path)
         self.controller.edits.set_project(path)
