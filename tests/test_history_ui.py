@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from dsdesk.devserver import Reply, Simulator
-from dsdesk.ui.history_sidebar import plain_snippet
+from dsdesk.ui.history_sidebar import hit_html, plain_snippet
 from tests.qt_async import close_window, open_window, run_scenario, wait_until
 
 KEY = "sk-history-ui-00001"
@@ -27,6 +27,12 @@ def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
 
 def test_plain_snippet() -> None:
     assert plain_snippet("a <mark>b</mark> &amp; c") == "a «b» & c"
+
+
+def test_hit_markup_makes_matches_bold_and_keeps_text_escaped() -> None:
+    markup = hit_html("Fix <div>", "# use <mark>pathspec</mark> &lt;here&gt;\n- ok", "you, 2 h ago")
+    assert markup.startswith("<b>Fix &lt;div&gt;</b> <small>· you, 2 h ago</small><br>")
+    assert 'use <b class="hit">pathspec</b> &lt;here&gt; ok' in markup
 
 
 def test_sidebar_search_and_reopen(qloop, sim, tmp_path: Path) -> None:

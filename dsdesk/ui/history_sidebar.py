@@ -8,14 +8,18 @@ import html
 import re
 import time
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QAbstractTextDocumentLayout, QKeyEvent, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -23,14 +27,73 @@ from PySide6.QtWidgets import (
 from dsdesk.store import Store
 
 _MARK = re.compile(r"</?mark>")
+_Index = QModelIndex | QPersistentModelIndex
+_HIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the message a search result points at
+HTML_ROLE = Qt.ItemDataRole.UserRole + 2  # rich text the delegate draws instead of the text
 
 
-def plain_snippet(snippet_html: str) -> str:
-    """The search snippet as text, matches in «»."""
-    text = _MARK.sub(lambda m: "«" if m.group(0) == "<mark>" else "»", snippet_html)
+def plain_snippet(snippet_html: str, marks: tuple[str, str] = ("«", "»")) -> str:
+    """The search snippet as one line of text, matches between ``marks``."""
+    text = _MARK.sub(lambda m: marks[0] if m.group(0) == "<mark>" else marks[1], snippet_html)
     # One line: Markdown markers and line breaks only make a list of results hard to scan.
     text = re.sub(r"(^|\n)\s*(#+|>|[-*])\s*", " ", html.unescape(text))
+    text = re.sub(r"\*\*|__|`", "", text)
     return " ".join(text.split())
+
+
+def hit_html(title: str, snippet_html: str, meta: str) -> str:
+    """A search result for the list: title, where it is, and the snippet with matches bold."""
+    one_line = html.escape(plain_snippet(snippet_html, ("\x01", "\x02")))
+    snippet = one_line.replace("\x01", '<b class="hit">').replace("\x02", "</b>")
+    return (
+        f"<b>{html.escape(title)}</b> <small>· {html.escape(meta)}</small><br>"
+        f"<span>{snippet}</span>"
+    )
+
+
+class RichItemDelegate(QStyledItemDelegate):
+    """Draws an item's ``HTML_ROLE`` markup (search results) in the palette's colours."""
+
+    def _document(self, option: QStyleOptionViewItem, index: _Index) -> QTextDocument:
+        doc = QTextDocument()
+        doc.setDefaultFont(option.font)
+        dark = option.palette.color(QPalette.ColorRole.Base).lightness() < 128
+        hit = (
+            "background-color: #5c5200; color: #ffffff"
+            if dark
+            else "background-color: #fff0a0; color: #000000"
+        )
+        doc.setDefaultStyleSheet(f".hit {{ {hit} }}")  # readable on a selected row too
+        doc.setDocumentMargin(3)
+        doc.setHtml(index.data(HTML_ROLE))
+        doc.setTextWidth(max(40, option.rect.width()))
+        return doc
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        if not index.data(HTML_ROLE):
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        doc = self._document(opt, index)
+        ctx = QAbstractTextDocumentLayout.PaintContext()
+        selected = opt.state & QStyle.StateFlag.State_Selected
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        ctx.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(role))
+        painter.save()
+        painter.translate(opt.rect.topLeft())
+        painter.setClipRect(opt.rect.translated(-opt.rect.topLeft()))
+        doc.documentLayout().draw(painter, ctx)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        if not index.data(HTML_ROLE):
+            return super().sizeHint(option, index)
+        doc = self._document(option, index)
+        return QSize(int(doc.idealWidth()), int(doc.size().height()))
 
 
 def age(ts: float, now: float | None = None) -> str:
@@ -40,9 +103,6 @@ def age(ts: float, now: float | None = None) -> str:
     if d < 86400:
         return f"{int(d // 3600)} h"
     return f"{int(d // 86400)} d"
-
-
-_HIT_ROLE = Qt.ItemDataRole.UserRole + 1  # the message a search result points at
 
 
 class HistorySidebar(QWidget):
@@ -61,6 +121,7 @@ class HistorySidebar(QWidget):
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
         self.list.setSpacing(2)
+        self.list.setItemDelegate(RichItemDelegate(self.list))
         self.status = QLabel("", self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -92,6 +153,9 @@ class HistorySidebar(QWidget):
                 )
                 item.setData(Qt.ItemDataRole.UserRole, hit.conversation_id)
                 item.setData(_HIT_ROLE, hit.message_id)
+                who = "you" if hit.role == "user" else "answer"
+                meta = f"{who}, {age(hit.created_at)} ago"
+                item.setData(HTML_ROLE, hit_html(hit.conversation_title, hit.snippet_html, meta))
                 self.list.addItem(item)
             self.status.setText(f"{len(hits)} match{'es' * (len(hits) != 1)}")
         else:
