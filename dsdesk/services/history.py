@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -185,14 +184,13 @@ class HistoryRecorder(QObject):
             )
             self.last_answer_id = self._writer.message_id
             self._timer.start()
-            turn = StoredTurn(self._ref(parent), self._ref(self._writer), prompt)
+            turn = StoredTurn(self._ref(parent), self._ref(self._writer.message_id), prompt)
             self.sig_turn_stored.emit(turn)
 
         self._guard(go)
 
-    def _ref(self, message: Any) -> MessageRef:
-        mid = message if isinstance(message, int) else message.message_id
-        return MessageRef(mid, *self.store.versions(mid))
+    def _ref(self, message_id: int) -> MessageRef:
+        return MessageRef(message_id, *self.store.versions(message_id))
 
     def _append(self, content: str = "", reasoning: str = "") -> None:
         writer = self._writer

@@ -16,6 +16,7 @@ from PySide6.QtGui import QGuiApplication
 from dsdesk.services.history import Branch, HistoryRecorder, conversation_turns
 from dsdesk.store import StoreError, Thread
 from dsdesk.ui.thread_view import EARLIER_ACTION, first_shown, show_earlier, show_thread
+from dsdesk.ui.transcript_messages import UserMessage
 
 if TYPE_CHECKING:
     from dsdesk.ui.main_window import MainWindow
@@ -121,13 +122,13 @@ class BranchPresenter(QObject):
         if self._ready() is None:
             return
         entry = self.window.transcript.message(prompt_id)
-        if entry is None or entry.tools.ref is None:
+        if not isinstance(entry, UserMessage) or entry.tools.ref is None:
             return
         prompt = self.window.prompt
         if self.editing is None:
             self._draft = prompt.toPlainText()
         self.editing = prompt_id
-        prompt.setPlainText(getattr(entry, "text", ""))
+        prompt.setPlainText(entry.text)
         prompt.moveCursor(prompt.textCursor().MoveOperation.End)
         prompt.setFocus()
         self.window.chat_panel.edit_banner.show_for(entry.tools.ref.position)
@@ -135,11 +136,15 @@ class BranchPresenter(QObject):
     def cancel_edit(self) -> bool:
         if self.editing is None:
             return False
+        self._end_edit()
+        return True
+
+    def _end_edit(self) -> None:
+        """Leave edit mode; the prompt box gets back what it held before."""
         self.editing = None
         self.window.chat_panel.edit_banner.hide()
         self.window.prompt.setPlainText(self._draft)
         self._draft = ""
-        return True
 
     def send_edit(self, text: str) -> None:
         history, mid = self._ready(sending=True), self.editing
@@ -150,10 +155,7 @@ class BranchPresenter(QObject):
         except StoreError as exc:
             self._status(f"Not sent: {exc.user_message}")
             return
-        self.editing = None
-        self.window.chat_panel.edit_banner.hide()
-        self.window.prompt.setPlainText(self._draft)
-        self._draft = ""
+        self._end_edit()
         self._resend(branch)
 
     def edit_last_prompt(self) -> None:
