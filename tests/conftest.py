@@ -11,9 +11,11 @@ import pytest
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any QApplication exists
 
+from dsdesk.devserver import Simulator
 from tests.qt_async import qloop  # noqa: F401  (the qasync loop fixture)
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SIM_KEY = "sk-test-simulator-000001"
 RECORDINGS = FIXTURES / "deepseek-recordings"
 
 
@@ -43,3 +45,13 @@ def recording(kind: str) -> Path:
     matches = sorted(RECORDINGS.glob(f"*{kind}*.jsonl"))
     assert len(matches) == 1, (kind, matches)
     return matches[0]
+
+
+@pytest.fixture
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
+    """The simulator on loopback, with the app's environment pointing at it (a test module
+    that needs a bare simulator defines its own ``sim``)."""
+    with Simulator(api_key=SIM_KEY) as s:
+        monkeypatch.setenv("DEEPSEEK_API_KEY", SIM_KEY)
+        monkeypatch.setenv("DEEPSEEK_BASE_URL", s.base_url)
+        yield s

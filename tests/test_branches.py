@@ -3,10 +3,8 @@ Nothing is replaced; every version stays in the store and can be shown again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
@@ -16,17 +14,8 @@ from dsdesk.services.history import conversation_turns
 from dsdesk.store import StoredMessage
 from tests.qt_async import close_window, open_window, run_scenario, wait_until
 
-KEY = "sk-branches-000001"
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
-
-
-@pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
-    with Simulator(api_key=KEY) as s:
-        monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
-        monkeypatch.setenv("DEEPSEEK_BASE_URL", s.base_url)
-        yield s
 
 
 def _msg(mid: int, role: str, content: str, status: str = "done") -> StoredMessage:

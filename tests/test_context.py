@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from dsdesk.config.settings import Settings
 from dsdesk.devserver import Reply, Simulator
 from dsdesk.services.controller import AppController
 from dsdesk.workspace.tokenizer_data import v4_counter
 from tests.qt_async import run_scenario, wait_until
-
-KEY = "sk-context-test-000001"
-
-
-@pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
-    with Simulator(api_key=KEY) as s:
-        monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
-        monkeypatch.setenv("DEEPSEEK_BASE_URL", s.base_url)
-        yield s
 
 
 def make_project(root: Path) -> None:

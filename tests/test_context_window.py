@@ -4,27 +4,14 @@ moving, and the guard against a request that does not fit the window."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from dsdesk.config.settings import Settings
-from dsdesk.devserver import Simulator
 from dsdesk.workspace.tokenizer_data import v4_counter
 from tests.qt_async import close_window, open_window, run_scenario, wait_until
-
-KEY = "sk-context-window-0001"
-
-
-@pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
-    with Simulator(api_key=KEY) as s:
-        monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
-        monkeypatch.setenv("DEEPSEEK_BASE_URL", s.base_url)
-        yield s
 
 
 def test_space_attaches_meter_moves_and_overflow_is_blocked(qloop, sim, tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from dsdesk.config.settings import Settings
-from dsdesk.devserver import Reply, Simulator
+from dsdesk.devserver import Reply
 from dsdesk.services.controller import AppController
 from dsdesk.ui.main_window import MainWindow
 from dsdesk.ui.review import ReviewDialog
 from dsdesk.ui.ui_state import UiState
 from tests.qt_async import run_scenario, wait_until
-
-KEY = "sk-edits-window-test-1"
 
 APP = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
 UTIL = "VALUE = 1\r\nNAME = 'x'\r\n"  # CRLF must survive
@@ -65,14 +62,6 @@ NAME = "z"
 >>>>>>> REPLACE
 ```
 """
-
-
-@pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
-    with Simulator(api_key=KEY) as s:
-        monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
-        monkeypatch.setenv("DEEPSEEK_BASE_URL", s.base_url)
-        yield s
 
 
 def test_review_reject_one_hunk_apply_and_undo(qloop, sim, tmp_path: Path) -> None:

@@ -4,26 +4,14 @@ controls, preview), and Shift+Tab walks the same cycle backwards."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from dsdesk.devserver import Reply, Simulator
+from dsdesk.devserver import Reply
 from tests.qt_async import close_window, open_window, run_scenario, wait_until
-
-KEY = "sk-focus-chain-0001"
-
-
-@pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
-    with Simulator(api_key=KEY) as s:
-        monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
-        monkeypatch.setenv("DEEPSEEK_BASE_URL", s.base_url)
-        yield s
 
 
 def _tab_stops(window: QWidget) -> list[QWidget]:

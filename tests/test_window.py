@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel
@@ -19,22 +17,12 @@ from dsdesk.services.controller import AppController
 from dsdesk.ui.main_window import MainWindow
 from tests.qt_async import close_window, open_window, run_scenario, wait_until
 
-KEY = "sk-window-test-123456"
-
 
 @dataclass
 class Env:
     sim: Simulator
     window: MainWindow
     controller: AppController
-
-
-@pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
-    with Simulator(api_key=KEY) as s:
-        monkeypatch.setenv("DEEPSEEK_API_KEY", KEY)
-        monkeypatch.setenv("DEEPSEEK_BASE_URL", s.base_url)
-        yield s
 
 
 async def opened(tmp_path: Path) -> tuple[MainWindow, AppController]:
