@@ -23,7 +23,7 @@ from tests.qt_async import close_window, open_window, run_scenario, wait_until
 def test_edit_save_conflict_and_restart(qloop, tmp_path: Path) -> None:
     async def scenario() -> None:
         window, controller = await open_window(tmp_path)
-        window.edit_shortcuts()
+        window.dialogs.edit_shortcuts()
         await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ShortcutsEditor))
         editor = QApplication.activeModalWidget()
         assert isinstance(editor, ShortcutsEditor)
@@ -72,7 +72,7 @@ def test_tab_walks_the_focus_chain(qloop, tmp_path: Path) -> None:
 def test_a_clash_shows_while_typing_and_defaults_come_back(qloop, tmp_path: Path) -> None:
     async def scenario() -> None:
         window, controller = await open_window(tmp_path)
-        window.edit_shortcuts()
+        window.dialogs.edit_shortcuts()
         await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ShortcutsEditor))
         editor = QApplication.activeModalWidget()
         assert isinstance(editor, ShortcutsEditor)

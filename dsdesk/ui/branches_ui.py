@@ -113,7 +113,8 @@ class BranchPresenter(QObject):
         w.chat.load_history(branch.turns)
         history.continue_in(branch.thread.conversation.id, answer_to=branch.answer_to)
         w.prompt.remember(branch.prompt)
-        if not w.refuse_overflow(branch.prompt):  # the rebuilt conversation may be larger
+        # The rebuilt conversation may be larger than the one shown before.
+        if not w.context_ui.refuse_overflow(branch.prompt):
             w.chat.send(branch.prompt)
 
     # -- edit and resend ----------------------------------------------------------------------

@@ -99,6 +99,20 @@ class ContextPresenter(QObject):
             if largest:
                 ctx.remove([largest[0].rel_path])
 
+    def refuse_overflow(self, text: str) -> bool:
+        """True (and the ways out shown) when ``text`` would not fit the context window."""
+        overflow = self.overflow_message(text)
+        if overflow:
+            self.window.transcript.show_error(
+                overflow,
+                [
+                    ("Drop the largest file", "drop_largest"),
+                    ("Summarise older turns", "summarize"),
+                    ("New chat with the same files", "new_chat"),
+                ],
+            )
+        return bool(overflow)
+
     def overflow_message(self, text: str) -> str | None:
         """Why ``text`` cannot be sent (it would not fit the window), or None."""
         ctx = self.window.controller.context

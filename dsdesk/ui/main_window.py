@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
         if self.branches_ui.editing is not None:
             self.branches_ui.send_edit(text)
             return
-        if self.refuse_without_key() or self.refuse_overflow(text):
+        if self.refuse_without_key() or self.context_ui.refuse_overflow(text):
             return
         self.transcript.add_user_message(text, describe_mode(self.chat.options))
         self.prompt.remember(text)
@@ -254,20 +254,6 @@ class MainWindow(QMainWindow):
             [("Open settings", "settings"), ("Try the demo", "demo")],
         )
         return True
-
-    def refuse_overflow(self, text: str) -> bool:
-        """True (and the ways out shown) when ``text`` would not fit the context window."""
-        overflow = self.context_ui.overflow_message(text)
-        if overflow:
-            self.transcript.show_error(
-                overflow,
-                [
-                    ("Drop the largest file", "drop_largest"),
-                    ("Summarise older turns", "summarize"),
-                    ("New chat with the same files", "new_chat"),
-                ],
-            )
-        return bool(overflow)
 
     def new_chat(self) -> None:
         self.chat.new_chat()
@@ -393,12 +379,6 @@ class MainWindow(QMainWindow):
         self._dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()  # type: ignore[attr-defined]
-
-    def show_palette(self) -> None:
-        self.dialogs.show_palette()
-
-    def edit_shortcuts(self) -> None:
-        self.dialogs.edit_shortcuts()
 
     def open_settings(self) -> None:
         self.dialogs.open_settings()
