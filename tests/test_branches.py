@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 
 from dsdesk.devserver import Reply, Simulator
 from dsdesk.services.history import conversation_turns
-from dsdesk.store import StoredMessage
+from dsdesk.store import Store, StoredMessage
 from tests.qt_async import close_window, open_window, run_scenario, wait_until
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -263,6 +263,59 @@ def test_new_chat_ends_editing_and_continue_keeps_each_prompt_its_own_id(
         assert entry is not None and entry.text == "Q2"
         follow = transcript.message(cont.id)
         assert follow is not None and follow.text == cont.content
+        await close_window(window, controller)
+
+    run_scenario(qloop, scenario())
+
+
+def test_switching_back_shows_the_turns_last_seen_and_another_window_does_not_hijack(
+    qloop, sim, tmp_path: Path
+) -> None:
+    for text in ("A1", "A2", "A2e", "A3", "A1b", "A4"):
+        sim.enqueue(Reply.text(text))
+
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        history, ui = controller.history, window.branches_ui
+        assert history is not None
+        store = history.store
+
+        async def turn(action: object) -> None:
+            n = len(sim.chat_requests)
+            action()  # type: ignore[operator]
+            await wait_until(lambda: not controller.chat.busy and len(sim.chat_requests) > n)
+
+        await turn(lambda: window.send_prompt("Q1"))
+        await turn(lambda: window.send_prompt("Q2"))
+        cid = history.conversation_id
+        q2 = store.thread(cid).messages[2]
+        ui.begin_edit(q2.id)
+        await turn(lambda: ui.send_edit("Q2e"))  # the newest branch under A1
+        ui.step_version(store.thread(cid).messages[2].id, -1)  # back to Q2
+        await turn(lambda: window.send_prompt("Q3"))  # ...and carry on there
+        path = [m.content for m in store.thread(cid).messages]
+        assert path == ["Q1", "A1", "Q2", "A2", "Q3", "A3"]
+        a1 = store.thread(cid).messages[1]
+        await turn(lambda: ui.regenerate(a1.id))  # A1b
+        assert [m.content for m in store.thread(cid).messages] == ["Q1", "A1b"]
+        ui.step_version(store.thread(cid).messages[1].id, -1)  # back to A1
+        # The turns last seen under A1 come back, not Q2e (the newest branch under A1).
+        assert [m.content for m in controller.chat.history] == path
+        assert "Q3" in window.transcript.plain_text()
+
+        # Another dsdesk writes a turn into this conversation (its active path moves on).
+        other = Store(store.path)
+        other.add_prompt(cid, "from the other window")
+        other.add_message(cid, "assistant", "other answer")
+        other.close()
+        await turn(lambda: window.send_prompt("Q4"))
+        q4 = store.thread(cid).messages[-2]
+        # Q4 follows what this window showed (A3), beside the other window's prompt.
+        assert q4.content == "Q4" and store.message(q4.parent_id).content == "A3"
+        assert store.versions(q4.id) == (2, 2)
+        assert _sent(sim)[-1] == ("user", "Q4") and ("user", "from the other window") not in _sent(
+            sim
+        )
         await close_window(window, controller)
 
     run_scenario(qloop, scenario())

@@ -21,6 +21,7 @@ from dsdesk.core.request import ChatOptions
 from dsdesk.services.chat import ChatService
 from dsdesk.services.chat_types import AnswerEnd, Failure
 from dsdesk.store import (
+    ACTIVE,
     AppliedEdit,
     ContextItem,
     Store,
@@ -105,6 +106,12 @@ class HistoryRecorder(QObject):
         self.context_items: Callable[[], tuple[ContextItem, ...]] = tuple
         self.last_answer_id: int | None = None
         self._answer_to: int | None = None  # the next answer's prompt is already stored
+        # The last message of the path this window shows: the next prompt goes after it, even
+        # if another dsdesk window has moved the conversation's active path since.
+        self._leaf: int | None = None
+        # For each message left by a version switch, the leaf that was shown under it, so that
+        # switching back shows the same turns (not the newest branch under that version).
+        self._leaf_under: dict[int, int] = {}
         self._writer: StreamWriter | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(1000)  # a stalled stream still gets written
@@ -121,7 +128,8 @@ class HistoryRecorder(QObject):
 
     def _set_project(self, root: Path | None) -> None:
         self._project_id = self.store.project(str(root) if root else NO_PROJECT).id
-        self.conversation_id = None
+        self.conversation_id = self._leaf = None
+        self._leaf_under.clear()
 
     @property
     def project_id(self) -> int:
@@ -134,15 +142,33 @@ class HistoryRecorder(QObject):
         cid = self.conversation_id if conversation_id is None else conversation_id
         return None if cid is None else self.store.thread(cid)
 
-    def continue_in(self, conversation_id: int, answer_to: int | None = None) -> None:
-        """Later turns go to this conversation, after its active path; with ``answer_to``, the
-        next answer goes under that stored prompt instead of a new one."""
+    def continue_in(
+        self, conversation_id: int, leaf: int | None = None, answer_to: int | None = None
+    ) -> None:
+        """Later turns go to this conversation, after ``leaf`` (the last message shown); with
+        ``answer_to``, the next answer goes under that stored prompt instead of a new one."""
         self.conversation_id = conversation_id
+        self._leaf = leaf
         self._answer_to = answer_to
+
+    def _remember_path(self) -> None:
+        """Before leaving the path shown for another branch: remember its end under each of
+        its messages (see ``switch_version``)."""
+        leaf = self._leaf
+        if leaf is not None:
+            for m in self.store.switch_to(leaf).messages:
+                self._leaf_under[m.id] = leaf
+
+    def switch_version(self, message_id: int, step: int) -> Thread:
+        """Show another version of a message, with the turns last shown under it."""
+        self._remember_path()
+        target = self.store.sibling(message_id, step)
+        return self.store.switch_to(self._leaf_under.get(target, target))
 
     def prepare_edit(self, prompt_id: int, text: str) -> Branch:
         """Store ``text`` as a new version of an earlier prompt (the old one and the turns after
         it stay as a branch)."""
+        self._remember_path()
         new = self.store.edit_prompt(prompt_id, text, self.context_items())
         thread = self.store.thread(new.conversation_id)
         turns = conversation_turns(thread.messages[:-1])
@@ -154,6 +180,7 @@ class HistoryRecorder(QObject):
         answer = self.store.message(answer_id)
         if answer.parent_id is None:
             return None
+        self._remember_path()
         prompt = self.store.message(answer.parent_id)
         thread = self.store.thread(answer.conversation_id)
         ids = [m.id for m in thread.messages]
@@ -172,8 +199,12 @@ class HistoryRecorder(QObject):
             if self.conversation_id is None:
                 self.conversation_id = self.store.new_conversation(self._project_id).id
             if parent is None:
-                parent = self.store.add_prompt(
-                    self.conversation_id, prompt, self.context_items()
+                parent = self.store.add_message(
+                    self.conversation_id,
+                    "user",
+                    prompt,
+                    parent_id=ACTIVE if self._leaf is None else self._leaf,
+                    context=self.context_items(),
                 ).id
             self._writer = self.store.begin_answer(
                 self.conversation_id,
@@ -182,7 +213,7 @@ class HistoryRecorder(QObject):
                 thinking=opts.thinking,
                 effort=opts.effort if opts.thinking else None,
             )
-            self.last_answer_id = self._writer.message_id
+            self.last_answer_id = self._leaf = self._writer.message_id
             self._timer.start()
             turn = StoredTurn(self._ref(parent), self._ref(self._writer.message_id), prompt)
             self.sig_turn_stored.emit(turn)
@@ -230,8 +261,7 @@ class HistoryRecorder(QObject):
 
     def _on_chat_conversation_reset(self) -> None:
         self.conversation_id = None
-        self._answer_to = None
-        self.last_answer_id = None
+        self._answer_to = self._leaf = self.last_answer_id = None
 
     def _guard(self, fn: Callable[[], object]) -> None:
         try:

@@ -63,12 +63,13 @@ from dsdesk.store.records import (
 )
 from dsdesk.store.schema import LATEST_VERSION
 from dsdesk.store.search import Hit
-from dsdesk.store.store import Store
+from dsdesk.store.store import ACTIVE, Store
 from dsdesk.store.streaming import StreamWriter
 from dsdesk.store.titles import make_title
 from dsdesk.store.tree import Thread
 
 __all__ = [
+    "ACTIVE",
     "LATEST_VERSION",
     "AppliedEdit",
     "ContextItem",

@@ -235,6 +235,11 @@ class Store:
             cid = tree.switch_to(c, message_id, self.clock())
             return tree.load_thread(c, cid)
 
+    def sibling(self, message_id: int, step: int) -> int:
+        """The version ``step`` places after (or before) this message, clamped."""
+        with self.db.read() as c:
+            return tree.sibling(c, message_id, step)
+
     def step_version(self, message_id: int, step: int) -> tree.Thread:
         """Show the previous (-1) or next (+1) version of a message and the turns after it."""
         with self.db.transaction() as c:

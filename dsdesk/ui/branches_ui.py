@@ -78,7 +78,8 @@ class BranchPresenter(QObject):
         self.cancel_edit()
         self._show(thread, None, first_shown(thread, include=at))
         w.chat.load_history(conversation_turns(thread.messages))
-        history.continue_in(thread.conversation.id)
+        leaf = thread.messages[-1].id if thread.messages else None
+        history.continue_in(thread.conversation.id, leaf)
         entry = w.transcript.message(at) if at is not None else None
         if entry is not None:
             w.transcript.scroll_to(entry)
@@ -197,7 +198,7 @@ class BranchPresenter(QObject):
         if history is None:
             return
         try:
-            thread = history.store.step_version(message_id, step)
+            thread = history.switch_version(message_id, step)
         except StoreError as exc:
             self._status(f"Could not switch versions: {exc.user_message}")
             return
