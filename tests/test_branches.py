@@ -71,6 +71,8 @@ def test_edit_resend_regenerate_switch_versions_and_copy(qloop, sim, tmp_path: P
         assert not window.chat_panel.edit_banner.isVisible()
 
         QTest.keyClick(prompt, Qt.Key.Key_E, CTRL)
+        QTest.keyClick(prompt, Qt.Key.Key_Return)  # unchanged: no identical version is made
+        assert len(sim.chat_requests) == 2 and "unchanged" in window.statusBar().currentMessage()
         QTest.keyClicks(prompt, " edited")
         QTest.keyClick(prompt, Qt.Key.Key_Return)
         await wait_until(lambda: not controller.chat.busy and len(sim.chat_requests) == 3)
@@ -90,7 +92,8 @@ def test_edit_resend_regenerate_switch_versions_and_copy(qloop, sim, tmp_path: P
         QTest.mouseClick(entry.tools.prev, Qt.MouseButton.LeftButton)
         await wait_until(lambda: "[1 / 2]" in transcript.plain_text())
         text = transcript.plain_text()
-        assert "You  [1 / 2]\nQ2" in text and "\nA2\n" in text and "Q2 edited" not in text
+        assert "You · deepseek-v4-pro · thinking · high  [1 / 2]\nQ2" in text  # mode as sent
+        assert "\nA2\n" in text and "Q2 edited" not in text
         assert [m.content for m in controller.chat.history] == ["Q1", "A1", "Q2", "A2"]
         # The keyboard stays on the version arrows of the message just switched: at version 1
         # "previous" is disabled, so focus is on "next", one Enter from where it was.
@@ -218,9 +221,13 @@ def test_long_conversation_opens_at_its_end_and_at_a_search_hit_on_another_branc
         [hit] = store.search("zanzibar", project_id=history.project_id)
         window.history_ui.open_conversation(cid, hit.message_id)
         text = window.transcript.plain_text()
-        assert "You  [2 / 2]\nquestion 3, asked differently" in text
+        assert "You  [2 / 2]\nquestion 3, asked differently" in text  # stored without a mode
         assert "zanzibar is in this branch only" in text
-        assert window.transcript.message(hit.message_id) is not None
+        entry = window.transcript.message(hit.message_id)
+        assert entry is not None
+        # The hit is in view (at the top unless the conversation ends before a screenful).
+        top = entry.y() - window.transcript.scroll_bar().value()
+        assert 0 <= top < window.transcript.height() // 2
         assert [m.content for m in controller.chat.history][-1] == "zanzibar is in this branch only"
         await close_window(window, controller)
 

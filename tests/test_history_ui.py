@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from dsdesk.devserver import Reply
 from dsdesk.ui.history_sidebar import hit_html, plain_snippet
@@ -88,6 +88,74 @@ def test_trash_restore_and_export(qloop, sim, tmp_path: Path) -> None:
         dialog = QApplication.activeModalWidget()
         QTest.keyClick(dialog.list, Qt.Key.Key_Return)
         await wait_until(lambda: sidebar.list.count() == 1)
+        await close_window(window, controller)
+
+    run_scenario(qloop, scenario())
+
+
+def test_export_name_from_the_title() -> None:
+    from dsdesk.ui.history_ui import export_name
+
+    assert export_name("Fix: the SSE decoder — now!", 3) == "fix-the-sse-decoder-now"
+    assert export_name("", 7) == "conversation-7"
+
+
+def test_sidebar_by_mouse_and_keys_and_trashing_the_open_conversation(
+    qloop, sim, tmp_path: Path
+) -> None:
+    from dsdesk.ui.history_sidebar import TrashDialog
+
+    sim.enqueue(Reply.text("First answer."))
+    sim.enqueue(Reply.text("Second answer."))
+
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        history = controller.history
+        assert history is not None
+        window.send_prompt("first conversation")
+        await wait_until(lambda: not controller.chat.busy)
+        first = history.conversation_id
+        window.new_chat()
+        window.send_prompt("second conversation")
+        await wait_until(lambda: not controller.chat.busy)
+        second = history.conversation_id
+        window.history_ui.show()
+        sidebar = window.history_ui.sidebar
+        ids = [sidebar.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(2)]
+        assert ids == [second, first]
+        assert [i.data(Qt.ItemDataRole.UserRole) for i in sidebar.list.selectedItems()] == [second]
+
+        # One click opens (no double-click rename any more), and the sidebar marks it.
+        rect = sidebar.list.visualItemRect(sidebar.list.item(1))
+        QTest.mouseClick(sidebar.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        await wait_until(lambda: "First answer." in window.transcript.plain_text())
+        assert (
+            history.conversation_id == first
+            and sidebar.list.state() != sidebar.list.State.EditingState
+        )
+        assert [i.data(Qt.ItemDataRole.UserRole) for i in sidebar.list.selectedItems()] == [first]
+
+        # Esc in the search box clears it, a second Esc goes back to the prompt.
+        sidebar.search.setFocus()
+        QTest.keyClicks(sidebar.search, "answer")
+        QTest.keyClick(sidebar.search, Qt.Key.Key_Escape)
+        assert sidebar.search.text() == "" and sidebar.search.hasFocus()
+        QTest.keyClick(sidebar.search, Qt.Key.Key_Escape)
+        assert window.prompt.hasFocus()
+
+        # Trashing the open conversation leaves it: new turns must not go somewhere unseen.
+        window.actions_.action("trash_conversation").trigger()
+        assert history.conversation_id is None and window.transcript.plain_text() == ""
+        assert "trash" in window.statusBar().currentMessage()
+        window.history_ui.restore_from_trash()
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), TrashDialog))
+        dialog = QApplication.activeModalWidget()
+        assert "first conversation\ndeleted 1 min ago · removed for good in 30 d" in (
+            dialog.list.item(0).text()
+        )
+        restore = [b for b in dialog.findChildren(QPushButton) if b.text() == "&Restore"]
+        QTest.mouseClick(restore[0], Qt.MouseButton.LeftButton)
+        await wait_until(lambda: sidebar.list.count() == 2)
         await close_window(window, controller)
 
     run_scenario(qloop, scenario())

@@ -419,7 +419,8 @@ def test_reasoning_collapses_when_the_answer_ends_without_content(view: Transcri
     assert view.is_reasoning_expanded()
     view.end_answer("stopped")
     assert not view.is_reasoning_expanded()
-    assert "Reasoning…" in view.plain_text()
+    # Finished without a count: no ellipsis that would say it is still arriving.
+    assert "▸  Reasoning\n" in view.plain_text() and "Reasoning…" not in view.plain_text()
 
 
 def test_no_reasoning_section_without_reasoning(view: TranscriptView) -> None:

@@ -152,6 +152,10 @@ class BranchPresenter(QObject):
         history, mid = self._ready(sending=True), self.editing
         if history is None or mid is None:
             return
+        entry = self.window.transcript.message(mid)
+        if isinstance(entry, UserMessage) and entry.text == text:
+            self._status("The prompt is unchanged, so nothing was sent; Regenerate asks again.")
+            return
         try:
             branch = history.prepare_edit(mid, text)
         except StoreError as exc:

@@ -1,6 +1,7 @@
 """The conversations sidebar (Ctrl+H): the project's conversations, newest first, and a search
-box (Ctrl+Shift+F) over all of them; Enter opens the selected one, F2 renames, Delete moves it
-to the trash (restorable for 30 days)."""
+box (Ctrl+Shift+F) over all of them; a click or Enter opens one, F2 renames, Delete moves it to
+the trash (restorable for 30 days); the same from the context menu. Esc in the search box clears
+it, then returns to the prompt."""
 
 from __future__ import annotations
 
@@ -8,15 +9,35 @@ import html
 import re
 import time
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QAbstractTextDocumentLayout, QKeyEvent, QPainter, QPalette, QTextDocument
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QDialog,
+    QDialogButtonBox,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -24,7 +45,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dsdesk.store import Store
+from dsdesk.store import Conversation, Store
+from dsdesk.store.trash import RETENTION_DAYS
 
 _MARK = re.compile(r"</?mark>")
 _Index = QModelIndex | QPersistentModelIndex
@@ -108,12 +130,17 @@ def age(ts: float, now: float | None = None) -> str:
 class HistorySidebar(QWidget):
     sig_open = Signal(int, int)
     """(conversation id, message id or 0) open this conversation (at this message)."""
+    sig_trashed = Signal(int)
+    """(conversation id) it was moved to the trash."""
+    sig_leave = Signal()
+    """() Esc in an empty search box: back to the prompt."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("history-sidebar")
         self.store: Store | None = None
         self.project_id: int | None = None
+        self.current_id: int | None = None  # the conversation open in the window
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search all conversations…")
         self.search.setClearButtonEnabled(True)
@@ -122,6 +149,10 @@ class HistorySidebar(QWidget):
         self.list.setAlternatingRowColors(True)
         self.list.setSpacing(2)
         self.list.setItemDelegate(RichItemDelegate(self.list))
+        # A click opens (as in every chat app); renaming is F2 or the context menu.
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._on_list_customContextMenuRequested)
         self.status = QLabel("", self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -132,6 +163,7 @@ class HistorySidebar(QWidget):
         self.search.installEventFilter(self)
         self.list.installEventFilter(self)
         self.list.itemActivated.connect(self._on_list_itemActivated)
+        self.list.itemClicked.connect(self._on_list_itemActivated)
         self.list.itemChanged.connect(self._on_list_itemChanged)
 
     def bind(self, store: Store, project_id: int) -> None:
@@ -166,15 +198,44 @@ class HistorySidebar(QWidget):
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
                 self.list.addItem(item)
             self.status.setText("Enter opens · F2 renames · Delete moves to trash")
-        if self.list.count():
-            self.list.setCurrentRow(0)
+        self._select_current(query)
         self.list.blockSignals(False)
 
+    def set_current(self, conversation_id: int | None) -> None:
+        """Mark the conversation open in the window (None: a new, unsaved chat)."""
+        self.current_id = conversation_id
+        if not self.search.text().strip():
+            self._select_current("")
+
+    def _select_current(self, query: str) -> None:
+        rows = [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
+        if not query and self.current_id in rows:
+            self.list.setCurrentRow(rows.index(self.current_id))
+        elif self.list.count():
+            # The keyboard starts on the first row; only the open conversation (or the first
+            # search hit) is shown selected.
+            flag = QItemSelectionModel.SelectionFlag
+            self.list.setCurrentRow(0, flag.ClearAndSelect if query else flag.Clear)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            event.accept()  # Esc here is the search box's, not the window's Stop
+            return True
         if event.type() != QEvent.Type.KeyPress:
             return super().eventFilter(watched, event)
         assert isinstance(event, QKeyEvent)
         key = event.key()
+        if watched is self.search and key == Qt.Key.Key_Escape:
+            if self.search.text():
+                self.search.clear()
+            else:
+                self.sig_leave.emit()
+            return True
         if watched is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if key == Qt.Key.Key_Down:
                 self.list.setFocus()
@@ -188,11 +249,36 @@ class HistorySidebar(QWidget):
 
     def _trash_current(self) -> None:
         item = self.list.currentItem()
-        if item is None or self.store is None or self.search.text().strip():
+        if item is None or self.store is None:
             return
-        self.store.trash(int(item.data(Qt.ItemDataRole.UserRole)))
+        cid = int(item.data(Qt.ItemDataRole.UserRole))
+        self.store.trash(cid)
         self.refresh()
         self.status.setText("Moved to the trash; it can be restored for 30 days.")
+        self.sig_trashed.emit(cid)
+
+    def _on_list_customContextMenuRequested(self, pos: QPoint) -> None:
+        item = self.list.itemAt(pos)
+        if item is None:
+            return
+        self.list.setCurrentItem(item)
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self._on_list_itemActivated(item))
+        rename = menu.addAction("Rename", lambda: self.list.editItem(item))
+        rename.setShortcut(QKeySequence("F2"))
+        rename.setEnabled(bool(item.flags() & Qt.ItemFlag.ItemIsEditable))
+        trash = menu.addAction("Move to trash", self._trash_current)
+        trash.setShortcut(QKeySequence.StandardKey.Delete)
+        menu.popup(self.list.viewport().mapToGlobal(pos))
+
+    def rename_current(self) -> None:
+        """Start renaming the open conversation (the palette's "Rename conversation")."""
+        self.search.clear()
+        self.set_current(self.current_id)
+        item = self.list.currentItem()
+        if item is not None and item.data(Qt.ItemDataRole.UserRole) == self.current_id:
+            self.list.setFocus()
+            self.list.editItem(item)
 
     def _on_list_itemActivated(self, item: QListWidgetItem) -> None:
         hit = item.data(_HIT_ROLE)
@@ -204,26 +290,41 @@ class HistorySidebar(QWidget):
 
 
 class TrashDialog(QDialog):
-    """Conversations in the trash (kept 30 days); Enter restores the selected one."""
+    """Conversations in the trash, with when each goes for good; Enter (or Restore) restores
+    the selected one."""
 
     sig_restore = Signal(int)
     """(conversation id) take it out of the trash."""
 
-    def __init__(self, items: list[tuple[int, str]], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, conversations: list[Conversation], parent: QWidget | None = None, now: float = 0.0
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Trash")
+        now = now or time.time()
         self.list = QListWidget(self)
-        for cid, title in items:
-            item = QListWidgetItem(title)
-            item.setData(Qt.ItemDataRole.UserRole, cid)
+        for c in conversations:
+            deleted = c.deleted_at or now
+            left = max(0, RETENTION_DAYS - int((now - deleted) // 86400))
+            item = QListWidgetItem(
+                f"{c.title or '(untitled)'}\n"
+                f"deleted {age(deleted, now)} ago · removed for good in {left} d"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.list.addItem(item)
         self.list.setCurrentRow(0)
-        self.list.itemActivated.connect(self._on_list_itemActivated)
+        self.list.itemActivated.connect(self._restore)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        restore = buttons.addButton("&Restore", QDialogButtonBox.ButtonRole.ActionRole)
+        restore.clicked.connect(lambda: self._restore(self.list.currentItem()))
+        buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel("Enter restores the selected conversation; Esc closes."))
+        lay.addWidget(QLabel(f"Conversations stay here for {RETENTION_DAYS} days."))
         lay.addWidget(self.list)
-        self.resize(420, 320)
+        lay.addWidget(buttons)
+        self.resize(460, 340)
 
-    def _on_list_itemActivated(self, item: QListWidgetItem) -> None:
-        self.sig_restore.emit(int(item.data(Qt.ItemDataRole.UserRole)))
-        self.accept()
+    def _restore(self, item: QListWidgetItem | None) -> None:
+        if item is not None:
+            self.sig_restore.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+            self.accept()

@@ -4,6 +4,7 @@ stored conversation into the chat and the transcript."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,12 @@ if TYPE_CHECKING:
     from dsdesk.ui.main_window import MainWindow
 
 
+def export_name(title: str, conversation_id: int) -> str:
+    """A file name from the conversation's title: "fix-the-sse-decoder"."""
+    slug = re.sub(r"[^\w]+", "-", title.lower()).strip("-")[:60].rstrip("-")
+    return slug or f"conversation-{conversation_id}"
+
+
 class HistoryPresenter(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -25,7 +32,49 @@ class HistoryPresenter(QObject):
         self.sidebar.hide()
         window.splitter.insertWidget(0, self.sidebar)
         self.sidebar.sig_open.connect(self.open_conversation)
+        self.sidebar.sig_trashed.connect(self._on_sidebar_trashed)
+        self.sidebar.sig_leave.connect(window.prompt.setFocus)
         window.chat.sig_answer_ended.connect(lambda _e: self._refresh_if_shown())
+        window.chat.sig_conversation_reset.connect(self._sync_current)
+        history = window.controller.history
+        if history is not None:
+            history.sig_turn_stored.connect(lambda _t: self._sync_current())
+
+    def _sync_current(self) -> None:
+        """The sidebar marks the conversation open in the window."""
+        history = self.window.controller.history
+        self.sidebar.set_current(history.conversation_id if history else None)
+
+    def _on_sidebar_trashed(self, conversation_id: int) -> None:
+        history = self.window.controller.history
+        if history is not None and history.conversation_id == conversation_id:
+            # Its turns would otherwise keep going into a conversation nobody can see.
+            self.window.new_chat()
+            self.window.statusBar().showMessage(
+                "The open conversation went to the trash (File ▸ Restore…); this is a new chat.",
+                8000,
+            )
+
+    def rename_open(self) -> None:
+        history = self.window.controller.history
+        if history is None or history.conversation_id is None:
+            self.window.statusBar().showMessage("No stored conversation to rename yet.", 5000)
+            return
+        self.show()
+        self.sidebar.rename_current()
+
+    def trash_open(self) -> None:
+        history = self.window.controller.history
+        if history is None or history.conversation_id is None:
+            self.window.statusBar().showMessage("No stored conversation to move yet.", 5000)
+            return
+        if self.window.chat.busy:
+            self.window.statusBar().showMessage("Wait for the answer to finish first.", 5000)
+            return
+        cid = history.conversation_id
+        history.store.trash(cid)
+        self._refresh_if_shown()
+        self._on_sidebar_trashed(cid)
 
     def toggle(self) -> None:
         if self.sidebar.isVisible():
@@ -39,6 +88,7 @@ class HistoryPresenter(QObject):
         if history is None:
             self.window.statusBar().showMessage("Conversation history is off.", 5000)
             return
+        self.sidebar.current_id = history.conversation_id
         self.sidebar.bind(history.store, history.project_id)
         self.sidebar.show()
         if focus_search:
@@ -60,7 +110,9 @@ class HistoryPresenter(QObject):
             return
         cid = history.conversation_id
         suffix = ".json" if kind == "json" else ".md"
-        dialog = QFileDialog(w, "Export conversation", f"conversation-{cid}{suffix}")
+        title = history.store.conversation(cid).title
+        name = export_name(title, cid) + suffix
+        dialog = QFileDialog(w, "Export conversation", str((w.project or Path.home()) / name))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
 
         def save(path: str) -> None:
@@ -87,7 +139,7 @@ class HistoryPresenter(QObject):
         if not trashed:
             w.statusBar().showMessage("The trash is empty.", 5000)
             return
-        dialog = TrashDialog([(c.id, c.title or "(untitled)") for c in trashed], w)
+        dialog = TrashDialog(trashed, w)
         dialog.sig_restore.connect(self._on_trash_restore)
         w.open_dialog(dialog)
 
@@ -107,6 +159,7 @@ class HistoryPresenter(QObject):
             return
         if w.chat.busy:
             w.statusBar().showMessage("Wait for the answer to finish (or stop it) first.", 5000)
+            self._sync_current()  # the sidebar keeps showing what is open
             return
         try:
             thread = history.store.switch_to(at) if at else history.stored_thread(conversation_id)
@@ -115,4 +168,5 @@ class HistoryPresenter(QObject):
             return
         if thread is not None:
             w.branches_ui.open_thread(thread, at or None)
+        self._sync_current()
         w.prompt.setFocus()

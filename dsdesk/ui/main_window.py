@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
             "export_md_reasoning": lambda: self.history_ui.export("md+reasoning"),
             "export_json": lambda: self.history_ui.export("json"),
             "trash": lambda: self.history_ui.restore_from_trash(),
+            "rename_conversation": lambda: self.history_ui.rename_open(),
+            "trash_conversation": lambda: self.history_ui.trash_open(),
             "edit_prompt": lambda: self.branches_ui.edit_last_prompt(),
             "prev_version": lambda: self.branches_ui.step_last_answer(-1),
             "next_version": lambda: self.branches_ui.step_last_answer(1),

@@ -71,10 +71,15 @@ def _add(
 ) -> None:
     if first > 0:
         view.add_actions([(f"▲ Show {first:,} earlier messages", EARLIER_ACTION)])
-    for m in thread.messages[first:end]:
+    messages = thread.messages
+    for i in range(first, len(messages) if end is None else end):
+        m = messages[i]
         ref = MessageRef(m.id, *thread.version(m.id))
         if m.role == "user":
-            view.add_user_message(m.content, "", ref)
+            # The mode a prompt was sent in is stored with its answer; shown as when it was sent.
+            nxt = messages[i + 1] if i + 1 < len(messages) else None
+            meta = mode_text(nxt.model, nxt.thinking, nxt.effort) if nxt else ""
+            view.add_user_message(m.content, meta, ref)
         elif m.role == "assistant":
             _show_answer(view, m, ref, prices)
 

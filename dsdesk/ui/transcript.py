@@ -236,8 +236,10 @@ class TranscriptView(QWidget):
         return None
 
     def scroll_to(self, entry: QWidget) -> None:
+        """Show ``entry`` at the top of the view (a search hit, a message just switched)."""
         self._follow = False
-        self._scroll.ensureWidgetVisible(entry, 0, 40)
+        self._column.activate()  # entries just added have no geometry until the layout runs
+        self._scroll.verticalScrollBar().setValue(entry.y() - 12)
 
     def answer_text(self) -> str:
         return self._answer.answer_text() if self._answer is not None else ""

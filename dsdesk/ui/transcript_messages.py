@@ -243,6 +243,7 @@ class AnswerMessage(QWidget):
         if self._finished:
             return
         self._finished = True
+        self._update_reasoning_header()
         self.reasoning.finish()
         self.content.finish()
         self._auto_collapse()
@@ -284,7 +285,10 @@ class AnswerMessage(QWidget):
     def _update_reasoning_header(self) -> None:
         arrow = "▾" if self.is_reasoning_expanded() else "▸"
         n = self._reasoning_tokens
-        label = "Reasoning…" if n is None else f"Reasoning · {n:,} tokens"
+        if n is not None:
+            label = f"Reasoning · {n:,} tokens"
+        else:  # no count: still arriving, or the answer ended without usage (stopped, cut off)
+            label = "Reasoning" if self._finished else "Reasoning…"
         self.reasoning_button.setText(f"{arrow}  {label}")
         self.reasoning_button.setToolTip("Hide reasoning" if arrow == "▾" else "Show reasoning")
 

@@ -104,6 +104,16 @@ class LinkButton(QPushButton):
             font.setUnderline(on)
             self.setFont(font)
 
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.hasFocus():  # a flat button has no visible focus of its own; a link needs one
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            pen = QPen(self.palette().color(QPalette.ColorRole.Highlight))
+            pen.setWidthF(1.5)
+            painter.setPen(pen)
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 4, 4)
+
 
 class DisclosureButton(QToolButton):
     """The header of a collapsible section ("▸ Reasoning · 1,234 tokens")."""

@@ -31,6 +31,8 @@ ACTIONS = [
     ActionSpec("export_md_reasoning", "Export to Markdown with reasoning…", "", "File"),
     ActionSpec("export_json", "Export conversation to &JSON…", "", "File"),
     ActionSpec("trash", "Restore a conversation from the &trash…", "", "File"),
+    ActionSpec("rename_conversation", "Rena&me conversation", "", "File"),
+    ActionSpec("trash_conversation", "Move conversation to the trash", "", "File"),
     ActionSpec("palette", "&Command palette…", "Ctrl+Shift+P", "View"),
     ActionSpec("palette_k", "Command palette (second key)", "Ctrl+K", "View"),
     ActionSpec("shortcuts", "&Keyboard shortcuts", "F1", "Help"),
