@@ -120,7 +120,10 @@ def test_markdown_export(store: Store) -> None:
     c = _rich_conversation(store)
     md = store.export_markdown(c)
     assert md.startswith("# Fix the bug, please\n")  # an edited first prompt retitles
-    assert "## You\n" in md and "## Assistant (deepseek-v4-pro)\n" in md
+    # Both the prompt and the answer have two versions: the headings say which is shown.
+    assert "## You · version 1 of 2\n" in md
+    assert "## Assistant (deepseek-v4-pro) · version 1 of 2\n" in md
+    assert "the JSON export has every version" in md and "\n---\n" in md
     assert "Change `<=` to `<`." in md and "_Context: `src/p.py`_" in md
     assert "_Applied edits: `src/p.py` (+1 −1)_" in md
     assert "off by one" not in md and "Second version" not in md  # the active path only

@@ -31,10 +31,17 @@ _ROLE_HEADING = {"user": "You", "assistant": "Assistant", "system": "System", "t
 def to_markdown(thread: Thread, *, reasoning: bool = False) -> str:
     conv = thread.conversation
     out = [f"# {conv.title or 'Conversation'}\n"]
-    for m in thread.messages:
+    if any(thread.version(m.id)[1] > 1 for m in thread.messages):
+        out.append("_The branch shown in dsdesk; the JSON export has every version._\n")
+    for i, m in enumerate(thread.messages):
         heading = _ROLE_HEADING.get(m.role, m.role)
         if m.role == "assistant" and m.model:
             heading += f" ({m.model})"
+        position, count = thread.version(m.id)
+        if count > 1:
+            heading += f" · version {position} of {count}"
+        if i:
+            out.append("---\n")  # answers have headings of their own: keep turns apart
         out.append(f"## {heading}\n")
         if m.context:
             out.append("_Context: " + ", ".join(f"`{c.rel_path}`" for c in m.context) + "_\n")
