@@ -135,22 +135,32 @@ def test_sidebar_by_mouse_and_keys_and_trashing_the_open_conversation(
         )
         assert [i.data(Qt.ItemDataRole.UserRole) for i in sidebar.list.selectedItems()] == [first]
 
-        # Esc in the search box clears it, a second Esc goes back to the prompt.
+        # Down from the search box walks the results; Enter opens the one reached.
         sidebar.search.setFocus()
         QTest.keyClicks(sidebar.search, "answer")
+        assert sidebar.list.count() == 2
+        QTest.keyClick(sidebar.search, Qt.Key.Key_Down)
+        QTest.keyClick(sidebar.list, Qt.Key.Key_Down)
+        target = sidebar.list.currentItem().data(Qt.ItemDataRole.UserRole)
+        assert sidebar.list.currentRow() == 1 and target != history.conversation_id
+        QTest.keyClick(sidebar.list, Qt.Key.Key_Return)
+        await wait_until(lambda: history.conversation_id == target)
+        # Esc in the search box clears it, a second Esc goes back to the prompt.
+        sidebar.search.setFocus()
         QTest.keyClick(sidebar.search, Qt.Key.Key_Escape)
         assert sidebar.search.text() == "" and sidebar.search.hasFocus()
         QTest.keyClick(sidebar.search, Qt.Key.Key_Escape)
         assert window.prompt.hasFocus()
 
         # Trashing the open conversation leaves it: new turns must not go somewhere unseen.
+        title = history.store.conversation(target).title
         window.actions_.action("trash_conversation").trigger()
         assert history.conversation_id is None and window.transcript.plain_text() == ""
         assert "trash" in window.statusBar().currentMessage()
         window.history_ui.restore_from_trash()
         await wait_until(lambda: isinstance(QApplication.activeModalWidget(), TrashDialog))
         dialog = QApplication.activeModalWidget()
-        assert "first conversation\ndeleted 1 min ago · removed for good in 30 d" in (
+        assert f"{title}\ndeleted 1 min ago · removed for good in 30 d" in (
             dialog.list.item(0).text()
         )
         restore = [b for b in dialog.findChildren(QPushButton) if b.text() == "&Restore"]

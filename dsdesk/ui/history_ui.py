@@ -157,6 +157,9 @@ class HistoryPresenter(QObject):
         history = w.controller.history
         if history is None:
             return
+        if conversation_id == history.conversation_id and not at:
+            w.prompt.setFocus()  # already open (a double click is two clicks and an Enter)
+            return
         if w.chat.busy:
             w.statusBar().showMessage("Wait for the answer to finish (or stop it) first.", 5000)
             self._sync_current()  # the sidebar keeps showing what is open
