@@ -20,13 +20,18 @@ from dsdesk.ui.ui_state import UiState
 from tests.qt_async import close_window, open_window, run_scenario, wait_until
 
 
+async def _open_editor(window: MainWindow) -> ShortcutsEditor:
+    window.dialogs.edit_shortcuts()
+    await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ShortcutsEditor))
+    editor = QApplication.activeModalWidget()
+    assert isinstance(editor, ShortcutsEditor)
+    return editor
+
+
 def test_edit_save_conflict_and_restart(qloop, tmp_path: Path) -> None:
     async def scenario() -> None:
         window, controller = await open_window(tmp_path)
-        window.dialogs.edit_shortcuts()
-        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ShortcutsEditor))
-        editor = QApplication.activeModalWidget()
-        assert isinstance(editor, ShortcutsEditor)
+        editor = await _open_editor(window)
         editor.edits["new_chat"].setKeySequence(QKeySequence("Ctrl+T"))  # taken by Thinking
         editor._on_buttons_accepted()
         assert "used by both" in editor.problem.text() and "Thinking mode" in editor.problem.text()
@@ -72,10 +77,7 @@ def test_tab_walks_the_focus_chain(qloop, tmp_path: Path) -> None:
 def test_a_clash_shows_while_typing_and_defaults_come_back(qloop, tmp_path: Path) -> None:
     async def scenario() -> None:
         window, controller = await open_window(tmp_path)
-        window.dialogs.edit_shortcuts()
-        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ShortcutsEditor))
-        editor = QApplication.activeModalWidget()
-        assert isinstance(editor, ShortcutsEditor)
+        editor = await _open_editor(window)
         field = editor.edits["fix_edits"]
         field.setFocus()
         QTest.keyClick(field, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
