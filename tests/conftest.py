@@ -14,6 +14,8 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any QApplication exists
 from dsdesk.devserver import Simulator
 from tests.qt_async import qloop  # noqa: F401  (the qasync loop fixture)
 
+pytest_plugins = ["tests.store_fixtures"]  # clock, store: for the history store's tests
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SIM_KEY = "sk-test-simulator-000001"
 RECORDINGS = FIXTURES / "deepseek-recordings"

@@ -3,29 +3,16 @@ branches, regenerate keeps the versions, switching between them shows the right 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from dsdesk.core.events import Usage
 from dsdesk.store import AppliedEdit, ContextItem, Store, StoreError, make_title
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        self.t += 1.0  # every call is a second later: orders are unambiguous
-        return self.t
+from tests.store_fixtures import Clock
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "history.sqlite3", clock=Clock())
-    yield s
-    s.close()
+def clock() -> Clock:
+    return Clock(step=1.0)  # every call is a second later: orders are unambiguous
 
 
 def _answer(store: Store, cid: int, text: str, parent_id: int | None = None) -> int:

@@ -3,9 +3,6 @@ user input is safe; the index follows edits, streaming, the trash and deletion."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,26 +10,7 @@ from hypothesis import strategies as st
 from dsdesk.store import Store
 from dsdesk.store import search as search_mod
 from dsdesk.store.search import fts_query
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    s = Store(tmp_path / "history.sqlite3", clock=clock)
-    yield s
-    s.close()
+from tests.store_fixtures import Clock
 
 
 def _chat(store: Store, project: str, prompt: str, answer: str) -> tuple[int, int]:

@@ -17,14 +17,7 @@ import pytest
 
 from dsdesk.core.events import Usage
 from dsdesk.store import Store, StoreError, StreamWriter
-
-
-class Clock:
-    def __init__(self, t: float = 1_700_000_000.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
+from tests.store_fixtures import Clock
 
 
 @pytest.fixture

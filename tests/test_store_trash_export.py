@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,28 +11,9 @@ import pytest
 from dsdesk.core.events import Usage
 from dsdesk.store import AppliedEdit, ContextItem, Store, StoreError
 from dsdesk.store.export import dumps
+from tests.store_fixtures import Clock
 
 DAY = 86_400.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    s = Store(tmp_path / "history.sqlite3", clock=clock)
-    yield s
-    s.close()
 
 
 def _conversation(store: Store, text: str = "hello") -> int:
