@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import shutil
 import socket
@@ -33,15 +32,8 @@ DIST = ROOT / "dist"
 BUNDLED = DIST / "dsdesk" / "dsdesk"
 FAILURES: list[str] = []
 
-
-def version() -> str:
-    tree = ast.parse((ROOT / "dsdesk" / "__init__.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "__version__" for t in node.targets
-        ):
-            return str(ast.literal_eval(node.value))
-    raise SystemExit("check_dist: no __version__ in dsdesk/__init__.py")
+sys.path.insert(0, str(ROOT))  # the version, from its one place (dsdesk/__init__.py)
+from dsdesk import __version__  # noqa: E402
 
 
 def check(name: str, ok: bool, detail: str = "") -> None:
@@ -244,7 +236,7 @@ def main() -> int:
         "--install", action="store_true", help="also install and remove the .deb (root)"
     )
     args = ap.parse_args()
-    want = version()
+    want = __version__
     if not BUNDLED.is_file():
         raise SystemExit(f"check_dist: no bundle at {BUNDLED}; run `make dist` first")
     with tempfile.TemporaryDirectory() as home:

@@ -80,16 +80,7 @@ class ActionRegistry:
 
     def conflicts(self) -> list[tuple[str, str, str]]:
         """(shortcut, action a, action b) for every shortcut used twice."""
-        seen: dict[str, str] = {}
-        out: list[tuple[str, str, str]] = []
-        for action_id, action in self._actions.items():
-            key = action.shortcut().toString()
-            if not key:
-                continue
-            if key in seen:
-                out.append((key, seen[key], action_id))
-            seen[key] = action_id
-        return out
+        return find_conflicts({i: a.shortcut().toString() for i, a in self._actions.items()})
 
 
 def find_conflicts(mapping: dict[str, str]) -> list[tuple[str, str, str]]:

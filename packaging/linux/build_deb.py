@@ -14,7 +14,6 @@ Needs dpkg-deb and readelf (binutils); run packaging/render_icons.py first.
 from __future__ import annotations
 
 import argparse
-import ast
 import datetime as dt
 import os
 import re
@@ -24,6 +23,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # the version, from its one place (dsdesk/__init__.py)
+from dsdesk import __version__  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 APP_ID = "io.github.dsdesk"
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
@@ -40,16 +42,6 @@ GLIBC_PARTS = {
     "librt.so.1",
     "libutil.so.1",
 }
-
-
-def version() -> str:
-    tree = ast.parse((ROOT / "dsdesk" / "__init__.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "__version__" for t in node.targets
-        ):
-            return str(ast.literal_eval(node.value))
-    raise SystemExit("build_deb: no __version__ in dsdesk/__init__.py")
 
 
 def run(*cmd: str) -> str:
@@ -184,7 +176,7 @@ def main() -> int:
     args = ap.parse_args()
     if not (args.bundle / "dsdesk").is_file():
         raise SystemExit(f"build_deb: no bundle at {args.bundle} (run pyinstaller first)")
-    ver = version()
+    ver = __version__
     arch = run("dpkg", "--print-architecture").strip()
     root = args.work / f"dsdesk_{ver}_{arch}"
     stage(args.bundle, args.icons, root, ver)
