@@ -12,9 +12,15 @@ from dsdesk.services.history import MessageRef
 from dsdesk.store import StoredMessage, Thread
 from dsdesk.ui.transcript import TranscriptView
 
-# A stored answer cut off by a crash shows as stopped, with the reason in its status line.
-_STATUS = {"done": "done", "stopped": "stopped", "interrupted": "stopped", "error": "error"}
-_STATUS["streaming"] = "stopped"  # still being written by another dsdesk, or cut off by a crash
+# A stored answer cut off by a crash (or still being written by another dsdesk) shows as
+# stopped, with the reason in its status line.
+_STATUS = {
+    "done": "done",
+    "error": "error",
+    "stopped": "stopped",
+    "interrupted": "stopped",
+    "streaming": "stopped",
+}
 # Building a message's widgets costs 2-3 ms, so a long conversation opens at its last messages
 # and earlier ones are added on request ("Show N earlier messages").
 TAIL = 40
