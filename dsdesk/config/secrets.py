@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import keyring
 import keyring.errors
 
+from dsdesk.core.redact import remember_secret
+
 SERVICE = "dsdesk"
 USERNAME = "deepseek-api-key"
 ENV_VAR = "DEEPSEEK_API_KEY"
@@ -52,11 +54,13 @@ def keyring_status() -> str | None:
 def load_api_key() -> ApiKey:
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
+        remember_secret(env)
         return ApiKey(env, "environment")
     try:
         value = _backend().get_password(SERVICE, USERNAME)
     except (KeyringUnavailable, keyring.errors.KeyringError, RuntimeError, OSError):
         return ApiKey(None, "none")
+    remember_secret(value)
     return ApiKey(value, "keyring") if value else ApiKey(None, "none")
 
 

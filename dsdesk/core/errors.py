@@ -29,6 +29,8 @@ import json
 import re
 from typing import Any
 
+from dsdesk.core.redact import clean_server_text, redact
+
 DEEPSEEK_TOP_UP_URL = "platform.deepseek.com"
 
 
@@ -38,6 +40,8 @@ class DsdeskError(Exception):
     retryable = False
 
     def __init__(self, user_message: str) -> None:
+        # Every message shown or printed is built here: secrets never get past this point.
+        user_message = redact(user_message)
         super().__init__(user_message)
         self.user_message = user_message
 
@@ -145,7 +149,13 @@ _OVERFLOW = re.compile(
 
 
 def parse_error_body(body: str) -> tuple[str, str, str]:
-    """Return (message, type, code) from an ``{"error": {...}}`` body, or the raw text."""
+    """Return (message, type, code) from an ``{"error": {...}}`` body, or the raw text; all
+    three cleaned of escape sequences and secrets, since a server wrote them."""
+    message, etype, code = _parse_error_body(body)
+    return clean_server_text(message)[:2000], clean_server_text(etype), clean_server_text(code)
+
+
+def _parse_error_body(body: str) -> tuple[str, str, str]:
     try:
         obj = json.loads(body)
     except ValueError:

@@ -40,6 +40,7 @@ from dsdesk.core.events import (
     StreamEvent,
     ToolCallDelta,
 )
+from dsdesk.core.redact import remember_secret
 from dsdesk.core.request import encode_body
 from dsdesk.core.sse import SSEDecoder
 from dsdesk.llm.config import ClientConfig
@@ -58,6 +59,7 @@ class DeepSeekClient:
         self.config = config
         headers = {"User-Agent": f"{config.user_agent}/{__version__}"}
         if config.api_key:
+            remember_secret(config.api_key)
             headers["Authorization"] = f"Bearer {config.api_key}"
         self._http = httpx.AsyncClient(
             base_url=config.base_url.rstrip("/"),
