@@ -56,6 +56,9 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Callable[...,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from dsdesk.config.log import setup_logging
+
+    setup_logging()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in COMMANDS:
         help_text, setup = COMMANDS[args[0]]

@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
-__all__ = ["clean_server_text", "forget_secrets", "mask_key", "redact", "remember_secret"]
+__all__ = [
+    "clean_server_text",
+    "forget_secrets",
+    "mask_key",
+    "redact",
+    "redact_json",
+    "remember_secret",
+]
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -66,6 +74,17 @@ def redact(text: str) -> str:
     text = _USERINFO_RE.sub(lambda m: f"{m.group(1)}:***@", text)
     text = _BEARER_RE.sub(lambda m: m.group(1) + _mask_token(m.group(2)), text)
     return _KEY_RE.sub(lambda m: _mask_token(m.group(1)), text)
+
+
+def redact_json(value: Any) -> Any:
+    """A copy of a JSON-like value (dicts, lists, strings) with every string redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: redact_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_json(v) for v in value]
+    return value
 
 
 def _mask_token(token: str) -> str:

@@ -14,9 +14,10 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from dsdesk.core.events import Usage
+from dsdesk.core.redact import redact, redact_json
 from dsdesk.store import conversations as conv
 from dsdesk.store import export as exp
 from dsdesk.store import search as fts
@@ -289,12 +290,13 @@ class Store:
         with self.db.read() as c:
             return fts.search(c, text, project_id=project_id, limit=limit)
 
+    # Exports leave the process: a key pasted into a prompt or echoed in an error is masked.
     def export_markdown(self, conversation_id: int, *, reasoning: bool = False) -> str:
-        return exp.to_markdown(self.thread(conversation_id), reasoning=reasoning)
+        return redact(exp.to_markdown(self.thread(conversation_id), reasoning=reasoning))
 
     def export_json(self, conversation_id: int) -> dict[str, Any]:
         with self.db.read() as c:
-            return exp.to_json(c, conversation_id)
+            return cast(dict[str, Any], redact_json(exp.to_json(c, conversation_id)))
 
     def import_json(self, data: dict[str, Any], project_id: int) -> Conversation:
         with self.db.transaction() as c:
