@@ -25,6 +25,7 @@ HTTP statuses and OS/transport failures are mapped into these classes at the I/O
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from typing import Any
@@ -229,3 +230,26 @@ class EditError(DsdeskError):
         super().__init__(user_message)
         self.reason = reason
         self.path = path
+
+
+class FailureKind(enum.StrEnum):
+    """What the user can do about a failure: fix the key, top up, fix a setting, check the
+    network, or read the server's message."""
+
+    AUTH = "auth"
+    BALANCE = "balance"
+    CONFIG = "config"
+    NETWORK = "network"
+    API = "api"
+
+
+def failure_kind(exc: DsdeskError) -> FailureKind:
+    if isinstance(exc, AuthenticationError):
+        return FailureKind.AUTH
+    if isinstance(exc, InsufficientBalanceError):
+        return FailureKind.BALANCE
+    if isinstance(exc, ConfigError):
+        return FailureKind.CONFIG
+    if isinstance(exc, NetworkError):
+        return FailureKind.NETWORK
+    return FailureKind.API

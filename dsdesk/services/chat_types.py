@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dsdesk.core.errors import (
-    AuthenticationError,
-    ConfigError,
-    DsdeskError,
-    InsufficientBalanceError,
-    NetworkError,
-)
+from dsdesk.core.errors import FailureKind, failure_kind
 from dsdesk.core.events import Usage
 from dsdesk.core.request import ChatOptions
+
+__all__ = ["AnswerEnd", "Failure", "FailureKind", "describe_mode", "failure_kind", "mode_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +43,3 @@ def mode_text(model: str | None, thinking: bool | None, effort: str | None) -> s
     if thinking and effort:
         mode += f" · {effort}"
     return " · ".join(p for p in (model or "", mode) if p)
-
-
-def failure_kind(exc: DsdeskError) -> str:
-    if isinstance(exc, AuthenticationError):
-        return "auth"
-    if isinstance(exc, InsufficientBalanceError):
-        return "balance"
-    if isinstance(exc, ConfigError):
-        return "config"
-    if isinstance(exc, NetworkError):
-        return "network"
-    return "api"

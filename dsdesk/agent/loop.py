@@ -1,0 +1,310 @@
+"""The one loop that talks to the model: a turn of one or more rounds, as typed events.
+
+``Turn(...).events()`` is an async generator of ``TurnEvent``s ending with exactly one
+``TurnEnded``. A round is one chat request; while it ends with ``finish_reason == "tool_calls"``
+the calls are judged by the policy, asked about if needed, run, answered (every call gets a
+result: denied, failed and cancelled ones too) and the next round starts. Plain chat is a turn
+without tools: one round.
+
+``stop()`` is cooperative: the running request or command is cancelled, what arrived is kept,
+pending calls are answered as cancelled, and the events still end with ``TurnEnded(STOPPED)`` —
+so the conversation never holds a call without its result. Cancelling the task that iterates
+``events()`` (shutdown) cancels the work as well, without the final events.
+
+DeepSeek rules honoured here (DESIGN.md §9): an assistant turn with tool calls is kept with its
+``reasoning_content`` and ``content: ""``; results follow it in call order; ids are unique across
+the whole history; ``tool_choice`` is never sent; DSML markup in ``content`` is caught.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from dataclasses import replace
+
+from dsdesk.agent import events as ev
+from dsdesk.agent.calls import CallRunner, Stopped, TurnLimits
+from dsdesk.agent.conversation import Conversation
+from dsdesk.agent.dsml import DsmlGuard
+from dsdesk.agent.events import TurnStatus
+from dsdesk.agent.session import AgentSession
+from dsdesk.core.budget import CONTEXT_WINDOW
+from dsdesk.core.completion import Completion, CompletionAccumulator
+from dsdesk.core.errors import DsdeskError, failure_kind
+from dsdesk.core.events import ContentDelta, ReasoningDelta, StreamStarted, ToolCallDelta, Usage
+from dsdesk.core.events import Retrying as StreamRetrying
+from dsdesk.core.messages import Message, ToolCallRecord
+from dsdesk.core.pricing import PriceTable
+from dsdesk.core.request import ChatOptions, build_chat_request
+from dsdesk.llm.client import DeepSeekClient
+
+__all__ = ["Turn", "TurnLimits"]
+
+log = logging.getLogger(__name__)
+
+_FINISH_STATUS = {
+    "stop": TurnStatus.DONE,
+    "length": TurnStatus.LENGTH,
+    "content_filter": TurnStatus.FILTERED,
+    "insufficient_system_resource": TurnStatus.BUSY,
+}
+_FINISH_WORDS = {
+    TurnStatus.FILTERED: "The server withheld this answer (content filter). Rephrase the request.",
+    TurnStatus.BUSY: "DeepSeek is short of capacity right now and stopped the answer. Retry "
+    "in a moment.",
+    TurnStatus.LENGTH: "The answer reached the max output tokens. Continue to get the rest.",
+}
+
+
+class Turn:
+    def __init__(
+        self,
+        conversation: Conversation,
+        client: DeepSeekClient,
+        options: ChatOptions,
+        prices: PriceTable,
+        *,
+        prompt: str | None,
+        session: AgentSession | None = None,
+        limits: TurnLimits | None = None,
+    ) -> None:
+        """``prompt`` None continues the conversation as it stands (after a limit, or to
+        retry a turn that failed after some rounds)."""
+        self.conv = conversation
+        self.client = client
+        self.session = session
+        self.limits = limits or TurnLimits()
+        self.options = replace(options, tools=session.schemas if session else ())
+        self.prices = prices
+        self.model = options.model
+        self.user = conversation.user_message(prompt) if prompt is not None else None
+        self._queue: asyncio.Queue[ev.TurnEvent] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._acc: CompletionAccumulator | None = None
+        self._rounds = 0
+        self._usage: list[Usage] = []
+        self._cost: float | None = 0.0
+        self._calls_runner = (
+            CallRunner(session, conversation, self.limits, self._emit) if session else None
+        )
+        self._dsml_detected = False
+
+    # -- public --------------------------------------------------------------------------------
+
+    async def events(self) -> AsyncGenerator[ev.TurnEvent, None]:
+        self._task = asyncio.create_task(self._run(), name="agent-turn")
+        try:
+            while True:
+                event = await self._queue.get()
+                yield event
+                if isinstance(event, ev.TurnEnded):
+                    return
+        finally:
+            if not self._task.done():
+                self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def stop(self) -> bool:
+        """Stop the turn; returns False if it is not running."""
+        if self._task is None or self._task.done() or self._stopping:
+            return False
+        self._stopping = True
+        self._task.cancel()
+        return True
+
+    # -- the turn ------------------------------------------------------------------------------
+
+    def _emit(self, event: ev.TurnEvent) -> None:
+        self._queue.put_nowait(event)
+
+    def _end(
+        self,
+        status: TurnStatus,
+        message: str = "",
+        error_kind: str = "",
+        http_status: int | None = None,
+    ) -> None:
+        self._emit(
+            ev.TurnEnded(
+                status,
+                self._rounds,
+                self._calls_runner.calls if self._calls_runner else 0,
+                _sum_usage(self._usage),
+                self._cost if self._usage else None,
+                self.model,
+                message or _FINISH_WORDS.get(status, ""),
+                error_kind,
+                http_status,
+            )
+        )
+
+    def _join_user(self) -> None:
+        if self.user is not None:
+            self.conv.append(self.user)
+            self._emit(ev.MessagesAdded((self.user,)))
+            self.user = None
+
+    async def _run(self) -> None:
+        try:
+            await self._rounds_loop()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            self._finish_stopped()
+        except Stopped:
+            self._finish_stopped()
+        except DsdeskError as exc:
+            self._end(
+                TurnStatus.ERROR,
+                exc.user_message,
+                error_kind=failure_kind(exc),
+                http_status=getattr(exc, "status", None),
+            )
+        except Exception as exc:
+            # A bug must not leave the consumer waiting for a TurnEnded that never comes.
+            log.exception("agent turn failed")
+            self._end(TurnStatus.ERROR, f"dsdesk failed during this turn: {exc!r}")
+
+    def _finish_stopped(self) -> None:
+        acc, self._acc = self._acc, None
+        if acc is not None:
+            partial = acc.result()
+            # A stopped answer with nothing in it is not part of the conversation; partial
+            # tool calls are dropped (they never ran).
+            if partial.content:
+                self._join_user()
+                msg = Message.assistant(partial.content, partial.reasoning or None)
+                self.conv.append(msg)
+                self._emit(ev.MessagesAdded((msg,)))
+        self._end(TurnStatus.STOPPED, "Stopped; what arrived is kept.")
+
+    async def _rounds_loop(self) -> None:
+        session = self.session
+        while True:
+            if self._rounds >= self.limits.max_steps:
+                self._end(
+                    TurnStatus.LIMIT,
+                    f"Paused after {self._rounds} steps (the budget for one turn). "
+                    "Continue to go on.",
+                )
+                return
+            cap = self.limits.cost_cap
+            if cap is not None and self._cost is not None and self._cost >= cap:
+                self._end(
+                    TurnStatus.LIMIT,
+                    f"Paused: this turn cost ${self._cost:.4f}, the cap is ${cap:.4f}. "
+                    "Continue to go on.",
+                )
+                return
+            messages = self.conv.request_messages(self.user)
+            if session is not None and self._rounds:
+                budget = self.conv.budget(self.options.max_tokens)
+                if budget.total > CONTEXT_WINDOW:
+                    self._end(
+                        TurnStatus.LIMIT,
+                        f"The next request would not fit the {CONTEXT_WINDOW:,}-token window "
+                        f"(≈{budget.total:,} tokens with the reserved output). Summarise older "
+                        "turns or start a new chat.",
+                    )
+                    return
+            self._rounds += 1
+            self._emit(ev.RoundStarted(self._rounds, self.options.model))
+            covered = len(messages) - 1
+            result = await self._stream(build_chat_request(messages, self.options))
+            self._account(result, covered)
+            calls = result.tool_calls if result.finish_reason == "tool_calls" else []
+            if calls and self._calls_runner is not None:
+                self._join_user()
+                records = tuple(ToolCallRecord(c.id, c.name, c.arguments) for c in calls if c.name)
+                assistant = Message.assistant(result.content, result.reasoning, records)
+                self.conv.append(assistant)
+                self._emit(ev.MessagesAdded((assistant,)))
+                paused = await self._calls_runner.run(records)
+                if paused:
+                    self._end(TurnStatus.LIMIT, paused)
+                    return
+                continue
+            if self._dsml_detected:
+                self._end(
+                    TurnStatus.ERROR,
+                    "The model wrote a tool call as text (DSML markup) instead of calling the "
+                    "tool; nothing was run and the text is not kept. Retry usually helps.",
+                    error_kind="api",
+                )
+                return
+            self._join_user()
+            answer = Message.assistant(result.content, result.reasoning or None)
+            self.conv.append(answer)
+            self._emit(ev.MessagesAdded((answer,)))
+            if result.finish_reason == "tool_calls":
+                # Tool calls without a tool list (plain chat): nothing can run them.
+                self._end(TurnStatus.DONE, "The model asked for tools, which are off here.")
+                return
+            self._end(_FINISH_STATUS.get(result.finish_reason or "stop", TurnStatus.DONE))
+            return
+
+    def _account(self, result: Completion, covered: int) -> None:
+        cost = None
+        if result.usage is not None:
+            cost = self.prices.cost(result.usage, self.model)
+            self._usage.append(result.usage)
+            if cost is None or self._cost is None:
+                self._cost = None
+            else:
+                self._cost += cost
+            self.conv.note_usage(result.usage, self.model, covered)
+        self._emit(
+            ev.RoundEnded(self._rounds, result.finish_reason, result.usage, cost, self.model)
+        )
+
+    async def _stream(self, body: dict[str, object]) -> Completion:
+        acc = self._acc = CompletionAccumulator()
+        guard = DsmlGuard()
+        ids: dict[int, str] = {}
+        async with aclosing(self.client.stream_chat(body)) as stream:
+            async for e in stream:
+                acc.add(e)
+                if isinstance(e, ContentDelta):
+                    shown = guard.feed(e.text)
+                    if shown:
+                        self._emit(ev.ContentText(shown))
+                elif isinstance(e, ReasoningDelta):
+                    self._emit(ev.ReasoningText(e.text))
+                elif isinstance(e, ToolCallDelta):
+                    cid = ids.get(e.index)
+                    if cid is None:
+                        cid = ids[e.index] = self.conv.unique_call_id(e.id or "", e.index)
+                        self._emit(ev.ToolCallStarted(cid, e.index, e.name or ""))
+                    if e.arguments:
+                        self._emit(ev.ToolCallArguments(cid, e.arguments))
+                elif isinstance(e, StreamStarted) and e.model:
+                    self.model = e.model
+                elif isinstance(e, StreamRetrying):
+                    self._emit(ev.Retrying(e.attempt, e.delay, e.reason))
+        tail = guard.flush()
+        if tail:
+            self._emit(ev.ContentText(tail))
+        self._dsml_detected = guard.detected
+        self._acc = None
+        result = acc.result()
+        for call in result.tool_calls:
+            call.id = ids.get(call.index, call.id)
+        return result
+
+
+def _sum_usage(usages: list[Usage]) -> Usage | None:
+    if not usages:
+        return None
+    return Usage(
+        sum(u.prompt_tokens for u in usages),
+        sum(u.completion_tokens for u in usages),
+        sum(u.cache_hit_tokens for u in usages),
+        sum(u.cache_miss_tokens for u in usages),
+        sum(u.reasoning_tokens for u in usages),
+    )
