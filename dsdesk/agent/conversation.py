@@ -14,7 +14,7 @@ regenerate), each noted as the cause of the next miss.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 from dsdesk.core.budget import ContextBudget
 from dsdesk.core.cache_diag import CacheChanges, explain_cache
@@ -177,10 +177,3 @@ class Conversation:
             prompt=count_without_waiting(draft) + MESSAGE_OVERHEAD if draft else 0,
             reserved_output=reserved_output,
         )
-
-    def reset(self) -> None:
-        """A new chat: everything but the project context goes."""
-        base = self.base_context
-        fresh = Conversation(self.system_prompt, base_context=base)
-        for f in fields(self):
-            setattr(self, f.name, getattr(fresh, f.name))

@@ -1,8 +1,9 @@
-"""The chat session: conversation state and the one streaming task, exposed as Qt signals.
+"""The chat session as Qt signals: a thin adapter over the Qt-free turn loop.
 
 Widgets call ``send``/``stop``/``retry``/``continue_answer`` and listen; they never see asyncio or
-HTTP. Every stream is an owned task with an id: events of a stream that is no longer current are
-dropped, so a late delta can never land in the wrong answer.
+HTTP. The conversation and the request loop live in ``dsdesk.agent``; this class runs each turn
+as an owned task and re-emits its events. Every turn has an id: events of a turn that is no
+longer current are dropped, so a late delta can never land in the wrong answer.
 """
 
 from __future__ import annotations
@@ -14,36 +15,28 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
+from dsdesk.agent import events as ev
+from dsdesk.agent.calls import TurnLimits
+from dsdesk.agent.conversation import Conversation
+from dsdesk.agent.loop import Turn
+from dsdesk.agent.session import AgentSession
+from dsdesk.agent.summary import summarize_older
 from dsdesk.core.budget import ContextBudget
-from dsdesk.core.cache_diag import CacheChanges, explain_cache
-from dsdesk.core.completion import CompletionAccumulator
-from dsdesk.core.errors import (
-    DsdeskError,
-)
-from dsdesk.core.events import (
-    ContentDelta,
-    ReasoningDelta,
-    Retrying,
-    StreamStarted,
-)
+from dsdesk.core.errors import DsdeskError
 from dsdesk.core.messages import Message
 from dsdesk.core.pricing import PriceTable
-from dsdesk.core.prompts import SYSTEM_PROMPT
-from dsdesk.core.request import ChatOptions, build_chat_request
+from dsdesk.core.request import ChatOptions
 from dsdesk.core.session_stats import SessionStats
-from dsdesk.core.token_count import MESSAGE_OVERHEAD_TOKENS as MESSAGE_OVERHEAD
-from dsdesk.core.token_count import REQUEST_OVERHEAD_TOKENS as REQUEST_OVERHEAD
 from dsdesk.llm.client import DeepSeekClient
 from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode, failure_kind
 from dsdesk.services.tasks import TaskRegistry
-from dsdesk.workspace.tokenizer_data import count_without_waiting, loaded_counter
 
-SUMMARY_PROMPT = (
-    "Summarise the conversation so far for your own later reference: the decisions made, "
-    "facts about the code, file names and open questions. At most 400 words. Reply with the "
-    "summary only."
-)
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
+_STATUS = {
+    ev.TurnStatus.LENGTH: "length",
+    ev.TurnStatus.STOPPED: "stopped",
+    ev.TurnStatus.LIMIT: "limit",
+}
 
 
 class ChatService(QObject):
@@ -69,6 +62,9 @@ class ChatService(QObject):
     """() a new chat started: the project context may go into the system message again."""
     sig_budget_changed = Signal()
     """() the conversation or the server's counts changed: re-read ``budget()``."""
+    sig_turn_event = Signal(object)
+    """(TurnEvent) every event of the current turn, for listeners that want them all (tool
+    calls, approvals, checkpoints, messages added)."""
 
     def __init__(
         self,
@@ -83,27 +79,15 @@ class ChatService(QObject):
         self.prices = prices
         self.options = options
         self.stats = SessionStats()
-        self._history: list[Message] = []
+        self.conversation = Conversation()
+        self.agent: AgentSession | None = None  # tools for the next turns; None: plain chat
+        self.limits = TurnLimits()
         self._task: asyncio.Task[None] | None = None
-        self._stream_id = 0
+        self._turn: Turn | None = None
+        self._turn_id = 0
         self._last_prompt: str | None = None
         self._last_end: AnswerEnd | None = None
-        self._last_in_history = False  # did the last answer join the conversation?
-        # The server's prompt_tokens for the last request and how many history messages it
-        # covered: the meter builds on it instead of re-estimating what was sent.
-        self._server_prompt: tuple[int, int] | None = None
-        # Project context: the base part rides in the system message (fixed once the
-        # conversation has started); later changes are appended to the next user turn, so every
-        # request extends the previous one byte for byte and the prompt cache keeps hitting.
-        self._base_context = ""
-        self._pending_updates: list[str] = []
-        # For explaining cache misses: the previous request and what changed since.
-        self._prev_prompt: int | None = None
-        self._prev_model: str | None = None
-        self._changes = CacheChanges()
-        self.cache_note: str | None = None
-        # Turns replaced by a summary, kept so that they can be restored.
-        self._archived: list[list[Message]] = []
+        self._last_in_history = False  # did the last prompt join the conversation?
 
     # -- state --------------------------------------------------------------------------------
 
@@ -113,81 +97,59 @@ class ChatService(QObject):
 
     @property
     def history(self) -> tuple[Message, ...]:
-        return tuple(self._history)
+        return tuple(self.conversation.messages)
 
     @property
     def last_prompt(self) -> str | None:
         return self._last_prompt
 
     @property
+    def cache_note(self) -> str | None:
+        return self.conversation.cache_note
+
+    @property
     def server_prompt_tokens(self) -> int | None:
-        return self._server_prompt[0] if self._server_prompt else None
+        sp = self.conversation.server_prompt
+        return sp[0] if sp else None
 
     def budget(self, draft: str = "", files: int = 0, instructions_file: int = 0) -> ContextBudget:
-        """What the next request carries. ``files``/``instructions_file``: exact token counts
-        of the project context (from the context service); the rest is estimated until the
-        server's count of the last request replaces it."""
-        system = count_without_waiting(SYSTEM_PROMPT) + (
-            1 if files or instructions_file else 0
-        )  # "\n\n"
-        instructions = REQUEST_OVERHEAD + MESSAGE_OVERHEAD + system + instructions_file
-        if self._server_prompt is not None:
-            sent, covered = self._server_prompt
-            later = self._history[covered:]
-            conversation = sent - instructions - files + sum(_estimate(m) for m in later)
-        else:
-            conversation = sum(_estimate(m) for m in self._history)
-        return ContextBudget(
-            instructions=instructions,
-            files=files,
-            exact=self._server_prompt is None and loaded_counter() is not None,
-            conversation=max(0, conversation),
-            prompt=count_without_waiting(draft) + MESSAGE_OVERHEAD if draft else 0,
-            reserved_output=self.options.max_tokens,
-        )
+        """What the next request carries (see ``Conversation.budget``)."""
+        return self.conversation.budget(self.options.max_tokens, draft, files, instructions_file)
 
     # -- project context ----------------------------------------------------------------------
 
     @property
     def conversation_started(self) -> bool:
-        return bool(self._history)
+        return bool(self.conversation.messages)
 
     @property
     def base_context(self) -> str:
-        return self._base_context
+        return self.conversation.base_context
 
     def set_base_context(self, text: str) -> None:
         """Replace the context in the system message: free before the conversation starts,
         one cache miss after (the "Rebuild context" action)."""
-        if self._history:
-            self._changes = replace(self._changes, context_rebuilt=True)
-        self._base_context = text
-        self._pending_updates.clear()
-        self._server_prompt = None
+        self.conversation.set_base_context(text)
         self.sig_budget_changed.emit()
 
     def queue_context_update(self, text: str) -> None:
         """Changed or added files, sent with the next prompt instead of rewriting the past."""
-        self._pending_updates.append(text)
+        self.conversation.pending_updates.append(text)
         self.sig_budget_changed.emit()
 
     @property
     def pending_updates(self) -> tuple[str, ...]:
-        return tuple(self._pending_updates)
-
-    def _system_text(self) -> str:
-        return f"{SYSTEM_PROMPT}\n\n{self._base_context}" if self._base_context else SYSTEM_PROMPT
+        return tuple(self.conversation.pending_updates)
 
     # -- summarising older turns --------------------------------------------------------------
 
     def older_turns(self, keep_last: int = 2) -> list[Message]:
-        """The messages a summary would replace: all but the last ``keep_last`` exchanges."""
-        cut = len(self._history) - 2 * keep_last
-        return self._history[:cut] if cut >= 2 else []
+        """The messages a summary would replace: all but the last ``keep_last`` turns."""
+        return self.conversation.older_turns(keep_last)
 
     @property
     def can_restore(self) -> bool:
-        return bool(self._archived)
+        return bool(self.conversation.archived)
 
     def summarize_older(self, keep_last: int = 2) -> bool:
         """Ask the model to summarise the older turns and send the summary instead of them.
@@ -200,12 +162,8 @@ class ChatService(QObject):
         return True
 
     async def _summarize(self, older: list[Message]) -> None:
-        body = build_chat_request(
-            [Message.system(self._system_text()), *older, Message.user(SUMMARY_PROMPT)],
-            replace(self.options, thinking=False, max_tokens=2000),
-        )
         try:
-            result = await self._client().chat(body)
+            done = await summarize_older(self.conversation, self._client(), self.options, older)
         except asyncio.CancelledError:
             self._task = None
             self.sig_busy_changed.emit(False)
@@ -223,26 +181,15 @@ class ChatService(QObject):
             self.sig_busy_changed.emit(False)
             return
         self._task = None
-        if result.content.strip() and self._history[: len(older)] == older:
-            self._archived.append(older)
-            self._history = [
-                Message.user(f"Summary of our earlier conversation:\n\n{result.content}"),
-                Message.assistant("Understood; I will continue from this summary."),
-                *self._history[len(older) :],
-            ]
-            self._server_prompt = None
-            self._changes = replace(self._changes, history_rewritten=True)
+        if done:
             self.sig_summarized.emit(len(older) // 2)
         self.sig_busy_changed.emit(False)
         self.sig_budget_changed.emit()
 
     def restore_turns(self) -> bool:
         """Put the last summarised turns back in place of their summary."""
-        if self.busy or not self._archived:
+        if self.busy or not self.conversation.restore_turns():
             return False
-        self._history = self._archived.pop() + self._history[2:]
-        self._server_prompt = None
-        self._changes = replace(self._changes, history_rewritten=True)
         self.sig_summarized.emit(0)
         self.sig_budget_changed.emit()
         return True
@@ -258,23 +205,23 @@ class ChatService(QObject):
         return True
 
     def stop(self) -> bool:
-        """Stop the current answer; what arrived is kept (marked stopped)."""
+        """Stop the current turn; what arrived is kept (marked stopped)."""
+        if self._turn is not None and self._turn.stop():
+            return True
         return self._tasks.cancel(self._task)
 
     def retry(self) -> bool:
         if self.busy or self._last_prompt is None:
             return False
         if self._last_in_history:
-            # Regenerate: drop the last exchange and ask again.
-            del self._history[-2:]
-            self._changes = replace(self._changes, history_rewritten=True)
+            # Regenerate: drop the last turn and ask again.
+            self.conversation.drop_last_turn()
             self._last_in_history = False
-            self._server_prompt = None
         self._start(self._last_prompt)
         return True
 
     def continue_answer(self) -> bool:
-        if self.busy or not self._history:
+        if self.busy or not self.conversation.messages:
             return False
         self._start(CONTINUE_PROMPT)
         return True
@@ -282,109 +229,78 @@ class ChatService(QObject):
     def load_history(self, messages: list[Message]) -> None:
         """Continue an earlier conversation (from the store): its turns become the history."""
         self.new_chat()
-        self._history = list(messages)
+        self.conversation.append(*messages)
         self._last_in_history = False
         self.sig_budget_changed.emit()
 
     def new_chat(self) -> None:
         self.stop()
-        self._stream_id += 1  # anything still in flight belongs to the old chat
-        self._history.clear()
-        self._server_prompt = None
+        self._turn_id += 1  # anything still in flight belongs to the old chat
+        # A new object, not a cleared one: a turn still winding down writes into the old.
+        self.conversation = Conversation(base_context=self.conversation.base_context)
         self._last_prompt = None
         self._last_end = None
         self._last_in_history = False
-        self._pending_updates.clear()
-        self._archived.clear()
-        self._prev_prompt = self._prev_model = self.cache_note = None
-        self._changes = CacheChanges()
         self.sig_conversation_reset.emit()
         self.sig_budget_changed.emit()
 
-    # -- the stream ---------------------------------------------------------------------------
+    # -- the turn -----------------------------------------------------------------------------
 
-    def _start(self, prompt: str) -> None:
-        self._stream_id += 1
+    def _start(self, prompt: str | None) -> None:
+        self._turn_id += 1
         opts = self.options
-        updates = "".join(f"{u}\n\n" for u in self._pending_updates)
-        user = Message.user(updates + prompt)
-        messages = [Message.system(self._system_text()), *self._history, user]
-        body = build_chat_request(messages, opts)
-        self.sig_turn_started.emit(prompt, opts)
+        turn = Turn(
+            self.conversation,
+            self._client(),
+            opts,
+            self.prices,
+            prompt=prompt,
+            session=self.agent,
+            limits=self.limits,
+        )
+        self._turn = turn
+        if prompt is not None:
+            self.sig_turn_started.emit(prompt, opts)
         self.sig_answer_started.emit(describe_mode(opts))
         self._task = self._tasks.spawn(
-            self._run(self._stream_id, body, user, opts), name=f"chat-stream-{self._stream_id}"
+            self._run(self._turn_id, turn), name=f"chat-turn-{self._turn_id}"
         )
         self.sig_busy_changed.emit(True)
 
-    async def _run(
-        self, sid: int, body: dict[str, object], user: Message, opts: ChatOptions
-    ) -> None:
-        acc = CompletionAccumulator()
-        model = opts.model
-        try:
-            async with aclosing(self._client().stream_chat(body)) as events:
-                async for ev in events:
-                    if sid != self._stream_id:
-                        return
-                    acc.add(ev)
-                    if isinstance(ev, ContentDelta):
-                        self.sig_content.emit(ev.text)
-                    elif isinstance(ev, ReasoningDelta):
-                        self.sig_reasoning.emit(ev.text)
-                    elif isinstance(ev, StreamStarted) and ev.model:
-                        model = ev.model
-                    elif isinstance(ev, Retrying):
-                        self.sig_retrying.emit(f"{ev.reason} Retrying in {ev.delay:.0f} s…")
-        except asyncio.CancelledError:
-            if sid == self._stream_id:
-                self._end(acc, user, "stopped", model)
-            raise
-        except DsdeskError as exc:
-            if sid == self._stream_id:
-                self._fail(acc, user, exc, model)
-            return
-        if sid == self._stream_id:
-            result = acc.result()
-            self._end(acc, user, "length" if result.finish_reason == "length" else "done", model)
+    async def _run(self, tid: int, turn: Turn) -> None:
+        joined = False
+        async with aclosing(turn.events()) as events:
+            async for e in events:
+                if tid != self._turn_id:
+                    return
+                self.sig_turn_event.emit(e)
+                if isinstance(e, ev.ContentText):
+                    self.sig_content.emit(e.text)
+                elif isinstance(e, ev.ReasoningText):
+                    self.sig_reasoning.emit(e.text)
+                elif isinstance(e, ev.Retrying):
+                    self.sig_retrying.emit(f"{e.reason} Retrying in {e.delay:.0f} s…")
+                elif isinstance(e, ev.RoundEnded) and e.usage is not None:
+                    self.stats.add(e.usage, e.cost)
+                elif isinstance(e, ev.MessagesAdded):
+                    joined = joined or any(m.role == "user" for m in e.messages)
+                elif isinstance(e, ev.TurnEnded):
+                    self._finish(turn, e, joined)
 
-    def _end(self, acc: CompletionAccumulator, user: Message, status: str, model: str) -> None:
-        result = acc.result()
-        cost = None
-        if result.usage is not None:
-            cost = self.prices.cost(result.usage, model)
-            self.stats.add(result.usage, cost)
-            changes = replace(self._changes, model_changed=self._prev_model not in (None, model))
-            self.cache_note = explain_cache(
-                self._prev_prompt, result.usage.cache_hit_tokens, changes
-            )
-            self._prev_prompt, self._prev_model = result.usage.prompt_tokens, model
-            self._changes = CacheChanges()
-            # Everything before this answer was counted by the server: system + history + user.
-            self._server_prompt = (result.usage.prompt_tokens, len(self._history) + 1)
-        # A stopped answer with nothing in it is not part of the conversation.
-        self._last_in_history = bool(result.content or status != "stopped")
-        if self._last_in_history:
-            self._history += [user, Message.assistant(result.content, result.reasoning or None)]
-            self._pending_updates.clear()  # they are in the conversation now
-        self._last_end = AnswerEnd(status, result.finish_reason, result.usage, cost, model)
+    def _finish(self, turn: Turn, end: ev.TurnEnded, joined: bool) -> None:
         self._task = None
-        self.sig_answer_ended.emit(self._last_end)
-        self.sig_busy_changed.emit(False)
-        self.sig_budget_changed.emit()
-
-    def _fail(
-        self, acc: CompletionAccumulator, user: Message, exc: DsdeskError, model: str
-    ) -> None:
-        # A failed exchange stays on screen but not in the conversation, so Retry resends the
-        # same request and a new prompt does not carry half an answer.
-        result = acc.result()
-        self._last_in_history = False
-        self._last_end = AnswerEnd("error", result.finish_reason, result.usage, None, model)
-        self._task = None
-        self.sig_failed.emit(
-            Failure(exc.user_message, failure_kind(exc), getattr(exc, "status", None))
-        )
+        self._turn = None
+        if turn.user is None and not joined:
+            joined = self._last_in_history  # a continuation: the prompt joined before
+        self._last_in_history = joined
+        finish = _finish_reason(end.status)
+        if end.status is ev.TurnStatus.ERROR:
+            self._last_end = AnswerEnd("error", finish, end.usage, None, end.model)
+            self.sig_failed.emit(Failure(end.message, end.error_kind or "api", end.http_status))
+        else:
+            status = _STATUS.get(end.status, "done")
+            self._last_end = AnswerEnd(status, finish, end.usage, end.cost, end.model)
+            self.sig_answer_ended.emit(self._last_end)
         self.sig_busy_changed.emit(False)
         self.sig_budget_changed.emit()
 
@@ -393,5 +309,10 @@ class ChatService(QObject):
         self.sig_budget_changed.emit()
 
 
-def _estimate(m: Message) -> int:
-    return count_without_waiting(m.content) + MESSAGE_OVERHEAD
+def _finish_reason(status: ev.TurnStatus) -> str | None:
+    return {
+        ev.TurnStatus.DONE: "stop",
+        ev.TurnStatus.LENGTH: "length",
+        ev.TurnStatus.FILTERED: "content_filter",
+        ev.TurnStatus.BUSY: "insufficient_system_resource",
+    }.get(status)
