@@ -4,7 +4,11 @@ entry and never crashes with a traceback; temp files and folders left by a kill 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -183,3 +187,114 @@ def _reply(root: Path, rel: str, search: str, replace: str) -> str:
         f"{rel}\n```\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n```\n"
     )
     return str(path)
+
+
+# -- a kill mid-apply: temp files and created folders ------------------------------------------
+
+_CRASH_CHILD = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+    from dsdesk.core.edits_parse import EditBlock
+    from dsdesk.workspace.edit_plan import apply_plan, plan_edits
+    from dsdesk.workspace.journal import UndoJournal
+
+    root, data, marker = (Path(a) for a in sys.argv[1:4])
+    rel, search, replace = sys.argv[4:7]
+    real_replace = os.replace
+
+    def pause(src, dst):
+        if Path(dst).name == Path(rel).name:
+            marker.write_text("paused")
+            time.sleep(60)
+        real_replace(src, dst)
+
+    os.replace = pause
+    kind = "search_replace" if search else "whole_file"
+    block = EditBlock(0, rel, search, replace, kind, 1)
+    apply_plan(plan_edits(root, [block]), UndoJournal(root, data), label="crash")
+    """
+)
+
+
+def kill_mid_apply(root: Path, data: Path, rel: str, search: str, replace: str) -> None:
+    """Apply one block in a child process and kill it as it is about to replace ``rel``."""
+    marker = root.parent / "paused"
+    repo = Path(__file__).resolve().parent.parent
+    args = [str(root), str(data), str(marker), rel, search, replace]
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CRASH_CHILD, *args],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+    )
+    try:
+        end = time.monotonic() + 30
+        while not marker.exists():
+            assert time.monotonic() < end and child.poll() is None
+            time.sleep(0.02)
+        child.kill()
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def temps(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".dsdesk-tmp"))
+
+
+DECOYS = [
+    ".a.txt.zzzzzzzz.dsdesk-tmp",  # not hex
+    ".a.txt.0123ABCD.dsdesk-tmp",  # not the lowercase hex dsdesk writes
+    ".a.txt.0123abc.dsdesk-tmp",  # seven digits
+    "a.txt.0123abcd.dsdesk-tmp",  # not hidden
+    "..0123abcd.dsdesk-tmp",  # no name
+    ".a.txt.0123abcd.dsdesk-tmp.bak",
+    ".a.txt.0123abcd.dsdesk-tmpx",
+]
+
+
+def plant_decoys(folder: Path, outside: Path) -> None:
+    for name in DECOYS:
+        (folder / name).write_bytes(b"the user's\n")
+    (folder / ".d.0123abcd.dsdesk-tmp").mkdir()  # a folder, not a temp file
+    (folder / ".l.0123abcd.dsdesk-tmp").symlink_to(outside)  # a link, not a temp file
+
+
+def decoys_intact(folder: Path) -> bool:
+    return (
+        all((folder / name).read_bytes() == b"the user's\n" for name in DECOYS)
+        and (folder / ".d.0123abcd.dsdesk-tmp").is_dir()
+        and (folder / ".l.0123abcd.dsdesk-tmp").is_symlink()
+    )
+
+
+@posix_only
+@pytest.mark.parametrize("then", ["apply", "undo"])
+def test_temp_file_left_by_a_kill_is_removed_by_the_next_apply_or_undo(
+    root: Path, data: Path, tmp_path: Path, then: str
+) -> None:
+    (root / "b.txt").write_bytes(b"beta\n")
+    kill_mid_apply(root, data, "a.txt", "alpha\n", "CRASHED\n")
+    (left,) = temps(root)
+    assert left.startswith(".a.txt.")
+    plant_decoys(root, tmp_path / "outside" / "keep.txt")
+    j = UndoJournal(root, data)
+    if then == "apply":
+        apply(root, j, change("b.txt", "beta\n", "BETA\n"))
+    else:
+        j.undo_last()
+    assert left not in temps(root)
+    assert decoys_intact(root)
+    assert (root / "a.txt").read_bytes() == b"alpha\n"
+
+
+@posix_only
+def test_a_kill_mid_apply_leaves_no_created_folder_after_undo(root: Path, data: Path) -> None:
+    kill_mid_apply(root, data, "made/deep/new.txt", "", "new\n")
+    assert temps(root / "made" / "deep")  # the folders exist, holding the torn write's temp
+    j = UndoJournal(root, data)
+    assert [cs.dirs for cs in j.history()] == [("made", "made/deep")]  # journaled first
+    j.undo_last()
+    assert not (root / "made").exists()

@@ -30,7 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from dsdesk.core.errors import EditError
-from dsdesk.workspace.atomic import atomic_write, make_parents, remove_empty_dirs, remove_file
+from dsdesk.workspace.atomic import (
+    atomic_write,
+    make_parents,
+    remove_empty_dirs,
+    remove_file,
+    remove_stale_temps,
+)
 from dsdesk.workspace.jail import resolve_in_project
 from dsdesk.workspace.journal_format import DamagedEntry, entry_name, parse_entry
 
@@ -327,6 +333,10 @@ class UndoJournal:
             self._check([r.files for r in todo], force)
             undone: list[ChangeSet] = []
             for r in todo:
+                # A kill mid-apply leaves a temp file, which would also keep a folder the
+                # change created from being removed.
+                for folder in dict.fromkeys([*(p.parent for _f, p in r.files), *r.dirs]):
+                    remove_stale_temps(folder)
                 for f, path in r.files:
                     self._restore(f, path)
                 remove_empty_dirs(list(r.dirs))
