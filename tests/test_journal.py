@@ -180,10 +180,14 @@ def test_missing_or_corrupt_blob_is_reported(root: Path, data: Path) -> None:
     with pytest.raises(EditError) as info:
         j.undo_last()
     assert "does not match" in info.value.user_message
-    (j.dir / "blobs" / digest).unlink()
-    with pytest.raises(EditError):
-        j.history()
     assert (root / "a.txt").read_bytes() == b"one\r\n"
+    assert j.history() == []  # the entry is set aside: it can never be undone
+    cs = edit(root, j, "b.txt", "beta\n", "two\n")
+    (j.dir / "blobs" / hashlib.sha256(b"beta\n").hexdigest()).unlink()
+    with pytest.raises(EditError) as info:
+        j.undo_last()
+    assert "is missing" in info.value.user_message
+    assert (root / "b.txt").read_bytes() == b"two\n"
 
 
 def test_a_set_recorded_but_never_written_undoes_as_a_no_op(root: Path, data: Path) -> None:

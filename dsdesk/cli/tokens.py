@@ -35,7 +35,9 @@ def run(args: argparse.Namespace) -> int:
     skipped: list[dict[str, object]] = []
     caches: dict[Path, tuple[FileTokenCache, IgnoreRules]] = {}
     for arg in args.paths:
-        path = Path(arg).resolve()
+        # Not resolved: a link out of the project must be met (and refused) inside it, not
+        # followed to wherever it points and counted there.
+        path = Path(os.path.abspath(arg))
         if not path.exists():
             print(f"dsdesk tokens: {arg}: no such file or folder", file=sys.stderr)
             return EXIT_USAGE

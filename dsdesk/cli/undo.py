@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{k:>3}  {_when(cs)}  {cs.label or '-'}  ({len(cs.files)} files)")
             if not history:
                 print("nothing to undo")
+            for why in journal.damaged():
+                print(f"dsdesk undo: {why}", file=sys.stderr)
             return EXIT_OK
         undone = journal.undo_last(args.n, force=args.force)
     except EditError as exc:

@@ -4,7 +4,6 @@ what changed on disk since they were sent. Reads and counts run off the GUI thre
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Signal
@@ -20,7 +19,7 @@ from dsdesk.core.context_layout import (
 from dsdesk.services.chat import ChatService
 from dsdesk.services.tasks import TaskRegistry
 from dsdesk.store import ContextItem
-from dsdesk.workspace.edit_plan import fingerprint
+from dsdesk.workspace.context_files import Attached, read_context_files
 from dsdesk.workspace.ignore import IgnoreRules
 from dsdesk.workspace.project_prefs import (
     DEFAULT_EXCLUDES,
@@ -30,34 +29,6 @@ from dsdesk.workspace.project_prefs import (
 )
 from dsdesk.workspace.token_cache import FileTokenCache, iter_files
 from dsdesk.workspace.tokenizer_data import count_without_waiting, v4_counter
-
-
-@dataclass(frozen=True, slots=True)
-class Attached:
-    rel_path: str
-    tokens: int
-    text: str
-    fingerprint: tuple[int, int] | None = None  # (size, mtime_ns) when read
-
-
-def _read(root: Path, rels: list[str], cache: FileTokenCache) -> tuple[list[Attached], list[str]]:
-    """(readable text files with their counts, skipped paths with reasons) — worker thread."""
-    counts = {c.rel_path: c for c in cache.count(rels)}
-    ok: list[Attached] = []
-    skipped: list[str] = []
-    for rel in rels:
-        c = counts[rel]
-        if c.tokens is None:
-            skipped.append(f"{rel} ({c.skipped})")
-            continue
-        try:
-            text = (root / rel).read_text(encoding="utf-8")
-            fp = fingerprint(root / rel)
-        except (OSError, UnicodeDecodeError):
-            skipped.append(f"{rel} (unreadable)")
-            continue
-        ok.append(Attached(rel, c.tokens, text, fp))
-    return ok, skipped
 
 
 class ContextService(QObject):
@@ -261,15 +232,14 @@ class ContextService(QObject):
         root, cache = self.root, self._cache
         if root is None or cache is None or not rels:
             return
-        ok, skipped = await asyncio.to_thread(_read, root, rels, cache)
+        read = await asyncio.to_thread(read_context_files, root, rels, cache)
         if root != self.root:
             return  # the project changed meanwhile
+        ok, skipped = read.files, read.skipped
+        if read.refused:
+            self.sig_notice.emit(" ".join(read.refused[:5]) + _more(len(read.refused) - 5))
         if skipped:
-            self.sig_notice.emit(
-                "Not added: "
-                + ", ".join(skipped[:5])
-                + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
-            )
+            self.sig_notice.emit("Not added: " + ", ".join(skipped[:5]) + _more(len(skipped) - 5))
         if instructions:
             self.instructions = ok[0] if ok else None
         changed = []
@@ -330,3 +300,7 @@ class ContextService(QObject):
         rel = Path(path).relative_to(self.root).as_posix()
         if rel in self.files:
             self._tasks.spawn(self._load([rel], instructions=False), name="context-reload")
+
+
+def _more(n: int) -> str:
+    return f" and {n} more" if n > 0 else ""

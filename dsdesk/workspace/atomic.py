@@ -1,22 +1,34 @@
 """Atomic file writes: a temp file in the same folder, flush + fsync, ``os.replace``, then an
 fsync of the folder where the platform allows it. Whatever fails — disk full, permission denied,
 the process killed half-way — the original file stays byte for byte as it was and no temp file
-is left behind (a kill leaves one hidden ``.NAME.*.dsdesk-tmp`` at worst, never a torn file).
+is left behind (a kill leaves one hidden ``.NAME.*.dsdesk-tmp`` at worst, never a torn file; the
+next apply or undo in that folder removes it: ``remove_stale_temps``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
 
 from dsdesk.core.errors import EditError
 
-__all__ = ["TEMP_SUFFIX", "atomic_write", "make_parents", "remove_empty_dirs", "remove_file"]
+__all__ = [
+    "TEMP_SUFFIX",
+    "atomic_write",
+    "make_parents",
+    "remove_empty_dirs",
+    "remove_file",
+    "remove_stale_temps",
+]
 
 TEMP_SUFFIX = ".dsdesk-tmp"
+# Exactly what _create_temp names: ".", the file's name (at most 100 characters), ".", 8
+# lowercase hex digits, the suffix. Nothing else is ever taken for a temp file.
+_TEMP_NAME = re.compile(r"\.([^/\x00]{1,100})\.[0-9a-f]{8}" + re.escape(TEMP_SUFFIX))
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
@@ -130,6 +142,26 @@ def make_parents(path: Path, stop: Path) -> list[Path]:
             raise _fail(path.name, exc) from exc
         created.append(folder)
     return created
+
+
+def remove_stale_temps(folder: Path) -> None:
+    """Delete the temp files a killed writer left in ``folder``: regular files named exactly as
+    ``atomic_write`` names them; never fails. Call it holding the project's journal lock, so no
+    other dsdesk writer on the project is half-way through a write there."""
+    try:
+        it = os.scandir(folder)
+    except OSError:
+        return
+    with it:
+        for entry in it:
+            found = _TEMP_NAME.fullmatch(entry.name)
+            if (
+                found is not None
+                and found.group(1) not in (".", "..")  # no file has these names
+                and entry.is_file(follow_symlinks=False)
+            ):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def remove_empty_dirs(folders: list[Path]) -> None:

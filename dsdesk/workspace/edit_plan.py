@@ -21,7 +21,13 @@ from typing import Literal, cast, get_args
 from dsdesk.core.edits_match import FailReason, MatchLevel, apply_block
 from dsdesk.core.edits_parse import EditBlock
 from dsdesk.core.errors import EditError
-from dsdesk.workspace.atomic import atomic_write, make_parents, remove_empty_dirs, remove_file
+from dsdesk.workspace.atomic import (
+    atomic_write,
+    make_parents,
+    remove_empty_dirs,
+    remove_file,
+    remove_stale_temps,
+)
 from dsdesk.workspace.jail import rel_to_root, resolve_in_project
 from dsdesk.workspace.journal import ChangeSet, FileSnapshot, UndoJournal, new_change_set
 from dsdesk.workspace.textfile import (
@@ -320,6 +326,8 @@ def _missing_parents(path: Path, root: Path) -> list[Path]:
 
 
 def _write_all(root: Path, targets: list[_Target], journal: UndoJournal, cs: ChangeSet) -> None:
+    for folder in dict.fromkeys(t.path.parent for t in targets):
+        remove_stale_temps(folder)  # from a writer killed earlier; we hold the journal lock
     written: list[_Target] = []
     created: list[Path] = []
     try:

@@ -5,6 +5,10 @@ outside the project root (``..``, a symlink or a symlinked folder pointing out),
 ``.git`` folder at any depth (compared case-insensitively, for macOS and Windows file systems).
 Windows-style backslashes are read as separators. Checking happens at resolve time; a symlink
 swapped in between this check and the write is outside what dsdesk defends against.
+
+Reads go through the same jail (``jailed_path``): a cloned repository is untrusted input, and a
+file it links to outside the project (``AGENTS.md -> ~/.ssh/id_rsa``) must never reach a request
+or a token count.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from dsdesk.core.errors import EditError
 
-__all__ = ["normalise_rel", "rel_to_root", "resolve_in_project"]
+__all__ = ["jailed_path", "normalise_rel", "rel_to_root", "resolve_in_project"]
 
 
 def normalise_rel(rel: str) -> str:
@@ -83,3 +87,27 @@ def resolve_in_project(root: Path, rel: str) -> Path:
 def rel_to_root(root: Path, real: Path) -> str:
     """``real`` (a path from ``resolve_in_project``) relative to the real root, with "/"."""
     return real.relative_to(root.resolve()).as_posix()
+
+
+def jailed_path(root: Path, rel: str) -> Path:
+    """The real path of ``rel`` for reading it into a request or a count: the jail of
+    ``resolve_in_project``, with the refusal worded for a read ("AGENTS.md is a link to a file
+    outside the project; not read."). EditError ``outside_project`` or ``inside_git``."""
+    try:
+        return resolve_in_project(root, rel)
+    except EditError as exc:
+        raise EditError(_not_read(root, rel, exc), reason=exc.reason, path=rel) from None
+
+
+def _not_read(root: Path, rel: str, exc: EditError) -> str:
+    shown = normalise_rel(rel) or repr(rel)
+    if exc.reason == "inside_git":
+        return f"{shown} is inside .git/; not read."
+    lexical = root / shown
+    if "\x00" not in shown and ".." not in PurePosixPath(shown).parts:
+        if lexical.is_symlink():
+            kind = "folder" if lexical.is_dir() else "file"
+            return f"{shown} is a link to a {kind} outside the project; not read."
+        if any(p.is_symlink() for p in lexical.parents if root in p.parents):
+            return f"{shown} is in a linked folder outside the project; not read."
+    return f"{shown} is outside the project; not read."

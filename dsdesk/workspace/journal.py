@@ -7,6 +7,11 @@ Layout, under ``<data dir>/projects/<sha256 of the resolved root, 16 hex>/journa
 recorded *before* its files are written (write-ahead), so even a crash half-way through applying
 can be undone. Only the last ``MAX_CHANGE_SETS`` are kept; blobs nothing names any more are
 deleted. A lock file serialises dsdesk processes (the window and ``dsdesk apply``) on one project.
+
+The journal is a file anyone can edit, so nothing in it is trusted: an entry is parsed whole
+(``journal_format``) and every path it names, files and folders, goes through the project jail
+before any file is touched. An entry that fails is reported by name and set aside
+(``entries.damaged-*.json``, kept for inspection); the other entries stay usable.
 """
 
 from __future__ import annotations
@@ -25,8 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from dsdesk.core.errors import EditError
-from dsdesk.workspace.atomic import atomic_write, make_parents, remove_empty_dirs, remove_file
+from dsdesk.workspace.atomic import (
+    atomic_write,
+    make_parents,
+    remove_empty_dirs,
+    remove_file,
+    remove_stale_temps,
+)
 from dsdesk.workspace.jail import resolve_in_project
+from dsdesk.workspace.journal_format import DamagedEntry, entry_name, parse_entry
 
 if sys.platform != "win32":
     import fcntl
@@ -80,6 +92,15 @@ def _damaged(what: str) -> EditError:
     return EditError(
         f"The undo journal is damaged ({what}); nothing was undone.", reason="write_failed"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """A journal entry checked whole and ready to undo."""
+
+    cs: ChangeSet
+    files: tuple[tuple[FileSnapshot, Path], ...]  # with the path the jail resolved
+    dirs: tuple[Path, ...]  # the folders it created, resolved the same way
 
 
 class _Lock:
@@ -142,20 +163,20 @@ class UndoJournal:
             atomic_write(path, data, mode=0o600)
         return digest
 
-    def _get_blob(self, digest: object) -> bytes | None:
+    def _get_blob(self, digest: str | None) -> bytes | None:
         if digest is None:
             return None
-        if not isinstance(digest, str):
-            raise _damaged("a content entry is not a digest")
         try:
             data = (self._blobs / digest).read_bytes()
         except OSError as exc:
-            raise _damaged(f"content {digest[:12]} is missing: {exc.strerror or exc}") from exc
+            raise DamagedEntry(f"content {digest[:12]} is missing: {exc.strerror or exc}") from exc
         if hashlib.sha256(data).hexdigest() != digest:
-            raise _damaged(f"content {digest[:12]} does not match its digest")
+            raise DamagedEntry(f"content {digest[:12]} does not match its digest")
         return data
 
-    def _load(self) -> list[dict[str, Any]]:
+    def _load(self) -> list[Any]:
+        """The raw entries, oldest first; only the index's own shape is checked here (an entry
+        is checked when used: one damaged entry must not take the others down)."""
         try:
             raw = self._index.read_bytes()
         except FileNotFoundError:
@@ -169,13 +190,11 @@ class UndoJournal:
             entries = data["change_sets"]
             if data.get("version") != _VERSION or not isinstance(entries, list):
                 raise ValueError("unknown format")
-            for e in entries:
-                _check_entry(e)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise _damaged(f"{self._index}: {exc}") from exc
         return entries
 
-    def _load_for_write(self) -> list[dict[str, Any]]:
+    def _load_for_write(self) -> list[Any]:
         """As ``_load``, but a damaged index is moved aside (kept for inspection) and a new one
         started, so a broken journal never blocks applying edits."""
         try:
@@ -188,32 +207,53 @@ class UndoJournal:
                 os.replace(self._index, aside)
             return []
 
-    def _save(self, entries: list[dict[str, Any]]) -> None:
+    def _save(self, entries: list[Any]) -> None:
         entries = entries[-MAX_CHANGE_SETS:]
         body = {"version": _VERSION, "root": str(self.root), "change_sets": entries}
         self.dir.mkdir(parents=True, exist_ok=True)
         atomic_write(self._index, json.dumps(body, indent=1).encode(), mode=0o600)
         self._prune(entries)
 
-    def _prune(self, entries: list[dict[str, Any]]) -> None:
+    def _prune(self, entries: list[Any]) -> None:
         # Runs under the lock, after the index is saved: anything unnamed (old content, a temp
-        # file from a killed writer) is garbage.
-        used = {d for e in entries for f in e["files"] for d in (f["before"], f["after"]) if d}
+        # file from a killed writer) is garbage. A damaged entry cannot be undone: its content
+        # is garbage too.
+        used: set[str] = set()
+        for e in entries:
+            with contextlib.suppress(DamagedEntry):
+                used |= parse_entry(e).digests()
         with contextlib.suppress(OSError):
             for blob in self._blobs.iterdir():
                 if blob.name not in used:
                     with contextlib.suppress(OSError):
                         blob.unlink()
 
-    def _change_set(self, e: dict[str, Any]) -> ChangeSet:
-        files = tuple(
-            FileSnapshot(
-                str(f["path"]), self._get_blob(f["before"]), self._get_blob(f["after"]), f["mode"]
+    def _verify(self, raw: object, position: int) -> _Ready | str:
+        """The entry ready to undo (contents loaded, every path through the jail), or why it
+        cannot be: a plain message naming it."""
+        try:
+            rec = parse_entry(raw)
+            files = tuple(
+                FileSnapshot(f.path, self._get_blob(f.before), self._get_blob(f.after), f.mode)
+                for f in rec.files
             )
-            for f in e["files"]
-        )
-        dirs = tuple(str(d) for d in e.get("dirs", ()))
-        return ChangeSet(str(e["id"]), str(e["label"]), float(e["created"]), files, dirs)
+            paths = tuple(resolve_in_project(self.root, f.path) for f in rec.files)
+            dirs = tuple(resolve_in_project(self.root, d) for d in rec.dirs)
+        except (DamagedEntry, EditError) as exc:
+            why = exc.user_message if isinstance(exc, EditError) else str(exc)
+            return f"The undo journal entry {entry_name(raw, position)} is damaged: {why}"
+        cs = ChangeSet(rec.id, rec.label, rec.created, files, rec.dirs)
+        return _Ready(cs, tuple(zip(files, paths, strict=True)), dirs)
+
+    def _set_aside(self, entries: list[Any], positions: list[int]) -> None:
+        """Move damaged entries out of the index into a file of their own, for inspection."""
+        bad = set(positions)
+        aside = [e for p, e in enumerate(entries) if p in bad]
+        body = {"version": _VERSION, "root": str(self.root), "change_sets": aside}
+        name = f"entries.damaged-{time.time_ns()}.json"
+        with contextlib.suppress(EditError):
+            atomic_write(self.dir / name, json.dumps(body, indent=1).encode(), mode=0o600)
+        self._save([e for p, e in enumerate(entries) if p not in bad])
 
     # -- public -------------------------------------------------------------------------------
 
@@ -244,12 +284,25 @@ class UndoJournal:
     def forget(self, change_set_id: str) -> None:
         """Drop a change set that was recorded but, in the end, not written."""
         with self.locked():
-            self._save([e for e in self._load_for_write() if e["id"] != change_set_id])
+            self._save(
+                [
+                    e
+                    for e in self._load_for_write()
+                    if not (isinstance(e, dict) and e.get("id") == change_set_id)
+                ]
+            )
 
     def history(self) -> list[ChangeSet]:
-        """All change sets, oldest first."""
+        """All usable change sets, oldest first (damaged entries: see ``damaged``)."""
         with self.locked():
-            return [self._change_set(e) for e in self._load()]
+            checked = [self._verify(e, k) for k, e in enumerate(self._load())]
+        return [r.cs for r in checked if isinstance(r, _Ready)]
+
+    def damaged(self) -> list[str]:
+        """Why each damaged entry cannot be undone, oldest first (undo sets them aside)."""
+        with self.locked():
+            checked = [self._verify(e, k) for k, e in enumerate(self._load())]
+        return [r for r in checked if isinstance(r, str)]
 
     def undo_last(self, n: int = 1, *, force: bool = False) -> list[ChangeSet]:
         """Restore the files of the last ``n`` change sets to their exact previous bytes and
@@ -257,27 +310,42 @@ class UndoJournal:
 
         Everything is checked before anything is written: if a file holds neither what the
         change wrote nor what it replaced (someone edited it since), EditError ``file_changed``
-        and nothing is undone, unless ``force``. A failure half-way leaves the journal naming
-        exactly the sets not yet undone; running undo again finishes the job."""
+        and nothing is undone, unless ``force``. A damaged entry among them (bad shape, missing
+        content, a path the jail refuses) is set aside and reported, EditError ``write_failed``,
+        and nothing is undone; undoing again goes on with the entries before it. A failure
+        half-way leaves the journal naming exactly the sets not yet undone; running undo again
+        finishes the job."""
         with self.locked():
             entries = self._load()
             count = min(max(n, 0), len(entries))
-            todo = [self._change_set(e) for e in reversed(entries[len(entries) - count :])]
-            plan = [
-                [(f, resolve_in_project(self.root, f.rel_path)) for f in cs.files] for cs in todo
-            ]
-            self._check(plan, force)
+            positions = range(len(entries) - 1, len(entries) - 1 - count, -1)  # newest first
+            checked = [(p, self._verify(entries[p], p)) for p in positions]
+            bad = [(p, r) for p, r in checked if isinstance(r, str)]
+            if bad:
+                self._set_aside(entries, [p for p, _r in bad])
+                raise EditError(
+                    " ".join(r.rstrip(".") + "." for _p, r in bad)
+                    + " It was set aside and nothing was undone; undo again for the changes "
+                    "before it.",
+                    reason="write_failed",
+                )
+            todo = [r for _p, r in checked if isinstance(r, _Ready)]
+            self._check([r.files for r in todo], force)
             undone: list[ChangeSet] = []
-            for cs, files in zip(todo, plan, strict=True):
-                for f, path in files:
+            for r in todo:
+                # A kill mid-apply leaves a temp file, which would also keep a folder the
+                # change created from being removed.
+                for folder in dict.fromkeys([*(p.parent for _f, p in r.files), *r.dirs]):
+                    remove_stale_temps(folder)
+                for f, path in r.files:
                     self._restore(f, path)
-                remove_empty_dirs([self.root / d for d in cs.dirs])
+                remove_empty_dirs(list(r.dirs))
                 entries.pop()
                 self._save(entries)
-                undone.append(cs)
+                undone.append(r.cs)
             return undone
 
-    def _check(self, plan: list[list[tuple[FileSnapshot, Path]]], force: bool) -> None:
+    def _check(self, plan: list[tuple[tuple[FileSnapshot, Path], ...]], force: bool) -> None:
         # Walk the sets newest first on a virtual copy of the files, so undoing several sets
         # that touch the same file is checked as one.
         state: dict[Path, bytes | None] = {}
@@ -314,14 +382,3 @@ def _current(path: Path, rel: str) -> bytes | None:
             reason="write_failed",
             path=rel,
         ) from exc
-
-
-def _check_entry(e: Any) -> None:
-    if not isinstance(e, dict) or not isinstance(e.get("files"), list):
-        raise ValueError("a change set is malformed")
-    for key in ("id", "label", "created"):
-        if key not in e:
-            raise ValueError(f"a change set has no {key}")
-    for f in e["files"]:
-        if not isinstance(f, dict) or not {"path", "before", "after", "mode"} <= f.keys():
-            raise ValueError("a file entry is malformed")

@@ -2,20 +2,24 @@
 
 A file's count is keyed by (size, mtime_ns); when those change, the content hash decides whether
 the text really changed (a touch or a checkout of the same bytes costs a hash, not a recount).
-Binary files, undecodable files and files over a size limit are skipped with a reason.
+Binary files, undecodable files and files over a size limit are skipped with a reason, and so is
+anything the read jail refuses (a link out of the project, .git/): a count never reads outside.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsdesk.core.errors import EditError
 from dsdesk.core.token_count import TokenCounter, render_context_file
 from dsdesk.workspace.ignore import IgnoreRules
+from dsdesk.workspace.jail import jailed_path
 
 MAX_FILE_BYTES = 2 * 2**20  # ≈ 500k tokens of source: past that a file is data, not code
 
@@ -24,7 +28,11 @@ MAX_FILE_BYTES = 2 * 2**20  # ≈ 500k tokens of source: past that a file is dat
 class FileCount:
     rel_path: str
     tokens: int | None  # None when skipped
-    skipped: str | None = None  # "binary", "too large (N bytes)", "unreadable", "not UTF-8"
+    # "binary", "too large (N bytes)", "unreadable", "not UTF-8", "a link outside the project"
+    skipped: str | None = None
+
+
+_REFUSED = {"outside_project": "a link outside the project", "inside_git": "inside .git/"}
 
 
 @dataclass(slots=True)
@@ -54,11 +62,17 @@ class FileTokenCache:
         out: dict[str, FileCount] = {}
         todo: list[tuple[str, int, int, bytes, str]] = []
         for rel in rels:
-            path = self.root / rel
             try:
+                path = jailed_path(self.root, rel)
                 st = path.stat()
+            except EditError as exc:
+                out[rel] = FileCount(rel, None, _REFUSED.get(exc.reason, "outside the project"))
+                continue
             except OSError:
                 out[rel] = FileCount(rel, None, "unreadable")
+                continue
+            if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read; a folder fails it
+                out[rel] = FileCount(rel, None, "not a regular file")
                 continue
             with self._lock:
                 entry = self._entries.get(rel)
@@ -97,9 +111,15 @@ class FileTokenCache:
 
 
 def iter_files(root: Path, start: Path, rules: IgnoreRules) -> Iterator[str]:
-    """Project-relative paths of the non-ignored files under ``start`` (a file or folder),
-    never following symlinked folders."""
-    if start.is_file():
+    """Project-relative paths of the non-ignored files under ``start`` (a file or folder).
+
+    Symlinked folders met on the way are never walked. A link met on the way is yielded like a
+    file, except a link to a folder inside the project (its files are reached directly); so is
+    ``start`` when it is not a folder inside the project (a link out, say): whoever reads it goes
+    through ``jailed_path``, which refuses a link out with a reason the user sees, instead of
+    dropping it silently."""
+    real_root = root.resolve()
+    if start.is_file() or not _dir_inside(start, real_root):
         yield start.relative_to(root).as_posix()
         return
     stack = [start]
@@ -120,6 +140,24 @@ def iter_files(root: Path, start: Path, rules: IgnoreRules) -> Iterator[str]:
             rel = f"{rel_folder}/{name}" if rel_folder else name
             if is_dir:
                 subdirs.append(Path(entry.path))
-            elif entry.is_file(follow_symlinks=False):
+            elif entry.is_file(follow_symlinks=False) or _reportable_link(entry, real_root):
                 yield rel
         stack.extend(reversed(subdirs))
+
+
+def _reportable_link(entry: os.DirEntry[str], real_root: Path) -> bool:
+    """A link the reader must see (and the jail judge): not broken, not a folder inside."""
+    return (
+        entry.is_symlink()
+        and os.path.exists(entry.path)
+        and not _dir_inside(Path(entry.path), real_root)
+    )
+
+
+def _dir_inside(path: Path, real_root: Path) -> bool:
+    """Whether ``path`` (through any links) is a folder inside the project."""
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return target.is_dir() and (target == real_root or real_root in target.parents)
