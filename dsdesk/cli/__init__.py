@@ -39,6 +39,13 @@ def _apply(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], in
     return apply.run
 
 
+def _agent(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from dsdesk.cli import agent
+
+    agent.add_arguments(parser)
+    return agent.run
+
+
 def _undo(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     from dsdesk.cli import undo
 
@@ -48,6 +55,7 @@ def _undo(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Callable[..., int]]]] = {
     "ask": ("ask DeepSeek from the terminal, streaming the answer", _ask),
+    "agent": ("let V4 work on a project: read, search, edit, run (with your approval)", _agent),
     "apply": ("apply the edits in a model's reply to a project (atomic, undoable)", _apply),
     "undo": ("undo the last edits dsdesk wrote to a project", _undo),
     "tokens": ("count the exact V4 tokens dsdesk would send for files/folders", _tokens),
