@@ -84,6 +84,9 @@ class ToolContext:
 
 
 class Tool(Protocol):
+    """A tool may also set ``pages_itself = True`` (read_file, read_output): its output is
+    already bounded and paged, so the registry does not cut it to head + tail."""
+
     name: str
     description: str
     parameters: Mapping[str, Any]  # JSON schema of the arguments object
