@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from dsdesk.agent.tools.output import (
+    EMPTY_OUTPUT,
+    MAX_OUTPUT_BYTES,
+    MAX_OUTPUT_LINES,
+    OutputStore,
+)
 from dsdesk.workspace.edit_plan import Fingerprint
 
 __all__ = [
@@ -20,15 +26,12 @@ __all__ = [
     "MAX_OUTPUT_BYTES",
     "MAX_OUTPUT_LINES",
     "Effect",
+    "OutputStore",
     "Tool",
     "ToolContext",
     "ToolError",
     "ToolResult",
 ]
-
-MAX_OUTPUT_BYTES = 10_000
-MAX_OUTPUT_LINES = 256
-EMPTY_OUTPUT = "(no output)"
 
 
 class Effect(enum.Enum):
@@ -51,30 +54,39 @@ class ToolError(Exception):
 @dataclass(frozen=True, slots=True)
 class ToolResult:
     """What the model gets back (``text``) and what the user sees summarised (``summary``,
-    e.g. "120 lines", "exit 1 · 3.2 s"). ``changed`` lists project files the call wrote."""
+    e.g. "120 lines", "exit 1 · 3.2 s"). ``changed`` lists project files the call wrote; for
+    an edit, ``change_set_id`` names its undo-journal entry and ``diff`` is the unified diff
+    (for the window's diff card; the model gets ``text``)."""
 
     text: str
     summary: str = ""
     is_error: bool = False
     changed: tuple[str, ...] = ()
     exit_code: int | None = None
+    change_set_id: str | None = None
+    diff: str = ""
 
 
 @dataclass(slots=True)
 class ToolContext:
     """Per-conversation state every tool call sees. ``read_files``: rel path -> fingerprint of
     the file when the model last read it (edits refuse files it never read or that changed
-    since). ``on_output``: live output of a running command, for the window."""
+    since). ``outputs``: the full text of cut outputs, for ``read_output``. ``on_output``:
+    live output of a running command, for the window."""
 
     root: Path
     data_dir: Path
     read_files: dict[str, Fingerprint] = field(default_factory=dict)
+    outputs: OutputStore = field(default_factory=OutputStore)
     on_output: Callable[[str], None] | None = None
     sandbox: bool = True
     network: bool = False
 
 
 class Tool(Protocol):
+    """A tool may also set ``pages_itself = True`` (read_file, read_output): its output is
+    already bounded and paged, so the registry does not cut it to head + tail."""
+
     name: str
     description: str
     parameters: Mapping[str, Any]  # JSON schema of the arguments object
