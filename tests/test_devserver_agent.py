@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from dsdesk.devserver import Reply, Simulator
+from dsdesk.devserver import Reply, ScriptError, Simulator, load_script, parse_script
+from dsdesk.devserver.replies import ToolCall
 from dsdesk.devserver.rules import position, value_end
 
 KEY = "sk-test"
@@ -244,3 +246,157 @@ def test_serde_positions_count_lines_and_bytes() -> None:
     assert position(text, value_end(text, ["c"])) == (3, 11)
     assert value_end(text, ["missing"]) is None
     assert position(text, None) == (3, 12)
+
+
+# -- scripted sessions: the file format ---------------------------------------------------------
+
+SCRIPT = """\
+[defaults]
+chunk_size = 4
+
+[[reply]]
+reasoning = "Read both."
+tool_calls = [
+    { name = "read_file", arguments = { path = "src/app.py", offset = 10, limit = 20 } },
+    { name = "grep", arguments = { pattern = "def main", glob = "*.py" } },
+]
+
+[[reply]]
+expect_tool_result = "def main"
+[[reply.tool_calls]]  # long arguments read better as tables
+name = "edit_file"
+[reply.tool_calls.arguments]
+path = "src/app.py"
+old_string = "a = 1\\n"
+new_string = "a = 2\\n"
+
+[[reply]]
+content = "Done: `a` is 2 now."
+reasoning = "The edit applied."
+chunk_size = 2
+delay = 0.001
+
+[[reply]]
+error = 429
+message = "Rate limit reached for TPM"
+retry_after = 1.5
+
+[[reply]]
+content = "cut"
+finish_reason = "length"
+tool_calls = []
+
+[[reply]]
+tool_calls = [{ name = "glob", arguments = '{"pattern": "**/*.py"', id = "call_00_fixed" }]
+"""
+
+
+def test_a_script_becomes_replies() -> None:
+    first, second, third, limited, cut, raw = parse_script(SCRIPT, source="s.toml")
+    assert [r.label for r in (first, second, third)] == [
+        "reply 1 (line 4)",
+        "reply 2 (line 11)",
+        "reply 3 (line 20)",
+    ]
+    assert first.finish_reason == "tool_calls" and first.chunk_size == 4
+    assert [(c.id, c.name, json.loads(c.arguments)) for c in first.tool_calls] == [
+        ("", "read_file", {"path": "src/app.py", "offset": 10, "limit": 20}),
+        ("", "grep", {"pattern": "def main", "glob": "*.py"}),
+    ]
+    assert first.reasoning == "Read both." and first.content == ""
+    assert second.expect_tool_result == "def main" and second.reasoning == ""
+    assert json.loads(second.tool_calls[0].arguments)["new_string"] == "a = 2\n"
+    assert (third.content, third.finish_reason, third.chunk_size) == (
+        "Done: `a` is 2 now.",
+        "stop",
+        2,
+    )
+    assert third.faults.chunk_delay == 0.001
+    assert (limited.kind, limited.status, limited.message, limited.retry_after) == (
+        "error",
+        429,
+        "Rate limit reached for TPM",
+        1.5,
+    )
+    assert (cut.content, cut.finish_reason) == ("cut", "length")
+    # A raw string goes out as it is, invalid JSON included: clients must cope with that too.
+    assert raw.tool_calls[0] == ToolCall("call_00_fixed", "glob", '{"pattern": "**/*.py"')
+
+
+def test_delay_comes_from_the_reply_then_the_file_then_the_caller() -> None:
+    text = "[[reply]]\ncontent = 'a'\n[[reply]]\ncontent = 'b'\ndelay = 0.5\n"
+    assert [r.faults.chunk_delay for r in parse_script(text, delay=0.02)] == [0.02, 0.5]
+    with_default = "[defaults]\ndelay = 0.1\n" + text
+    assert [r.faults.chunk_delay for r in parse_script(with_default, delay=0.02)] == [0.1, 0.5]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[[reply]]\ncontent = 'a'\n\n[[reply]]\ncontnet = 'b'\n",
+            "reply 2 (line 4): a reply: unknown key 'contnet'",
+        ),
+        ("[[reply]]\n", "reply 1 (line 1): empty: give content, reasoning, tool_calls or error"),
+        (
+            "[[reply]]\ntool_calls = [{ arguments = {} }]\n",
+            "reply 1 (line 1): tool_calls[0] needs a name",
+        ),
+        (
+            "[[reply]]\ntool_calls = { name = 'x' }\n",
+            "reply 1 (line 1): tool_calls must be an array",
+        ),
+        (
+            "[[reply]]\ntool_calls = [{ name = 'x', arguments = 3 }]\n",
+            "tool_calls[0].arguments must be a table or a string",
+        ),
+        (
+            "[[reply]]\ntool_calls = [{ name = 'x', when = 2026-01-01 }]\n",
+            "tool_calls[0]: unknown key 'when'",
+        ),
+        (
+            "[[reply]]\ntool_calls = [{ name = 'x', arguments = { at = 2026-01-01 } }]\n",
+            "tool_calls[0].arguments: Object of type date is not JSON serializable",
+        ),
+        ("[[reply]]\ncontent = 'a'\nfinish_reason = 'done'\n", "finish_reason must be one of"),
+        (
+            "[[reply]]\nfinish_reason = 'stop'\ntool_calls = [{ name = 'x' }]\n",
+            "finish_reason 'stop' with tool_calls",
+        ),
+        (
+            "[[reply]]\ncontent = 'a'\nchunk_size = 0\n",
+            "chunk_size must be a whole number of at least 1, not 0",
+        ),
+        ("[[reply]]\ncontent = 'a'\ndelay = -1\n", "delay must not be negative"),
+        ("[[reply]]\nerror = 200\n", "error must be an HTTP status from 400 to 599, not 200"),
+        ("[[reply]]\nerror = 500\ncontent = 'x'\n", "an error reply: unknown key 'content'"),
+        (
+            "[defaults]\ndelay = 'slow'\n[[reply]]\ncontent = 'a'\n",
+            "s.toml: [defaults]: delay must be a number",
+        ),
+        ("[[replies]]\ncontent = 'a'\n", "s.toml: unknown top-level key 'replies' (use [[reply]])"),
+        ("# nothing\n", "s.toml: no replies: add [[reply]] tables"),
+        (
+            "reply = [{ content = 'a' }, { contents = 'b' }]\n",
+            "s.toml: reply 2: a reply: unknown key",
+        ),
+        ("[[reply]]\ncontent = 'unclosed\n", "s.toml: not valid TOML: "),
+    ],
+)
+def test_script_errors_name_the_file_and_the_reply(text: str, expected: str) -> None:
+    with pytest.raises(ScriptError) as caught:
+        parse_script(text, source="s.toml")
+    assert expected in str(caught.value)
+    assert str(caught.value).startswith("s.toml: ")
+
+
+def test_toml_syntax_errors_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("[[reply]]\ncontent = 'a'\n\n[[reply]]\ncontent = = 'b'\n")
+    with pytest.raises(ScriptError, match=r"broken\.toml: not valid TOML: .*line 5"):
+        load_script(path)
+    path.write_bytes(b"[[reply]]\ncontent = '\xff'\n")
+    with pytest.raises(ScriptError, match="not UTF-8"):
+        load_script(path)
+    with pytest.raises(OSError):
+        load_script(tmp_path / "missing.toml")
