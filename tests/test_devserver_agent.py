@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+import dsdesk.data
+from dsdesk.core.completion import Completion, CompletionAccumulator
+from dsdesk.core.events import ToolCallDelta
+from dsdesk.core.messages import Message, ToolCallRecord
+from dsdesk.core.request import ChatOptions, build_chat_request
 from dsdesk.devserver import Reply, ScriptError, Simulator, load_script, parse_script
 from dsdesk.devserver.replies import ToolCall
 from dsdesk.devserver.rules import position, value_end
+from dsdesk.llm.client import DeepSeekClient
+from dsdesk.llm.config import ClientConfig
 
 KEY = "sk-test"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -400,3 +413,251 @@ def test_toml_syntax_errors_name_the_line(tmp_path: Path) -> None:
         load_script(path)
     with pytest.raises(OSError):
         load_script(tmp_path / "missing.toml")
+
+
+# -- scripted sessions over HTTP, with the real client ------------------------------------------
+
+CALL_ID = re.compile(r"call_\d\d_[A-Za-z0-9]{24}")
+
+
+async def one_round(
+    client: DeepSeekClient, history: list[Message]
+) -> tuple[Completion, list[ToolCallDelta]]:
+    """One request as the agent loop sends it: the answer and the tool-call deltas it streamed."""
+    acc = CompletionAccumulator()
+    deltas: list[ToolCallDelta] = []
+    async with aclosing(client.stream_chat(build_chat_request(history, OPTIONS))) as events:
+        async for event in events:
+            acc.add(event)
+            if isinstance(event, ToolCallDelta):
+                deltas.append(event)
+    return acc.result(), deltas
+
+
+def answer(completion: Completion) -> Message:
+    calls = tuple(ToolCallRecord(c.id, c.name, c.arguments) for c in completion.tool_calls)
+    return Message.assistant(completion.content, completion.reasoning, calls)
+
+
+OPTIONS = ChatOptions(tools=tuple(TOOLS))
+
+
+def test_a_three_round_session_with_the_real_client() -> None:
+    replies = parse_script(SCRIPT)[:3]
+    scripted = [[json.loads(c.arguments) for c in r.tool_calls] for r in replies]
+    results = {"read_file": "10  a = 1", "grep": "src/app.py:3: def main():", "edit_file": "ok"}
+
+    async def session(sim: Simulator) -> list[tuple[Completion, list[ToolCallDelta]]]:
+        rounds = []
+        history = [Message.user("Make a two.")]
+        config = ClientConfig(base_url=sim.base_url, api_key=KEY)
+        async with DeepSeekClient(config) as client:
+            for _ in range(4):  # three scripted rounds, then the end of the script
+                completion, deltas = await one_round(client, history)
+                rounds.append((completion, deltas))
+                history.append(answer(completion))
+                history += [Message.tool(c.id, results[c.name]) for c in completion.tool_calls]
+        return rounds
+
+    with Simulator(api_key=KEY, script=replies) as sim:
+        rounds = asyncio.run(session(sim))
+        requests = [r.json for r in sim.chat_requests]
+    first, second, third, end = (completion for completion, _ in rounds)
+    assert [first.finish_reason, second.finish_reason, third.finish_reason] == [
+        "tool_calls",
+        "tool_calls",
+        "stop",
+    ]
+    calls = [*first.tool_calls, *second.tool_calls]
+    assert [json.loads(c.arguments) for c in calls] == [*scripted[0], *scripted[1]]
+    assert [c.name for c in calls] == ["read_file", "grep", "edit_file"]
+    ids = [c.id for c in calls]
+    assert len(set(ids)) == 3 and all(CALL_ID.fullmatch(i) for i in ids)
+    assert [i[:8] for i in ids] == ["call_00_", "call_01_", "call_00_"]  # index in the turn
+    for completion, deltas in rounds[:2]:
+        for call in completion.tool_calls:
+            pieces = [d for d in deltas if d.index == call.index]
+            # Opened once with id, name and "" arguments, then arguments in several fragments.
+            assert (pieces[0].id, pieces[0].name, pieces[0].arguments) == (call.id, call.name, "")
+            assert all(p.id is None and p.name is None for p in pieces[1:])
+            assert len(pieces) > 4
+    assert (first.reasoning, third.reasoning, third.content) == (
+        "Read both.",
+        "The edit applied.",
+        "Done: `a` is 2 now.",
+    )
+    assert end.content == "(end of script)" and end.finish_reason == "stop"
+    # Usage on the last chunk; every request extends the previous one, so the cache hits.
+    assert first.usage is not None and first.usage.cache_hit_tokens == 0
+    for completion, request, previous in zip(rounds[1:], requests[1:], requests[:-1], strict=True):
+        usage = completion[0].usage
+        assert usage is not None
+        assert request["messages"][: len(previous["messages"])] == previous["messages"]
+        assert 0 < usage.cache_hit_tokens < usage.prompt_tokens
+        assert usage.cache_hit_tokens + usage.cache_miss_tokens == usage.prompt_tokens
+
+
+def test_expect_tool_result_refuses_a_request_without_it(
+    client: httpx.Client, sim: Simulator
+) -> None:
+    (reply,) = parse_script('[[reply]]\nexpect_tool_result = "3 passed"\ncontent = "Green."\n')
+    sim.enqueue(reply)
+    history = [user(), assistant(call("call_00_a")), tool("call_00_a", "1 failed, 2 passed")]
+    response = client.post("/chat/completions", json=body(history))
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "dsdesk simulator: reply 1 (line 1) expects a tool result containing '3 passed'; "
+        "got: 1 failed, 2 passed"
+    )
+    assert sim.pending == 1
+    history[-1] = tool("call_00_a", "3 passed in 0.1s")
+    assert accepted(client, body(history))["choices"][0]["message"]["content"] == "Green."
+
+
+def test_generated_ids_stay_unique_over_many_rounds(client: httpx.Client, sim: Simulator) -> None:
+    reply = parse_script("[[reply]]\ntool_calls = [{ name = 'glob' }, { name = 'glob' }]\n")[0]
+    for _ in range(50):
+        sim.enqueue(reply)
+    ids = []
+    for _ in range(50):
+        message = accepted(client, body([user()], stream=False))["choices"][0]["message"]
+        ids += [c["id"] for c in message["tool_calls"]]
+        assert [c["function"]["arguments"] for c in message["tool_calls"]] == ["{}", "{}"]
+    assert len(set(ids)) == 100
+
+
+def test_devserver_plays_a_script_standalone(tmp_path: Path) -> None:
+    script = tmp_path / "session.toml"
+    script.write_text(SCRIPT)
+    command = [sys.executable, "-m", "dsdesk.devserver", "--port", "0", "--delay", "0"]
+    with subprocess.Popen(
+        [*command, "--script", str(script)], stdout=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().split()[4]
+            assert process.stdout.readline().strip() == (
+                f"playing {script}: 6 replies, then (end of script)"
+            )
+            request = body([user()], stream=True, stream_options={"include_usage": True})
+            with httpx.stream("POST", f"{url}/chat/completions", json=request) as response:
+                lines = [line for line in response.iter_lines() if line.startswith("data: ")]
+            chunks = [json.loads(line[6:]) for line in lines[:-1]]
+            assert lines[-1] == "data: [DONE]"
+            calls: dict[int, dict[str, str]] = {}
+            for chunk in chunks:
+                for piece in chunk["choices"][0]["delta"].get("tool_calls") or []:
+                    slot = calls.setdefault(piece["index"], {"arguments": ""})
+                    slot.update({k: v for k, v in piece.items() if k in ("id",)})
+                    slot["arguments"] += piece["function"]["arguments"]
+            assert json.loads(calls[1]["arguments"]) == {"pattern": "def main", "glob": "*.py"}
+            assert chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"
+            assert chunks[-1]["usage"]["prompt_tokens"] > 0
+        finally:
+            process.terminate()
+        assert process.wait(timeout=5) == 0
+
+
+def test_devserver_reports_a_bad_script_without_a_traceback(tmp_path: Path) -> None:
+    script = tmp_path / "bad.toml"
+    script.write_text("[[reply]]\ncontent = 'a'\n[[reply]]\ntool_calls = [{ nam = 'x' }]\n")
+    command = [sys.executable, "-m", "dsdesk.devserver", "--port", "0", "--script", str(script)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"dsdesk devserver: {script}: reply 2 (line 3): tool_calls[0]")
+    assert "Traceback" not in done.stderr
+    missing = subprocess.run(
+        [*command[:-1], str(tmp_path / "nope.toml")], capture_output=True, text=True, timeout=30
+    )
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+# -- the shipped demo ----------------------------------------------------------------------------
+
+DATA = Path(dsdesk.data.__file__).parent
+DEMO = DATA / "agent-demo.toml"
+SAMPLE = DATA / "sample-project"
+CONTRACT = {
+    "read_file": ({"path"}, {"offset", "limit"}),
+    "list_dir": ({"path"}, set()),
+    "glob": ({"pattern"}, set()),
+    "grep": ({"pattern"}, {"path", "glob"}),
+    "edit_file": ({"path", "old_string", "new_string"}, set()),
+    "write_file": ({"path", "content"}, set()),
+    "run_command": ({"command"}, {"timeout_s"}),
+}
+
+
+def demo_calls() -> list[tuple[str, dict[str, Any]]]:
+    return [(c.name, json.loads(c.arguments)) for r in load_script(DEMO) for c in r.tool_calls]
+
+
+def test_the_demo_script_uses_the_tool_contract() -> None:
+    replies = load_script(DEMO)
+    assert replies[-1].tool_calls == () and "7 tests, all passing" in replies[-1].content
+    names = [name for name, _ in demo_calls()]
+    assert {"read_file", "grep", "edit_file", "run_command"} <= set(names)
+    for name, arguments in demo_calls():
+        required, optional = CONTRACT[name]
+        assert required <= set(arguments) <= required | optional, (name, arguments)
+
+
+def test_the_demo_edit_matches_the_sample_project_exactly_once() -> None:
+    edits = [arguments for name, arguments in demo_calls() if name == "edit_file"]
+    assert edits
+    for edit in edits:
+        text = (SAMPLE / edit["path"]).read_text(encoding="utf-8")
+        assert text.count(edit["old_string"]) == 1
+
+
+def run_demo_tool(root: Path, name: str, arguments: dict[str, Any]) -> str:
+    """Just enough of each tool to play the demo (the real ones live in dsdesk.agent.tools)."""
+    if name == "list_dir":
+        return "\n".join(sorted(p.name for p in (root / arguments["path"]).iterdir()))
+    if name == "read_file":
+        return (root / arguments["path"]).read_text(encoding="utf-8")
+    if name == "grep":
+        pattern = re.compile(arguments["pattern"])
+        hits = []
+        for path in sorted((root / arguments.get("path", ".")).rglob("*.py")):
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if pattern.search(line):
+                    hits.append(f"{path.relative_to(root)}:{number}: {line}")
+        return "\n".join(hits)
+    if name == "edit_file":
+        path = root / arguments["path"]
+        text = path.read_text(encoding="utf-8")
+        assert text.count(arguments["old_string"]) == 1
+        path.write_text(text.replace(arguments["old_string"], arguments["new_string"]))
+        return "edited"
+    assert name == "run_command"
+    argv = [sys.executable if arg == "python" else arg for arg in arguments["command"].split()]
+    done = subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=60)
+    return f"exit {done.returncode}\n{done.stdout}{done.stderr}"
+
+
+def test_the_demo_session_fixes_the_sample_project(tmp_path: Path) -> None:
+    root = tmp_path / "sample-project"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("__pycache__"))
+    outputs: list[str] = []
+
+    async def session(sim: Simulator) -> Completion:
+        history = [Message.user("Fix the failing test")]
+        config = ClientConfig(base_url=sim.base_url, api_key=KEY)
+        async with DeepSeekClient(config) as client:
+            while True:
+                completion, _ = await one_round(client, history)
+                history.append(answer(completion))
+                if completion.finish_reason != "tool_calls":
+                    return completion
+                for c in completion.tool_calls:
+                    outputs.append(run_demo_tool(root, c.name, json.loads(c.arguments)))
+                    history.append(Message.tool(c.id, outputs[-1]))
+
+    with Simulator(api_key=KEY, script=DEMO) as sim:
+        final = asyncio.run(session(sim))
+        assert sim.pending == 0 and len(sim.chat_requests) == 7
+    assert "7 tests, all passing" in final.content
+    runs = [o for o in outputs if o.startswith("exit ")]
+    assert runs[0].startswith("exit 1") and "FAILED (failures=2)" in runs[0]
+    assert runs[-1].startswith("exit 0") and "Ran 7 tests" in runs[-1] and "\nOK" in runs[-1]
