@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PORT ?= 8765
 
-.PHONY: run test demo demo-cli lint bench clean
+.PHONY: run test demo demo-cli demo-agent lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,18 @@ demo-cli: $(VENV)/.installed-app
 	trap 'kill $$SIM 2>/dev/null' EXIT INT TERM; sleep 1; \
 	DEEPSEEK_BASE_URL=http://127.0.0.1:$(DEMO_PORT) DEEPSEEK_API_KEY=sk-demo \
 	  $(BIN)/dsdesk ask "Show me a tiny Python example"
+
+# A scripted agent session with no key: the simulator plays dsdesk/data/agent-demo.toml while the
+# agent works for real on a fresh copy of dsdesk/data/sample-project (a tiny package whose tests
+# fail). NOTE: needs the `dsdesk agent` command (issue 12 §5), which is being built elsewhere;
+# until it lands this target stops with "invalid choice: 'agent'".
+demo-agent: $(VENV)/.installed-app
+	@ROOT=$$(mktemp -d)/sample-project; cp -R dsdesk/data/sample-project "$$ROOT"; \
+	$(BIN)/dsdesk devserver --port $(DEMO_PORT) --script dsdesk/data/agent-demo.toml & SIM=$$!; \
+	trap 'kill $$SIM 2>/dev/null' EXIT INT TERM; sleep 1; \
+	echo "agent working on $$ROOT"; \
+	DEEPSEEK_API_KEY=sk-demo $(BIN)/dsdesk agent --root "$$ROOT" \
+	  --base-url http://127.0.0.1:$(DEMO_PORT) "Fix the failing test"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports && $(BIN)/mypy dsdesk

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
+import string
 import threading
 from collections import deque
-from collections.abc import Iterable
 from typing import Any
 
-from . import errors
+from . import errors, rules
 from .chunks import (
     Parts,
     RequestView,
@@ -22,7 +24,7 @@ from .chunks import (
     text_chunks,
 )
 from .demo import default_reasoning, demo_reply
-from .replies import Reply
+from .replies import Reply, ToolCall
 from .tokens import PrefixCache, estimate_prompt_tokens
 from .wire import Response, Static, Stream, error_response, json_response, stream_ops
 
@@ -33,15 +35,30 @@ def _thinking_enabled(request: dict[str, Any]) -> bool:
     return not (isinstance(thinking, dict) and thinking.get("type") == "disabled")
 
 
-def _reasoning_missing(messages: Iterable[Any]) -> bool:
-    # A tool-calling assistant turn must carry its reasoning_content back (even "").
-    return any(
-        isinstance(m, dict)
-        and m.get("role") == "assistant"
-        and m.get("tool_calls")
-        and "reasoning_content" not in m
-        for m in messages
-    )
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def _tool_results(messages: list[Any]) -> list[str]:
+    # The tool messages after the last assistant message: the results of the previous round.
+    results: list[str] = []
+    for message in reversed(messages):
+        if not isinstance(message, dict) or message.get("role") == "assistant":
+            break
+        if message.get("role") == "tool":
+            results.append(str(message.get("content")))
+    return results[::-1]
+
+
+def _unmet_expectation(reply: Reply, messages: list[Any]) -> str | None:
+    wanted = reply.expect_tool_result
+    if wanted is None:
+        return None
+    results = _tool_results(messages)
+    if any(wanted in text for text in results):
+        return None
+    got = " | ".join(results)[:300] or "no tool results after the last assistant message"
+    where = reply.label or "the next scripted reply"
+    return f"dsdesk simulator: {where} expects a tool result containing {wanted!r}; got: {got}"
 
 
 class ChatEndpoint:
@@ -56,6 +73,7 @@ class ChatEndpoint:
         self._lock = threading.Lock()
         self._queue: deque[Reply] = deque()
         self._cache = PrefixCache()
+        self._issued_ids: set[str] = set()
 
     def enqueue(self, reply: Reply) -> None:
         with self._lock:
@@ -76,11 +94,15 @@ class ChatEndpoint:
                 422, "Failed to deserialize the JSON body into the target type: messages"
             )
         messages: list[Any] = request["messages"]
+        malformed = rules.deserialize_error(request, body.decode("utf-8", "replace"))
+        if malformed is not None:
+            return error_response(400, malformed)
         if request.get("model") not in self.models:
             return error_response(400, errors.MODEL_NOT_EXIST)
         thinking = _thinking_enabled(request)
-        if thinking and _reasoning_missing(messages):
-            return error_response(400, errors.REASONING_NOT_PASSED_BACK)
+        broken = rules.semantic_error(request, thinking)
+        if broken is not None:
+            return error_response(400, broken)
         max_tokens = request.get("max_tokens")
         if not isinstance(max_tokens, int) or isinstance(max_tokens, bool):
             max_tokens = None
@@ -91,11 +113,15 @@ class ChatEndpoint:
         # Validation comes first: a rejected request leaves the queue untouched, and only
         # requests the server accepted count as sent for the prompt cache.
         with self._lock:
+            unmet = _unmet_expectation(self._queue[0], messages) if self._queue else None
+            if unmet is not None:
+                return error_response(400, unmet)
             # Like DeepSeek's, the cache is per model: another model starts cold.
             hit_tokens = self._cache.hit_tokens(messages, str(request.get("model")))
             reply = self._queue.popleft() if self._queue else None
-        if reply is None:
-            reply = self.default_reply or demo_reply(messages, self.demo_delay)
+            if reply is None:
+                reply = self.default_reply or demo_reply(messages, self.demo_delay)
+            reply = self._with_ids(reply)
         options = request.get("stream_options")
         view = RequestView(
             model=str(request["model"]),
@@ -108,6 +134,24 @@ class ChatEndpoint:
             hit_tokens=hit_tokens,
         )
         return render(reply, view)
+
+    def _with_ids(self, reply: Reply) -> Reply:
+        # V4-style ids (`call_<index>_<24 letters and digits>`) for calls scripted without one,
+        # unique for the server's life so a whole session never repeats one. Caller locks.
+        if all(call.id for call in reply.tool_calls):
+            return reply
+        calls = tuple(
+            ToolCall(call.id or self._new_id(index), call.name, call.arguments)
+            for index, call in enumerate(reply.tool_calls)
+        )
+        return dataclasses.replace(reply, tool_calls=calls)
+
+    def _new_id(self, index: int) -> str:
+        while True:
+            call_id = f"call_{index:02d}_" + "".join(random.choices(_ID_ALPHABET, k=24))
+            if call_id not in self._issued_ids:
+                self._issued_ids.add(call_id)
+                return call_id
 
 
 def render(reply: Reply, view: RequestView) -> Response:

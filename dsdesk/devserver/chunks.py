@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterable
@@ -64,6 +65,16 @@ def _chunk(head: dict[str, Any], delta: Any, finish: str | None = None, usage: A
 
 def _pieces(text: str, size: int) -> Iterable[str]:
     return (text[i : i + size] for i in range(0, len(text), size))
+
+
+# Token-like pieces, as V4 streams arguments: `{`, `"`, `location`, `"`, `: `, `"`, `San`,
+# ` Francisco`, `"`, `}` (the recorded tool-call stream). Every character is in exactly one piece.
+_ARGUMENT_PIECE = re.compile(r" ?\w+| ?[^\w\s] ?|\s+")
+
+
+def argument_fragments(arguments: str) -> list[str]:
+    """The pieces a tool call's JSON arguments stream in."""
+    return _ARGUMENT_PIECE.findall(arguments)
 
 
 def _content_delta(piece: str, thinking: bool) -> dict[str, Any]:
@@ -133,7 +144,7 @@ def text_chunks(reply: Reply, view: RequestView, parts: Parts) -> list[Any]:
         function = {"name": call.name, "arguments": ""}
         opening = {"index": index, "id": call.id, "type": "function", "function": function}
         chunks.append(_chunk(head, {"tool_calls": [opening]}))
-        for piece in _pieces(call.arguments, size):
+        for piece in argument_fragments(call.arguments):
             fragment = {"index": index, "function": {"arguments": piece}}
             chunks.append(_chunk(head, {"tool_calls": [fragment]}))
     usage = reply.usage if reply.usage is not None else parts_usage(view, parts)

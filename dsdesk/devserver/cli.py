@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Any
 
 from .replies import Reply
+from .script import ScriptError, load_script
 from .server import Simulator
 
 
@@ -22,11 +23,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--api-key", default=None, help="require this Bearer key (default: accept any)"
     )
-    parser.add_argument(
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
         "--replay",
         metavar="FILE",
         default=None,
         help="answer every chat request with this recorded .chunks.jsonl file",
+    )
+    source.add_argument(
+        "--script",
+        metavar="FILE",
+        default=None,
+        help="play a scripted session: a TOML file of [[reply]] tables (text, reasoning, tool "
+        'calls), one per request, then "(end of script)"; see dsdesk/data/agent-demo.toml',
     )
     parser.add_argument(
         "--delay",
@@ -39,10 +48,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until Ctrl+C or SIGTERM; 0 on a clean stop, 1 if the port is taken, 2 on bad input."""
+    script = args.script
     try:
         default = Reply.recording(args.replay, chunk_delay=args.delay) if args.replay else None
+        replies = load_script(script, delay=args.delay) if script else None
     except OSError as exc:
-        print(f"dsdesk devserver: cannot read {args.replay}: {exc.strerror}", file=sys.stderr)
+        name = args.replay or script
+        print(f"dsdesk devserver: cannot read {name}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except ScriptError as exc:
+        print(f"dsdesk devserver: {exc}", file=sys.stderr)
         return 2
     try:
         sim = Simulator(
@@ -52,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
             demo=True,
             demo_delay=args.delay,
             default_reply=default,
+            script=replies,
         )
     except ValueError as exc:
         print(f"dsdesk devserver: {exc}", file=sys.stderr)
@@ -74,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
             previous[signum] = signal.signal(signum, request_stop)
     try:
         print(f"dsdesk simulator listening on {sim.base_url} (Ctrl+C to stop)", flush=True)
+        if replies is not None:
+            print(f"playing {script}: {len(replies)} replies, then (end of script)", flush=True)
         # A timed wait keeps the main thread responsive to signals on every platform.
         while not stop.wait(0.2):
             pass

@@ -20,6 +20,40 @@ REASONING_NOT_PASSED_BACK = (
 AUTH_NO_SUCH_USER = "Authentication Fails (no such user)"
 AUTH_BAD_FORMAT = "Authentication Fails (auth header format should be Bearer sk-...)"
 
+# Tool-calling rules (DESIGN.md §9), texts as DeepSeek's API sends them. "real": quoted in full in
+# the thread named; "assumed": the API's wording for a neighbouring case reused.
+# real: https://github.com/TurixAI/TuriX-CUA/issues/15, https://github.com/zed-industries/zed/issues/51944
+TOOL_RESULTS_MISSING = (
+    "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+    "'tool_call_id'. (insufficient tool messages following tool_calls message)"
+)
+# real: https://github.com/FoundationAgents/OpenManus/issues/227 (a tool message with no call
+# before it); assumed for a tool_call_id that matches none of the preceding calls.
+TOOL_WITHOUT_CALL = (
+    "Messages with role 'tool' must be a response to a preceding message with 'tool_calls'"
+)
+# real: DeepSeek-direct 400 quoted in client code comments and changelogs (e.g. find_string
+# "content or tool_calls must be set": open-codesign, hermes-agent; assistant `content: null`).
+CONTENT_OR_TOOL_CALLS = "Invalid assistant message: content or tool_calls must be set"
+# real shape: https://github.com/craft-ai-agents/craft-agents-oss/issues/621 and /630
+# ("Duplicate value for 'tool_call_id' of in message[4]": the id there was empty).
+TOOL_CALL_ID_DUPLICATE = "Duplicate value for 'tool_call_id' of {id} in message[{index}]"
+# real: https://github.com/duolahypercho/codex-router/issues/106,
+# https://github.com/deepseek-ai/DeepSeek-V3/issues/1376 (tool_choice "required" or a named
+# function while thinking; "auto" and "none" are accepted).
+THINKING_TOOL_CHOICE = "Thinking mode does not support this tool_choice"
+# Body deserialization errors (serde): "Failed to deserialize the JSON body into the target type:
+# <path>: <problem> at line L column C". Status 400 on V4 (2026 reports; 422 in early 2025).
+# real: https://github.com/BenedictKing/ccx/issues/149 (developer role, V4 role list),
+# https://github.com/danny-avila/LibreChat/issues/12804 (tools[0]: missing field `function`).
+# assumed: the other `tools` details (missing `type`, unknown `type`, `function.name`), in
+# serde's usual wording; the column is computed like serde_json's (bytes read on the line).
+DESERIALIZE = (
+    "Failed to deserialize the JSON body into the target type: {detail} "
+    "at line {line} column {column}"
+)
+ROLES = ("system", "user", "assistant", "tool", "latest_reminder")
+
 # status -> (message, type, code, provenance)
 DEFAULT_ERRORS: dict[int, tuple[str, str, str, str]] = {
     400: (

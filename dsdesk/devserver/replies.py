@@ -64,6 +64,8 @@ class Faults:
 
 @dataclass(frozen=True)
 class ToolCall:
+    """One scripted call; an empty `id` is filled in V4-style (`call_00_…`) when it is sent."""
+
     id: str
     name: str
     arguments: str
@@ -83,6 +85,9 @@ class Reply:
     tool_calls: tuple[ToolCall, ...] = ()
     usage: Mapping[str, Any] | None = None
     model: str | None = None
+    # scripted sessions: the request must carry a tool result containing this text
+    expect_tool_result: str | None = None
+    label: str = ""  # where the reply came from, for messages ("reply 3 (line 12)")
     # recording
     lines: tuple[bytes, ...] = ()
     # generated
@@ -108,16 +113,23 @@ class Reply:
         tool_calls: Sequence[Mapping[str, str]] | None = None,
         usage: Mapping[str, Any] | None = None,
         model: str | None = None,
+        expect_tool_result: str | None = None,
+        label: str = "",
         **faults: Unpack[FaultOptions],
     ) -> Reply:
         """A scripted answer in `chunk_size`-character chunks; usage computed unless given.
 
-        tool_calls: [{"id", "name", "arguments" (a JSON string)}]; they stream after the content
-        and the reply then finishes with "tool_calls".
+        tool_calls: [{"name", "arguments" (a JSON string), "id" (optional: generated V4-style,
+        unique for the server's life)}]; they stream after the content, arguments in token-like
+        fragments, and the reply then finishes with "tool_calls". expect_tool_result: the
+        request must carry a tool result (after its last assistant message) containing this
+        text, else it is refused with a 400 naming `label` (scripted-session tests).
         """
         if chunk_size < 1:
             raise ValueError("chunk_size must be >= 1")
-        calls = tuple(ToolCall(c["id"], c["name"], c["arguments"]) for c in tool_calls or ())
+        calls = tuple(
+            ToolCall(c.get("id", ""), c["name"], c["arguments"]) for c in tool_calls or ()
+        )
         return cls(
             kind="text",
             faults=Faults(**faults),
@@ -128,6 +140,8 @@ class Reply:
             tool_calls=calls,
             usage=usage,
             model=model,
+            expect_tool_result=expect_tool_result,
+            label=label,
         )
 
     @classmethod

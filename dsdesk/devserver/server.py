@@ -6,14 +6,17 @@ import contextlib
 import json
 import socket
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from . import errors
 from .chat import ChatEndpoint
 from .httpd import POLL, LoopbackHTTPServer, loopback_family
 from .replies import Reply
+from .script import end_of_script_reply, load_script
 from .wire import Response, Static, error_response, json_response
 
 DEFAULT_MODELS = ("deepseek-v4-pro", "deepseek-v4-flash", "deepseek-flash")
@@ -45,11 +48,15 @@ class Simulator:
         demo: bool = False,
         demo_delay: float = 0.02,
         default_reply: Reply | None = None,
+        script: str | Path | Sequence[Reply] | None = None,
         verbose: bool = False,
     ) -> None:
         """api_key None accepts any Authorization; demo=True streams the default reply slowly.
 
         default_reply (a Reply) answers when the queue is empty instead of the demo answer.
+        script: a scripted session, as a file (see `load_script`; ScriptError if it is
+        faulty) or as replies; they are queued, and once used up "(end of script)" answers
+        unless default_reply says otherwise.
         """
         loopback_family(host)
         self.api_key = api_key
@@ -57,7 +64,17 @@ class Simulator:
         self.models = [*DEFAULT_MODELS, *(m for m in models or () if m not in DEFAULT_MODELS)]
         self.balance = balance
         self.verbose = verbose
-        self._chat = ChatEndpoint(self.models, demo_delay if demo else 0.0, default_reply)
+        delay = demo_delay if demo else 0.0
+        scripted: Sequence[Reply] = ()
+        if isinstance(script, str | Path):
+            scripted = load_script(script, delay=delay)
+        elif script is not None:
+            scripted = script
+        if script is not None:
+            default_reply = default_reply or end_of_script_reply(delay)
+        self._chat = ChatEndpoint(self.models, delay, default_reply)
+        for reply in scripted:
+            self._chat.enqueue(reply)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._server: LoopbackHTTPServer | None = None
