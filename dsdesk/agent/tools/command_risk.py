@@ -22,6 +22,8 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dsdesk.agent.tools import command_words as cw
+
 __all__ = ["Risk", "command_parts", "command_risk"]
 
 
@@ -32,75 +34,6 @@ class Risk(enum.StrEnum):
     NETWORK = "uses the network"
 
 
-_REDIRECTS = {">", ">>", ">|", "&>", "&>>", ">&", "<>", "<", "<<", "<<<", "<&", "<<-"}
-_KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "{", "}", "!"}
-_KEYWORDS |= {"case", "esac", "time", "function"}
-_SHELLS = {"bash", "sh", "zsh", "dash", "ksh", "ash", "fish", "su"}
-# Wrappers run the rest of the line; the value is their options that take an argument.
-_WRAPPERS: dict[str, set[str]] = {
-    "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-U"},
-    "doas": {"-u", "-C"},
-    "env": {"-u", "-C", "-S", "--unset", "--chdir"},
-    "nice": {"-n", "--adjustment"},
-    "ionice": {"-c", "-n", "-p"},
-    "nohup": set(),
-    "command": set(),
-    "builtin": set(),
-    "exec": {"-a"},
-    "stdbuf": {"-i", "-o", "-e"},
-    "timeout": {"-s", "-k", "--signal", "--kill-after"},
-    "xargs": {"-I", "-n", "-P", "-L", "-s", "-d", "-E", "-a"},
-    "watch": {"-n", "-d"},
-    "unbuffer": set(),
-    "chronic": set(),
-}
-_NETWORK_TOOLS = {"curl", "wget", "ssh", "scp", "sftp", "nc", "ncat", "netcat", "telnet", "ftp"}
-_NETWORK_TOOLS |= {"socat", "http", "https", "xh", "aria2c", "ping", "dig", "nslookup", "whois"}
-_NETWORK_TOOLS |= {"traceroute", "gh", "hub", "npx", "pnpx", "bunx", "pipx", "twine", "gsutil"}
-_NETWORK_TOOLS |= {"aws", "gcloud", "az", "kubectl", "heroku", "docker", "podman", "apt"}
-_NETWORK_TOOLS |= {"apt-get", "dnf", "yum", "apk", "pacman", "zypper", "brew", "snap", "flatpak"}
-# Package managers: the sub-commands that download.
-_FETCHING = {
-    "pip": {"install", "download", "wheel", "index"},
-    "uv": {"add", "sync", "lock", "pip", "tool", "python", "run"},
-    "poetry": {"install", "add", "update", "lock", "publish"},
-    "conda": {"install", "create", "update"},
-    "mamba": {"install", "create", "update"},
-    "npm": {"install", "i", "ci", "add", "update", "upgrade", "publish", "exec", "x", "create"},
-    "pnpm": {"install", "i", "add", "update", "dlx", "create"},
-    "yarn": {"", "install", "add", "upgrade", "dlx", "create", "publish"},
-    "bun": {"install", "i", "add", "x", "create"},
-    "cargo": {"install", "add", "update", "fetch", "publish", "search"},
-    "go": {"get", "install", "mod"},
-    "gem": {"install", "update", "fetch"},
-    "bundle": {"", "install", "update"},
-    "composer": {"install", "require", "update"},
-}
-_GIT_NETWORK = {"push", "pull", "fetch", "clone", "ls-remote", "send-email", "request-pull"}
-_GIT_READ = {"status", "diff", "log", "show", "blame", "annotate", "grep", "ls-files", "ls-tree"}
-_GIT_READ |= {"rev-parse", "rev-list", "describe", "shortlog", "cat-file", "check-ignore", "var"}
-_GIT_READ |= {"check-attr", "version", "help", "name-rev", "merge-base", "for-each-ref"}
-_GIT_READ |= {"show-ref", "count-objects", "diff-tree", "diff-files", "diff-index", "fsck"}
-_GIT_READ |= {"whatchanged", "format-patch", "archive", "range-diff", "verify-commit", ""}
-_GIT_READ |= {"ls-remote", "send-email", "request-pull"}
-# Sub-commands that only read when used as listed (anything else given writes).
-_GIT_LISTING = {
-    "branch": {"-a", "-r", "-l", "--list", "-v", "-vv", "--all", "--remotes", "--show-current"},
-    "tag": {"-l", "--list", "-n"},
-    "remote": {"-v", "show", "get-url", "--verbose"},
-    "stash": {"list", "show"},
-    "reflog": {"show"},
-    "worktree": {"list"},
-    "config": {"--get", "--get-all", "--get-regexp", "-l", "--list", "--show-origin"},
-}
-_GIT_CONFIG_WRITES = {"--unset", "--unset-all", "--add", "--replace-all", "-e", "--edit"}
-_GIT_CONFIG_WRITES |= {"--rename-section", "--remove-section"}
-# Programs whose path arguments are written: name -> how many leading arguments to skip.
-_WRITERS = {"touch": 0, "mkdir": 0, "rm": 0, "rmdir": 0, "unlink": 0, "shred": 0, "tee": 0}
-_WRITERS |= {"truncate": 0, "chmod": 1, "chown": 1, "chgrp": 1, "mv": 0, "cp": -1, "ln": -1}
-_WRITERS |= {"install": -1, "rsync": -1, "sed": 1, "perl": 1}  # -1: only the last (destination)
-_SAFE_ABSOLUTE: tuple[str, ...] = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd/")
-_SAFE_ABSOLUTE += ("/proc/self/fd/", "/tmp/", "/var/tmp/", "/dev/tty")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SUBST = re.compile(r"\$\(([^()]*)\)|`([^`]*)`")
 _MAX_DEPTH = 6
@@ -132,7 +65,7 @@ def _is_operator(token: str) -> bool:
 def _segments(tokens: list[str]) -> list[list[str]]:
     out: list[list[str]] = [[]]
     for tok in tokens:
-        if _is_operator(tok) and tok not in _REDIRECTS:
+        if _is_operator(tok) and tok not in cw.REDIRECTS:
             out.append([])
         else:
             out[-1].append(tok)
@@ -155,12 +88,12 @@ def _strip_prefix(words: list[str]) -> list[str]:
     while i < len(words):
         w = words[i]
         name = os.path.basename(w)
-        if w in _KEYWORDS or _ASSIGNMENT.match(w):
+        if w in cw.KEYWORDS or _ASSIGNMENT.match(w):
             i += 1
         elif w in ("for", "select", "in"):
             return []  # a loop header: its words are values, not a command
-        elif name in _WRAPPERS:
-            takes = _WRAPPERS[name]
+        elif name in cw.WRAPPERS:
+            takes = cw.WRAPPERS[name]
             i += 1
             while i < len(words) and (words[i].startswith("-") or _ASSIGNMENT.match(words[i])):
                 i += 2 if words[i] in takes else 1
@@ -175,7 +108,7 @@ def _simple(words: list[str], scan: _Scan, depth: int) -> None:
     args: list[str] = []
     i = 0
     while i < len(words):  # take redirections out, checking where output goes
-        if words[i] in _REDIRECTS:
+        if words[i] in cw.REDIRECTS:
             target = words[i + 1] if i + 1 < len(words) else ""
             if ">" in words[i] and not (words[i].endswith("&") and target in ("-", "1", "2")):
                 _check_path(target, scan)
@@ -191,7 +124,7 @@ def _simple(words: list[str], scan: _Scan, depth: int) -> None:
     if not cmd:
         return
     prog, rest = os.path.basename(cmd[0]), cmd[1:]
-    if prog in _SHELLS or prog == "eval":
+    if prog in cw.SHELLS or prog == "eval":
         inner = _shell_script(prog, rest)
         if inner is not None:
             _scan(inner, scan, depth + 1)
@@ -216,9 +149,9 @@ def _program(prog: str, rest: list[str], scan: _Scan, depth: int) -> None:
         prog = "pip"
     opts = [w for w in rest if w.startswith("-")]
     plain = [w for w in rest if not w.startswith("-")]
-    fetches = prog in _FETCHING and (plain[0] if plain else "") in _FETCHING[prog]
+    fetches = prog in cw.FETCHING and (plain[0] if plain else "") in cw.FETCHING[prog]
     remote = prog == "rsync" and any(re.match(r"^([\w.@-]+::?|rsync://)", w) for w in plain)
-    if prog in _NETWORK_TOOLS or fetches or remote:
+    if prog in cw.NETWORK_TOOLS or fetches or remote:
         scan.risks.add(Risk.NETWORK)
     recursive = any(re.fullmatch(r"-[a-zA-Z]*[rR][a-zA-Z]*|--recursive", o) for o in opts)
     mirrors = prog == "rsync" and any(o.startswith("--del") for o in opts)
@@ -234,8 +167,9 @@ def _program(prog: str, rest: list[str], scan: _Scan, depth: int) -> None:
         for w in rest:
             if w.startswith("of="):
                 _check_path(w[3:], scan)
-    if prog in _WRITERS and (prog not in ("sed", "perl") or any(o.startswith("-i") for o in opts)):
-        skip = _WRITERS[prog]
+    in_place = prog not in ("sed", "perl") or any(o.startswith("-i") for o in opts)
+    if prog in cw.WRITERS and in_place:
+        skip = cw.WRITERS[prog]
         for path in plain[-1:] if skip < 0 else plain[skip:]:
             _check_path(path, scan)
 
@@ -261,19 +195,19 @@ def _git(rest: list[str], scan: _Scan) -> None:
     while i < len(rest) and rest[i].startswith("-"):  # global options: -C DIR, -c K=V, …
         i += 2 if rest[i] in ("-C", "-c") else 1
     sub, args = (rest[i], rest[i + 1 :]) if i < len(rest) else ("", [])
-    if sub in _GIT_NETWORK or (sub in ("remote", "submodule") and "update" in args):
+    if sub in cw.GIT_NETWORK or (sub in ("remote", "submodule") and "update" in args):
         scan.risks.add(Risk.NETWORK)
     if sub == "clean" and any(re.fullmatch(r"-[a-zA-Z]*f[a-zA-Z]*|--force", a) for a in args):
         scan.risks.add(Risk.DELETE)
     if sub == "rm" and any(re.fullmatch(r"-[a-zA-Z]*r[a-zA-Z]*", a) for a in args):
         scan.risks.add(Risk.DELETE)
-    if sub in _GIT_READ or sub == "clean":  # clean writes the work tree only
+    if sub in cw.GIT_READ or sub == "clean":  # clean writes the work tree only
         return
-    if sub in _GIT_LISTING:
-        listing = _GIT_LISTING[sub]
+    if sub in cw.GIT_LISTING:
+        listing = cw.GIT_LISTING[sub]
         if sub == "config":
             named = [a for a in args if a[:1] != "-"]
-            changes = any(a in _GIT_CONFIG_WRITES for a in args)
+            changes = any(a in cw.GIT_CONFIG_WRITES for a in args)
             reads = not changes and (any(a in listing for a in args) or len(named) < 2)
         elif sub == "branch":
             reads = all(a in listing or a.startswith("--format") for a in args)
@@ -298,7 +232,7 @@ def _resolve(path: str, scan: _Scan) -> Path | None:
 
 
 def _check_path(path: str, scan: _Scan) -> None:
-    if path.startswith(_SAFE_ABSOLUTE) or path in ("/tmp", "/var/tmp"):
+    if path.startswith(cw.SAFE_ABSOLUTE) or path in ("/tmp", "/var/tmp"):
         return
     real = _resolve(path, scan)
     if real is None:
