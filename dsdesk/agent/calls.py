@@ -152,6 +152,8 @@ class CallRunner:
             result = await session.runner(session.tools, call.name, call.arguments, session.ctx)
         finally:
             session.ctx.on_output = None
+            if tool.effect is not Effect.READ:
+                await self._after(title)  # also when stopped mid-command: it may have written
         status = ToolStatus.FAILED if result.is_error else ToolStatus.DONE
         self._emit(
             ev.ToolCallEnded(
@@ -179,6 +181,17 @@ class CallRunner:
             self._emit(ev.Notice(f"No checkpoint for this turn: {msg}"))
             return
         self._emit(ev.CheckpointMade(cp, label))
+
+    async def _after(self, title: str) -> None:
+        """Record what the call may have changed, so a restore knows the agent's files."""
+        checkpoints = self.session.checkpoints
+        if checkpoints is None or not self._checkpointed:
+            return
+        try:
+            await checkpoints.after(f"After: {title}")
+        except (OSError, DsdeskError) as exc:
+            msg = exc.user_message if isinstance(exc, DsdeskError) else str(exc)
+            self._emit(ev.Notice(f"Could not record the changes of {title}: {msg}"))
 
     def _repeat_check(self, call: ToolCallRecord) -> str | None:
         key = (call.name, call.arguments.strip())

@@ -30,9 +30,12 @@ ToolRunner = Callable[[Sequence[Tool], str, str, ToolContext], Awaitable[ToolRes
 
 
 class Checkpointer(Protocol):
-    """Snapshots the project before the first change of a turn; returns the checkpoint id."""
+    """``snapshot``: the project before the first change of a turn (returns its id);
+    ``after``: once files may have changed, so a restore knows what the agent created."""
 
     def snapshot(self, label: str) -> Awaitable[str]: ...
+
+    def after(self, label: str) -> Awaitable[str]: ...
 
 
 async def deny_all(request: AwaitingApproval) -> Approval:

@@ -1,0 +1,104 @@
+"""Putting an agent session together for a project: tools, rules, sandbox, checkpoints.
+
+One place decides what a session is made of, for the window and ``dsdesk agent`` alike. The
+stored rules come from dsdesk's data dir, never from the project (a cloned repository cannot
+widen what the agent may do).
+"""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dsdesk.agent.checkpoint import CheckpointStore, TurnCheckpoints
+from dsdesk.agent.policy import CallFacts, Mode, Policy, load_rules, save_rules
+from dsdesk.agent.sandbox import sandbox_status
+from dsdesk.agent.session import AgentSession
+from dsdesk.agent.tools.base import Effect, Tool, ToolContext
+from dsdesk.agent.tools.command_risk import command_parts, command_risk
+from dsdesk.agent.tools.registry import default_tools, run_call, tool_schemas
+from dsdesk.agent.tools.shell import RunCommand
+
+__all__ = ["SessionOptions", "build_session", "call_detail", "call_facts"]
+
+_DETAIL_LINES = 60
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    root: Path
+    data_dir: Path
+    mode: Mode
+    network: bool = False  # commands may use the network (the sandbox shares it)
+
+
+def build_session(opts: SessionOptions) -> tuple[AgentSession, list[str]]:
+    """The session and notes for the user (unreadable rules, no sandbox, no checkpoints)."""
+    notes: list[str] = []
+    rules, problems = load_rules(opts.data_dir, opts.root)
+    notes += problems
+    status = sandbox_status()
+    sandboxed = status.available
+    if not sandboxed:
+        notes.append(f"unsandboxed: {status.reason}")
+    tools: list[Tool] = [*default_tools(), RunCommand()]
+    checkpoints = None
+    if shutil.which("git"):
+        checkpoints = TurnCheckpoints(CheckpointStore(opts.root, opts.data_dir))
+    else:
+        notes.append("no checkpoints: git is not installed")
+    ctx = ToolContext(
+        root=opts.root, data_dir=opts.data_dir, sandbox=sandboxed, network=opts.network
+    )
+    session = AgentSession(
+        tools=tuple(tools),
+        schemas=tuple(tool_schemas(tools)),
+        ctx=ctx,
+        policy=Policy(opts.mode, sandboxed, rules=rules),
+        runner=run_call,
+        facts=call_facts,
+        checkpoints=checkpoints,
+        save_rules=lambda rs: save_rules(opts.data_dir, opts.root, rs),
+        detail=call_detail,
+    )
+    return session, notes
+
+
+def call_facts(tool: Tool, args: Mapping[str, Any], ctx: ToolContext) -> CallFacts:
+    """What the policy judges: the path of a file tool, the parts and risks of a command."""
+    if tool.effect is Effect.EXECUTE:
+        command = str(args.get("command", ""))
+        risks = frozenset(str(r) for r in command_risk(command, ctx.root))
+        return CallFacts(tool.name, tool.effect, command, command_parts(command), risks)
+    subject = str(args.get("path") or args.get("pattern") or "")
+    return CallFacts(tool.name, tool.effect, subject)
+
+
+def call_detail(tool: Tool, args: Mapping[str, Any], ctx: ToolContext) -> str:
+    """Exactly what a call will run or change, for the approval question."""
+    if tool.effect is Effect.EXECUTE:
+        where = "in the sandbox" if ctx.sandbox else "UNSANDBOXED"
+        net = "network allowed" if ctx.network else "no network"
+        return f"$ {args.get('command', '')}\n({where}, {net}, in {ctx.root})"
+    path = str(args.get("path", ""))
+    if tool.name == "edit_file":
+        old = str(args.get("old_string", "")).splitlines()
+        new = str(args.get("new_string", "")).splitlines()
+        diff = difflib.unified_diff(old, new, f"a/{path}", f"b/{path}", lineterm="", n=2)
+        return _cap("\n".join(diff))
+    if tool.name == "write_file":
+        content = str(args.get("content", ""))
+        n = content.count("\n") + (0 if content.endswith("\n") or not content else 1)
+        return _cap(f"write {path} ({n} lines):\n{content}")
+    return tool.describe(args)
+
+
+def _cap(text: str) -> str:
+    lines = text.splitlines()
+    if len(lines) <= _DETAIL_LINES:
+        return text
+    return "\n".join(lines[:_DETAIL_LINES]) + f"\n… {len(lines) - _DETAIL_LINES} more lines"
