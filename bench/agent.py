@@ -175,8 +175,10 @@ def main() -> None:
         f"  prefix extensions             {worst_prefix}/{int(med['pairs'])} (worst round)"
         "   target: all"
     )
-    print(f"  cache-hit rate after request 1 {med['hit_rate'] * 100:7.2f} %   target: >= 99 %"
-          " (the rest is each step's new tool output, a miss for any client)")
+    print(
+        f"  cache-hit rate after request 1 {med['hit_rate'] * 100:7.2f} %   target: >= 99 %"
+        " (the rest is each step's new tool output, a miss for any client)"
+    )
     print(f"  previous request's tokens hit {med['reuse_rate'] * 100:7.2f} %")
     print(f"  last prompt                   {med['last_prompt_tokens']:8.0f} tokens")
 

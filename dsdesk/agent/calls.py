@@ -132,7 +132,7 @@ class CallRunner:
                         call.id,
                         ToolStatus.DENIED,
                         text,
-                        "denied" + (f": {reply.reason}" if reply.reason else ""),
+                        _short("denied: " + reply.reason if reply.reason else "denied"),
                         0.0,
                         approval=approval,
                     )
@@ -204,6 +204,12 @@ class CallRunner:
                 "Continue if that is intended, or tell it what to do instead."
             )
         return None
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """A summary line: the first sentence, capped."""
+    first = text.split(". ")[0]
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def _safe(fn: Callable[[], str], fallback: str) -> str:
