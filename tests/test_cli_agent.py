@@ -136,7 +136,7 @@ def test_ctrl_c_kills_the_running_command_and_records_the_turn_as_stopped(
             time.sleep(0.05)
         assert _running(marker), "the command never started"
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert "Stopped" in err and "Traceback" not in err
     assert not _running(marker)
