@@ -153,3 +153,30 @@ def _running(marker: str) -> bool:
         if cmdline[:2] == [b"sleep", marker.encode()] and state != "Z":
             return True
     return False
+
+
+def test_checkpoints_list_preview_restore_and_undo_the_restore(
+    sim: Simulator, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for reply in load_script(DEMO):
+        sim.enqueue(reply)
+    words = project / "textstats" / "words.py"
+    before = words.read_text()
+    (project / "NOTES.md").write_text("mine\n")  # the user's file: must survive a restore
+    assert main(["agent", "--root", str(project), "--mode", "full-auto", "Fix it"]) == 0
+    after = words.read_text()
+    capsys.readouterr()
+    assert main(["checkpoints", "--root", str(project)]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    cid = line.split()[0]
+    assert " turn " in line and "Before: $ python -m unittest" in line
+    assert main(["checkpoints", "--root", str(project), "--preview", cid]) == 0
+    preview = capsys.readouterr().out
+    assert "textstats/words.py" in preview and "NOTES.md" not in preview
+    assert main(["checkpoints", "--root", str(project), "--restore", cid]) == 0
+    out = capsys.readouterr().out
+    assert words.read_text() == before and (project / "NOTES.md").read_text() == "mine\n"
+    undo = out.rsplit("--restore ", 1)[1].strip()
+    assert main(["checkpoints", "--root", str(project), "--restore", undo]) == 0
+    assert words.read_text() == after
+    assert main(["checkpoints", "--root", str(project), "--restore", "ffff"]) == 1

@@ -46,6 +46,13 @@ def _agent(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], in
     return agent.run
 
 
+def _checkpoints(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from dsdesk.cli import checkpoints
+
+    checkpoints.add_arguments(parser)
+    return checkpoints.run
+
+
 def _undo(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     from dsdesk.cli import undo
 
@@ -58,6 +65,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Callable[...,
     "agent": ("let V4 work on a project: read, search, edit, run (with your approval)", _agent),
     "apply": ("apply the edits in a model's reply to a project (atomic, undoable)", _apply),
     "undo": ("undo the last edits dsdesk wrote to a project", _undo),
+    "checkpoints": ("list, preview and restore the agent's checkpoints of a project", _checkpoints),
     "tokens": ("count the exact V4 tokens dsdesk would send for files/folders", _tokens),
     "devserver": ("run the local DeepSeek-compatible simulator (no key needed)", _devserver),
 }
