@@ -104,3 +104,14 @@ def test_size_limit_skips(tmp_path: Path) -> None:
     cache = FileTokenCache(tmp_path, v4_counter(), max_bytes=1000)
     [fc] = cache.count(["big.txt"])
     assert fc.tokens is None and fc.skipped and fc.skipped.startswith("too large")
+
+
+def test_a_gitignore_line_pathspec_refuses_does_not_stop_the_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(tmp_path)
+    (tmp_path / ".gitignore").write_text("!\n" + GITIGNORE + "trailing\\\n[z-a]\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["tokens", "--json", "."]) == 0
+    got = {f["path"] for f in json.loads(capsys.readouterr().out)["files"]}
+    assert got == {*SAMPLES, ".gitignore"}  # the good lines still hide ignored/ and *.log

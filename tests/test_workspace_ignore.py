@@ -288,3 +288,23 @@ def test_workspace_listing_imports_without_qt() -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
+
+
+def test_lines_git_accepts_but_pathspec_refuses_are_skipped_like_git(tmp_path: Path) -> None:
+    # A lone "!", a trailing backslash and a reversed range make pathspec raise; git skips them.
+    rules_text = "*.log\n!\nfoo\\\n[z-a]\n!keep.log\n\\\nsecret*\n!secret-ok\n"
+    write(tmp_path, ".gitignore", rules_text)
+    write(tmp_path, "sub/.gitignore", "!\nnested.txt\n")
+    paths = ["a.log", "keep.log", "foo", "x.txt", "secret1", "secret-ok", "sub/nested.txt"]
+    for rel in paths:
+        write(tmp_path, rel)
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, env=env)
+    git = ["git", "-C", str(tmp_path), "check-ignore", *paths]
+    res = subprocess.run(git, capture_output=True, text=True, env=env)
+    by_git = set(res.stdout.split())
+    assert by_git == {"a.log", "secret1", "sub/nested.txt"}
+    rules = IgnoreRules(tmp_path)
+    assert {p for p in paths if rules.is_ignored(p, is_dir=False)} == by_git
+    shown = names(list_dir(tmp_path, "", rules))
+    assert shown == ["sub", ".gitignore", "foo", "keep.log", "secret-ok", "x.txt"]
