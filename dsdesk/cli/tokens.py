@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dsdesk.cli import EXIT_OK, EXIT_USAGE
 from dsdesk.workspace.ignore import IgnoreRules
+from dsdesk.workspace.names import is_symlink_loop, shown
 from dsdesk.workspace.token_cache import FileTokenCache, iter_files
 from dsdesk.workspace.tokenizer_data import v4_counter
 
@@ -29,15 +30,32 @@ def project_root(path: Path) -> Path:
     return start
 
 
+def locate(arg: str) -> Path | None:
+    """``arg`` as an absolute path with links resolved, or None if there is nothing there. A
+    symlink loop stays itself, so that its count can say what it is; other OS errors raise."""
+    try:
+        return Path(arg).resolve(strict=True)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, RuntimeError):  # a loop is RuntimeError up to Python 3.12, OSError after
+        if is_symlink_loop(arg):
+            return Path(os.path.abspath(arg))
+        raise
+
+
 def run(args: argparse.Namespace) -> int:
     counter = v4_counter()
     files: list[dict[str, object]] = []
     skipped: list[dict[str, object]] = []
     caches: dict[Path, tuple[FileTokenCache, IgnoreRules]] = {}
     for arg in args.paths:
-        path = Path(arg).resolve()
-        if not path.exists():
-            print(f"dsdesk tokens: {arg}: no such file or folder", file=sys.stderr)
+        try:
+            path = locate(arg)
+        except OSError as exc:
+            print(f"dsdesk tokens: {shown(arg)}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+        if path is None:
+            print(f"dsdesk tokens: {shown(arg)}: no such file or folder", file=sys.stderr)
             return EXIT_USAGE
         root = project_root(path)
         if root not in caches:
@@ -45,11 +63,11 @@ def run(args: argparse.Namespace) -> int:
         cache, rules = caches[root]
         rels = list(iter_files(root, path, rules))
         for fc in cache.count(rels):
-            shown = os.path.relpath(root / fc.rel_path)
+            name = shown(os.path.relpath(root / fc.rel_path))
             if fc.tokens is None:
-                skipped.append({"path": shown, "reason": fc.skipped})
+                skipped.append({"path": name, "reason": fc.skipped})
             else:
-                files.append({"path": shown, "tokens": fc.tokens})
+                files.append({"path": name, "tokens": fc.tokens})
     total = sum(int(f["tokens"]) for f in files)  # type: ignore[call-overload]
     if args.json:
         print(json.dumps({"total": total, "files": files, "skipped": skipped}))

@@ -22,6 +22,7 @@ from dsdesk.services.tasks import TaskRegistry
 from dsdesk.store import ContextItem
 from dsdesk.workspace.edit_plan import fingerprint
 from dsdesk.workspace.ignore import IgnoreRules
+from dsdesk.workspace.names import shown
 from dsdesk.workspace.project_prefs import (
     DEFAULT_EXCLUDES,
     exclude_matcher,
@@ -48,7 +49,7 @@ def _read(root: Path, rels: list[str], cache: FileTokenCache) -> tuple[list[Atta
     for rel in rels:
         c = counts[rel]
         if c.tokens is None:
-            skipped.append(f"{rel} ({c.skipped})")
+            skipped.append(f"{shown(rel)} ({c.skipped})")
             continue
         try:
             text = (root / rel).read_text(encoding="utf-8")

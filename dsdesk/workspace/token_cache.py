@@ -2,11 +2,13 @@
 
 A file's count is keyed by (size, mtime_ns); when those change, the content hash decides whether
 the text really changed (a touch or a checkout of the same bytes costs a hash, not a recount).
-Binary files, undecodable files and files over a size limit are skipped with a reason.
+Binary files, undecodable files, files over a size limit, names that are not valid UTF-8 (they
+cannot be sent) and symlink loops are skipped with a reason.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import threading
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from dsdesk.core.token_count import TokenCounter, render_context_file
 from dsdesk.workspace.ignore import IgnoreRules
+from dsdesk.workspace.names import is_symlink_loop, is_utf8
 
 MAX_FILE_BYTES = 2 * 2**20  # ≈ 500k tokens of source: past that a file is data, not code
 
@@ -24,7 +27,9 @@ MAX_FILE_BYTES = 2 * 2**20  # ≈ 500k tokens of source: past that a file is dat
 class FileCount:
     rel_path: str
     tokens: int | None  # None when skipped
-    skipped: str | None = None  # "binary", "too large (N bytes)", "unreadable", "not UTF-8"
+    # "binary", "too large (N bytes)", "unreadable", "not UTF-8", "name is not valid UTF-8",
+    # "symlink loop"
+    skipped: str | None = None
 
 
 @dataclass(slots=True)
@@ -54,11 +59,15 @@ class FileTokenCache:
         out: dict[str, FileCount] = {}
         todo: list[tuple[str, int, int, bytes, str]] = []
         for rel in rels:
+            if not is_utf8(rel):
+                out[rel] = FileCount(rel, None, "name is not valid UTF-8")
+                continue
             path = self.root / rel
             try:
                 st = path.stat()
-            except OSError:
-                out[rel] = FileCount(rel, None, "unreadable")
+            except OSError as exc:
+                loop = exc.errno == errno.ELOOP
+                out[rel] = FileCount(rel, None, "symlink loop" if loop else "unreadable")
                 continue
             with self._lock:
                 entry = self._entries.get(rel)
@@ -98,8 +107,9 @@ class FileTokenCache:
 
 def iter_files(root: Path, start: Path, rules: IgnoreRules) -> Iterator[str]:
     """Project-relative paths of the non-ignored files under ``start`` (a file or folder),
-    never following symlinked folders."""
-    if start.is_file():
+    never following symlinked folders. Symlink loops are included, for ``count`` to skip by
+    name, rather than silently left out."""
+    if start.is_file() or is_symlink_loop(start):
         yield start.relative_to(root).as_posix()
         return
     stack = [start]
@@ -120,6 +130,8 @@ def iter_files(root: Path, start: Path, rules: IgnoreRules) -> Iterator[str]:
             rel = f"{rel_folder}/{name}" if rel_folder else name
             if is_dir:
                 subdirs.append(Path(entry.path))
-            elif entry.is_file(follow_symlinks=False):
+            elif entry.is_file(follow_symlinks=False) or (
+                entry.is_symlink() and is_symlink_loop(entry.path)
+            ):
                 yield rel
         stack.extend(reversed(subdirs))
