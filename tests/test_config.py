@@ -173,3 +173,9 @@ def test_the_cli_starts_with_hostile_config_files(tmp_path: Path) -> None:
     assert "dsdesk: settings: idle_timeout: must be a finite number, not inf" in proc.stderr
     assert f"{config / 'prices.toml'} ignored (models: must be a table, not 5" in proc.stderr
     assert "DEEPSEEK_API_KEY" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "dsdesk", "prices"], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "ignored (models: must be a table, not 5" in proc.stderr
+    assert "deepseek-v4-pro" in proc.stdout

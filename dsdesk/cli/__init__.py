@@ -39,6 +39,13 @@ def _apply(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], in
     return apply.run
 
 
+def _prices(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from dsdesk.cli import prices
+
+    prices.add_arguments(parser)
+    return prices.run
+
+
 def _undo(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     from dsdesk.cli import undo
 
@@ -51,6 +58,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Callable[...,
     "apply": ("apply the edits in a model's reply to a project (atomic, undoable)", _apply),
     "undo": ("undo the last edits dsdesk wrote to a project", _undo),
     "tokens": ("count the exact V4 tokens dsdesk would send for files/folders", _tokens),
+    "prices": ("show the price table in use and where it comes from", _prices),
     "devserver": ("run the local DeepSeek-compatible simulator (no key needed)", _devserver),
 }
 
