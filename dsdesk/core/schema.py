@@ -202,7 +202,7 @@ def _found(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return f"the text {value[:40]!r}" + ("…" if len(value) > 40 else "")
-    if type(value) is int and value.bit_length() > 64:  # str() refuses past 4,300 digits
+    if type(value) is int and value.bit_length() > 14_000:  # str() refuses past 4,300 digits
         return f"a whole number about {value.bit_length() * math.log10(2):,.0f} digits long"
     text = str(value)
     return text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
