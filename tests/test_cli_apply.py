@@ -292,3 +292,19 @@ def test_apply_commit_in_a_git_repo(
         "src/util.py",
     ]
     assert git("status", "--porcelain") == ""
+
+
+def test_dry_run_json_says_would_apply_not_applied(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = files(root)
+    args = ["apply", "--json", "--root", str(root), reply(tmp_path, MIXED)]
+    assert main([*args, "--dry-run"]) == 1
+    dry = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [o["status"] for o in dry] == ["failed", "would_apply"]
+    assert files(root) == before
+    assert main(args) == 1  # for real, the same block is reported as written
+    assert [json.loads(x)["status"] for x in capsys.readouterr().out.splitlines()] == [
+        "failed",
+        "applied",
+    ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import keyring
@@ -103,3 +106,76 @@ def test_mask_key() -> None:
 
     assert mask_key("sk-1234567890abcdef") == "sk-…cdef"
     assert "1234567890" not in repr(ClientConfig(api_key="sk-1234567890abcdef"))
+
+
+HOSTILE_SETTINGS = """
+base_url = 5
+model = ""
+thinking = 1
+effort = "ultra"
+max_tokens = 99999999999999999999
+connect_timeout = nan
+idle_timeout = inf
+total_timeout = -3
+theme = { a = 1 }
+commit_edits = "yes"
+shortcuts = { "app.quit" = "Ctrl+Q", "bad" = 5, "nest" = { x = 1 } }
+"""
+
+
+def test_wrong_types_fall_back_per_field_with_a_plain_reason() -> None:
+    path = settings_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(HOSTILE_SETTINGS + "extra = [1]\n")
+    s, problems = load_settings()
+    assert s == Settings(shortcuts={"app.quit": "Ctrl+Q"})  # the good entry is kept
+    named = {p.split(":")[0] for p in problems}
+    assert named == {
+        *("base_url", "model", "thinking", "effort", "max_tokens", "connect_timeout"),
+        *("idle_timeout", "total_timeout", "theme", "commit_edits", "shortcuts.bad"),
+        "shortcuts.nest",
+    }
+    assert "connect_timeout: must be a finite number, not nan; using 15.0" in problems
+    assert all("Error" not in p and "<class" not in p for p in problems)
+
+
+def test_good_values_survive_beside_bad_ones() -> None:
+    path = settings_path()
+    path.parent.mkdir(parents=True)
+    path.write_text('theme = "dark"\nidle_timeout = 30\nmax_tokens = true\nthinking = false\n')
+    s, problems = load_settings()
+    assert (s.theme, s.idle_timeout, s.thinking) == ("dark", 30.0, False)
+    assert s.max_tokens == Settings().max_tokens  # a bool is not a number here
+    assert problems == [f"max_tokens: must be a whole number, not true; using {s.max_tokens}"]
+
+
+def test_the_cli_starts_with_hostile_config_files(tmp_path: Path) -> None:
+    """The real CLI, in a process of its own, with broken files where XDG says config lives."""
+    config = tmp_path / "xdg-config" / "dsdesk"
+    config.mkdir(parents=True)
+    (config / "settings.toml").write_text(HOSTILE_SETTINGS)
+    (config / "prices.toml").write_text("models = 5\n[peak]\nhours_utc = [1]\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("DSDESK_HOME", "DEEPSEEK_API_KEY")}
+    env.update(
+        XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
+        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",  # no real keyring, no key
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "dsdesk", "ask", "hi"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2  # it got as far as asking for the missing key
+    assert "dsdesk: settings: idle_timeout: must be a finite number, not inf" in proc.stderr
+    assert f"{config / 'prices.toml'} ignored (models: must be a table, not 5" in proc.stderr
+    assert "DEEPSEEK_API_KEY" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "dsdesk", "prices"], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "ignored (models: must be a table, not 5" in proc.stderr
+    assert "deepseek-v4-pro" in proc.stdout

@@ -94,3 +94,39 @@ def test_user_table_overrides_and_a_broken_one_is_reported() -> None:
     path.write_text("[models.x]\npeak = 3\n")
     table, problem = load_price_table()
     assert problem and "ignored" in problem and "deepseek-v4-pro" in table.models
+
+
+RATES = "{cache_hit = 1, cache_miss = 2, output = 3}"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("models = 5", "models"),
+        ('[models]\nx = "y"', "models.x"),
+        (f"[models.x]\npeak = {RATES}\noff_peak = 7", "models.x.off_peak"),
+        (f"[models.x]\npeak = {RATES}\noff_peak = {{cache_hit = -1}}", "models.x.off_peak"),
+        (f"[models.x]\npeak = {RATES}\noff_peak = {RATES}\naliases = 5", "models.x.aliases"),
+        ("[models.x]\npeak = {cache_hit = inf, cache_miss = 1, output = 1}", "cache_hit"),
+        ("[models.x]\npeak = {cache_hit = nan, cache_miss = 1, output = 1}", "cache_hit"),
+        ('[models.x]\npeak = {cache_hit = "1", cache_miss = 1, output = 1}', "cache_hit"),
+        ("[models.x]\npeak = {cache_hit = true, cache_miss = 1, output = 1}", "cache_hit"),
+        ("[models.x]\npeak = {cache_hit = -0.5, cache_miss = 1, output = 1}", "cache_hit"),
+        (f"[models.x]\npeak = {{cache_hit = {10**400}, cache_miss = 1, output = 1}}", "cache_hit"),
+        ("[peak]\nhours_utc = [1]", "peak.hours_utc[0]"),
+        ("[peak]\nhours_utc = [[1, 99]]", "peak.hours_utc"),
+        ("[peak]\nhours_utc = [[true, 4]]", "peak.hours_utc[0][0]"),
+        ("[peak]\nweekdays_only = 1", "peak.weekdays_only"),
+        ("peak = []", "peak"),
+        ('as_of = "last week"', "as_of"),
+        ("currency = { code = 1 }", "currency"),
+    ],
+)
+def test_a_wrong_typed_price_table_falls_back_to_the_shipped_one(text: str, named: str) -> None:
+    path = user_prices_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(text + "\n")
+    table, problem = load_price_table()
+    assert table == PriceTable.from_toml(shipped_prices_text())
+    assert problem is not None and "using the shipped prices" in problem
+    assert f"{named}" in problem and "Error" not in problem and "<class" not in problem

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -104,3 +107,62 @@ def test_size_limit_skips(tmp_path: Path) -> None:
     cache = FileTokenCache(tmp_path, v4_counter(), max_bytes=1000)
     [fc] = cache.count(["big.txt"])
     assert fc.tokens is None and fc.skipped and fc.skipped.startswith("too large")
+
+
+def test_a_gitignore_line_pathspec_refuses_does_not_stop_the_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(tmp_path)
+    (tmp_path / ".gitignore").write_text("!\n" + GITIGNORE + "trailing\\\n[z-a]\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["tokens", "--json", "."]) == 0
+    got = {f["path"] for f in json.loads(capsys.readouterr().out)["files"]}
+    assert got == {*SAMPLES, ".gitignore"}  # the good lines still hide ignored/ and *.log
+
+
+LINUX_ONLY = pytest.mark.skipif(sys.platform != "linux", reason="non-UTF-8 names need POSIX bytes")
+
+
+def make_odd_names(root: Path) -> None:
+    (root / os.fsdecode(b"bad\xff.py")).write_text("x = 1\n")
+    (root / "sub").mkdir(exist_ok=True)
+    (root / "sub" / os.fsdecode(b"n\xfe.py")).write_text("y = 2\n")
+    os.symlink("b", root / "a")
+    os.symlink("a", root / "b")
+    os.symlink("self", root / "self")
+
+
+@LINUX_ONLY
+def test_names_not_utf8_and_symlink_loops_named_as_arguments_are_skipped(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    make_odd_names(tmp_path)
+    # The real CLI: its stdout is strict UTF-8, where a raw non-UTF-8 name cannot be printed.
+    args = [os.fsencode(a) for a in (os.fsdecode(b"bad\xff.py"), "a", "self", "code.py")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "dsdesk", "tokens", *args], cwd=tmp_path, capture_output=True
+    )
+    out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert "skipped  bad\\xff.py (name is not valid UTF-8)" in out
+    assert "skipped  a (symlink loop)" in out and "skipped  self (symlink loop)" in out
+    assert "total: 1 files, 3 skipped" in out
+
+
+@LINUX_ONLY
+def test_names_not_utf8_and_symlink_loops_found_in_a_folder_are_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(tmp_path)
+    make_odd_names(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["tokens", "--json", "."]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {s["path"]: s["reason"] for s in out["skipped"]} == {
+        "blob.bin": "binary",
+        "bad\\xff.py": "name is not valid UTF-8",
+        "sub/n\\xfe.py": "name is not valid UTF-8",
+        "a": "symlink loop",
+        "b": "symlink loop",
+        "self": "symlink loop",
+    }
+    assert {f["path"] for f in out["files"]} == {*SAMPLES, ".gitignore"}

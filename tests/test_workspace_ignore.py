@@ -288,3 +288,42 @@ def test_workspace_listing_imports_without_qt() -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
+
+
+def test_lines_git_accepts_but_pathspec_refuses_are_skipped_like_git(tmp_path: Path) -> None:
+    # A lone "!", a trailing backslash and a reversed range make pathspec raise; git skips them.
+    rules_text = "*.log\n!\nfoo\\\n[z-a]\n!keep.log\n\\\nsecret*\n!secret-ok\n"
+    write(tmp_path, ".gitignore", rules_text)
+    write(tmp_path, "sub/.gitignore", "!\nnested.txt\n")
+    paths = ["a.log", "keep.log", "foo", "x.txt", "secret1", "secret-ok", "sub/nested.txt"]
+    for rel in paths:
+        write(tmp_path, rel)
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, env=env)
+    git = ["git", "-C", str(tmp_path), "check-ignore", *paths]
+    res = subprocess.run(git, capture_output=True, text=True, env=env)
+    by_git = set(res.stdout.split())
+    assert by_git == {"a.log", "secret1", "sub/nested.txt"}
+    rules = IgnoreRules(tmp_path)
+    assert {p for p in paths if rules.is_ignored(p, is_dir=False)} == by_git
+    shown = names(list_dir(tmp_path, "", rules))
+    assert shown == ["sub", ".gitignore", "foo", "keep.log", "secret-ok", "x.txt"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="names that are not UTF-8 need POSIX bytes")
+def test_listing_tolerates_names_not_utf8_and_symlink_loops(tmp_path: Path) -> None:
+    (tmp_path / os.fsdecode(b"bad\xff.py")).write_text("x = 1\n")
+    (tmp_path / os.fsdecode(b"odd\xfe.txt")).write_text("hidden by the rules\n")
+    (tmp_path / os.fsdecode(b"dir\xfe")).mkdir()
+    (tmp_path / os.fsdecode(b"dir\xfe") / "inner.py").write_text("")
+    os.symlink("b", tmp_path / "a")
+    os.symlink("a", tmp_path / "b")
+    os.symlink("self", tmp_path / "self")
+    write(tmp_path, ".gitignore", "odd?.txt\n")  # matched against the real name: ? is one byte
+    entries = {e.name: e for e in list_dir(tmp_path, "", IgnoreRules(tmp_path))}
+    assert set(entries) == {".gitignore", "bad\\xff.py", "dir\\xfe", "a", "b", "self"}
+    for e in entries.values():  # what Qt is given must survive its strings unchanged
+        assert e.rel_path.encode("utf-8") and e.name.encode("utf-8")
+    assert entries["bad\\xff.py"].kind == "python" and entries["bad\\xff.py"].size == 6
+    assert not entries["dir\\xfe"].is_dir  # its escaped name names nothing to list
+    assert all(entries[n].kind == "symlink" and not entries[n].is_dir for n in ("a", "b", "self"))

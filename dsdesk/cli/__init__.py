@@ -53,6 +53,13 @@ def _checkpoints(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespac
     return checkpoints.run
 
 
+def _prices(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from dsdesk.cli import prices
+
+    prices.add_arguments(parser)
+    return prices.run
+
+
 def _undo(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     from dsdesk.cli import undo
 
@@ -67,6 +74,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Callable[...,
     "undo": ("undo the last edits dsdesk wrote to a project", _undo),
     "checkpoints": ("list, preview and restore the agent's checkpoints of a project", _checkpoints),
     "tokens": ("count the exact V4 tokens dsdesk would send for files/folders", _tokens),
+    "prices": ("show the price table in use and where it comes from", _prices),
     "devserver": ("run the local DeepSeek-compatible simulator (no key needed)", _devserver),
 }
 

@@ -3,8 +3,9 @@ in a model's reply (a file, or ``-`` for standard input) to a project.
 
 Each block is reported with its file and how it matched, or why it failed (with the closest real
 lines, for a SEARCH that was not found). ``--json`` prints one JSON object per block instead:
-``{"index", "file", "status", "level", "reason", "message", "closest"}``. Writes are atomic and
-journalled under the data dir, so ``dsdesk undo`` can take them back.
+``{"index", "file", "status", "level", "reason", "message", "closest"}``, status being "applied",
+"failed" or "skipped" ("would_apply" for "applied" with ``--dry-run``: nothing was written).
+Writes are atomic and journalled under the data dir, so ``dsdesk undo`` can take them back.
 Exit codes: 0 every block applied, 1 some block failed or was skipped (or the reply holds no
 edits), 2 usage error.
 """
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             outcomes = [_unwritten(o, exc) for o in outcomes]
     if args.json:
         for o in outcomes:
-            print(json.dumps(_json(o), ensure_ascii=False))
+            print(json.dumps(_json(o, dry_run=args.dry_run), ensure_ascii=False))
     else:
         _print_text(plan, outcomes, dry_run=args.dry_run)
         if args.diff:
@@ -104,11 +105,11 @@ def _unwritten(o: BlockOutcome, exc: EditError) -> BlockOutcome:
     return dataclasses.replace(o, status="failed", reason=reason, message=exc.user_message)
 
 
-def _json(o: BlockOutcome) -> dict[str, object]:
+def _json(o: BlockOutcome, *, dry_run: bool) -> dict[str, object]:
     return {
         "index": o.block.index,
         "file": o.block.path,
-        "status": o.status,
+        "status": "would_apply" if dry_run and o.status == "applied" else o.status,
         "level": o.level.value if o.level is not None else None,
         "reason": o.reason,
         "message": o.message,

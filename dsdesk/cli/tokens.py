@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dsdesk.cli import EXIT_OK, EXIT_USAGE
 from dsdesk.workspace.ignore import IgnoreRules
+from dsdesk.workspace.names import is_symlink_loop, shown
 from dsdesk.workspace.token_cache import FileTokenCache, iter_files
 from dsdesk.workspace.tokenizer_data import v4_counter
 
@@ -36,10 +37,10 @@ def run(args: argparse.Namespace) -> int:
     caches: dict[Path, tuple[FileTokenCache, IgnoreRules]] = {}
     for arg in args.paths:
         # Not resolved: a link out of the project must be met (and refused) inside it, not
-        # followed to wherever it points and counted there.
+        # followed to wherever it points and counted there; a loop is counted as a skip.
         path = Path(os.path.abspath(arg))
-        if not path.exists():
-            print(f"dsdesk tokens: {arg}: no such file or folder", file=sys.stderr)
+        if not path.exists() and not is_symlink_loop(path):
+            print(f"dsdesk tokens: {shown(arg)}: no such file or folder", file=sys.stderr)
             return EXIT_USAGE
         root = project_root(path)
         if root not in caches:
@@ -47,11 +48,11 @@ def run(args: argparse.Namespace) -> int:
         cache, rules = caches[root]
         rels = list(iter_files(root, path, rules))
         for fc in cache.count(rels):
-            shown = os.path.relpath(root / fc.rel_path)
+            name = shown(os.path.relpath(root / fc.rel_path))
             if fc.tokens is None:
-                skipped.append({"path": shown, "reason": fc.skipped})
+                skipped.append({"path": name, "reason": fc.skipped})
             else:
-                files.append({"path": shown, "tokens": fc.tokens})
+                files.append({"path": name, "tokens": fc.tokens})
     total = sum(int(f["tokens"]) for f in files)  # type: ignore[call-overload]
     if args.json:
         print(json.dumps({"total": total, "files": files, "skipped": skipped}))

@@ -5,61 +5,52 @@ from __future__ import annotations
 
 import os
 import tempfile
-import tomllib
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import tomli_w
 
 from dsdesk.config.paths import settings_path
+from dsdesk.core import schema
 from dsdesk.core.request import DEFAULT_MAX_TOKENS, DEFAULT_MODEL, MAX_OUTPUT_TOKENS
+from dsdesk.core.schema import limits
 from dsdesk.llm.config import DEEPSEEK_BASE_URL, ClientConfig
 
 THEMES = ("system", "light", "dark")
 EFFORTS = ("high", "max")
 
 
+def _url_problem(url: str) -> str | None:
+    return (
+        None if url.startswith(("http://", "https://")) else "must start with http:// or https://"
+    )
+
+
+def _empty_problem(text: str) -> str | None:
+    return None if text.strip() else "must not be empty"
+
+
+# Past a week a timeout means "never"; larger numbers only risk overflowing timers.
+_SECONDS = limits(gt=0, le=7 * 24 * 3600)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    base_url: str = DEEPSEEK_BASE_URL
-    model: str = DEFAULT_MODEL
+    """The schema of settings.toml: field types and ``limits`` decide what a value may be."""
+
+    base_url: str = field(default=DEEPSEEK_BASE_URL, metadata=limits(check=_url_problem))
+    model: str = field(default=DEFAULT_MODEL, metadata=limits(check=_empty_problem))
     thinking: bool = True
-    effort: str = "high"
-    max_tokens: int = DEFAULT_MAX_TOKENS
-    connect_timeout: float = 15.0
-    idle_timeout: float = 180.0
-    total_timeout: float = 3600.0
-    theme: str = "system"
+    effort: str = field(default="high", metadata=limits(choices=EFFORTS))
+    max_tokens: int = field(default=DEFAULT_MAX_TOKENS, metadata=limits(ge=1, le=MAX_OUTPUT_TOKENS))
+    connect_timeout: float = field(default=15.0, metadata=_SECONDS)
+    idle_timeout: float = field(default=180.0, metadata=_SECONDS)
+    total_timeout: float = field(default=3600.0, metadata=_SECONDS)
+    theme: str = field(default="system", metadata=limits(choices=THEMES))
     # Off by default: some users want one git commit per accepted change set.
     commit_edits: bool = False
     # Shortcut overrides, action id -> key sequence text ("" removes the shortcut).
     shortcuts: dict[str, str] = field(default_factory=dict)
-
-    def validated(self) -> tuple[Settings, list[str]]:
-        """A copy with out-of-range values reset to defaults, and what was reset."""
-        problems: list[str] = []
-        fixes: dict[str, Any] = {}
-        default = Settings()
-
-        def reset(name: str, why: str) -> None:
-            problems.append(f"{name}: {why}; using {getattr(default, name)!r}")
-            fixes[name] = getattr(default, name)
-
-        if not self.base_url.startswith(("http://", "https://")):
-            reset("base_url", "must start with http:// or https://")
-        if not self.model.strip():
-            reset("model", "empty")
-        if self.effort not in EFFORTS:
-            reset("effort", f"must be one of {', '.join(EFFORTS)}")
-        if not 1 <= self.max_tokens <= MAX_OUTPUT_TOKENS:
-            reset("max_tokens", f"must be 1..{MAX_OUTPUT_TOKENS}")
-        for name in ("connect_timeout", "idle_timeout", "total_timeout"):
-            if getattr(self, name) <= 0:
-                reset(name, "must be positive")
-        if self.theme not in THEMES:
-            reset("theme", f"must be one of {', '.join(THEMES)}")
-        return replace(self, **fixes), problems
 
     def client_config(self, api_key: str | None, base_url: str | None = None) -> ClientConfig:
         return ClientConfig(
@@ -80,28 +71,13 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
     """Read settings; a missing file gives defaults. Returns the problems found, if any."""
     path = path or settings_path()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = schema.parse_toml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return Settings(), []
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, schema.Invalid) as exc:
         return Settings(), [f"{path} could not be read ({exc}); using defaults"]
-    values: dict[str, Any] = {}
-    problems: list[str] = []
-    for f in fields(Settings):
-        if f.name not in raw:
-            continue
-        value = raw[f.name]
-        expected = type(getattr(Settings(), f.name))
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if type(value) is not expected:
-            problems.append(f"{f.name}: expected {expected.__name__}; using the default")
-            continue
-        if isinstance(value, dict):
-            value = {str(k): str(v) for k, v in value.items() if isinstance(v, str)}
-        values[f.name] = value
-    settings, more = Settings(**values).validated()
-    return settings, problems + more
+    settings, problems = schema.load(Settings, raw)
+    return settings, [str(p) for p in problems]
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

@@ -6,29 +6,63 @@ prices of the peak or off-peak period the request was made in.
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from dsdesk.core import schema
 from dsdesk.core.events import Usage
+from dsdesk.core.schema import limits
 
 PER = 1_000_000
+
+
+_PRICE = limits(ge=0)
 
 
 @dataclass(frozen=True, slots=True)
 class Rates:
     """USD (or the table's currency) per 1M tokens."""
 
-    cache_hit: float
-    cache_miss: float
-    output: float
+    cache_hit: float = field(metadata=_PRICE)
+    cache_miss: float = field(metadata=_PRICE)
+    output: float = field(metadata=_PRICE)
 
 
 @dataclass(frozen=True, slots=True)
 class ModelPrices:
     peak: Rates
     off_peak: Rates
+
+
+def _hours_problem(spans: tuple[tuple[int, int], ...]) -> str | None:
+    if all(0 <= start < end <= 24 for start, end in spans):
+        return None
+    return "each span must be [start, end] with 0 <= start < end <= 24"
+
+
+# The file's shape (the schema step in ``schema.load`` checks a parsed file against it).
+@dataclass(frozen=True, slots=True)
+class _ModelDoc:
+    peak: Rates
+    off_peak: Rates
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _PeakDoc:
+    weekdays_only: bool = True
+    hours_utc: tuple[tuple[int, int], ...] = field(
+        default=(), metadata=limits(check=_hours_problem)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _TableDoc:
+    as_of: date | None = None
+    currency: str = "USD"
+    models: dict[str, _ModelDoc] = field(default_factory=dict)
+    peak: _PeakDoc = field(default_factory=_PeakDoc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,30 +72,38 @@ class PriceTable:
     models: dict[str, ModelPrices]  # aliases resolved to the same entry
     peak_hours_utc: tuple[tuple[int, int], ...]
     weekdays_only: bool
+    aliases: dict[str, str] = field(default_factory=dict)  # alias -> the model id it stands for
 
     @staticmethod
     def from_toml(text: str) -> PriceTable:
-        """Parse the table; raises ``ValueError`` naming what is wrong."""
+        """Parse and check the table; raises ``ValueError`` naming everything wrong with it."""
+        return PriceTable.from_doc(schema.parse_toml(text))
+
+    @staticmethod
+    def from_doc(raw: dict[str, Any]) -> PriceTable:
+        """The table from a parsed TOML document. A price table is all or nothing: any wrong
+        value raises ``ValueError`` (with every problem named), so the caller can fall back."""
         try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"price table is not valid TOML: {exc}") from exc
+            doc, problems = schema.load(_TableDoc, raw)
+        except schema.Invalid as exc:
+            raise ValueError(str(exc)) from exc
+        if problems:
+            raise ValueError("; ".join(f"{p.where}: {p.why}" for p in problems))
         models: dict[str, ModelPrices] = {}
-        for name, entry in (doc.get("models") or {}).items():
-            try:
-                prices = ModelPrices(_rates(entry["peak"]), _rates(entry["off_peak"]))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError(f"price table entry for {name!r} is incomplete: {exc}") from exc
-            for model_id in (name, *entry.get("aliases", ())):
-                models[model_id] = prices
-        peak = doc.get("peak") or {}
-        as_of = doc.get("as_of")
+        aliases: dict[str, str] = {}
+        for name, entry in doc.models.items():
+            prices = ModelPrices(entry.peak, entry.off_peak)
+            models[name] = prices
+            for alias in entry.aliases:
+                models.setdefault(alias, prices)
+                aliases.setdefault(alias, name)
         return PriceTable(
-            as_of=as_of if isinstance(as_of, date) else None,
-            currency=str(doc.get("currency", "USD")),
+            as_of=doc.as_of,
+            currency=doc.currency,
             models=models,
-            peak_hours_utc=tuple((int(a), int(b)) for a, b in peak.get("hours_utc", ())),
-            weekdays_only=bool(peak.get("weekdays_only", True)),
+            peak_hours_utc=doc.peak.hours_utc,
+            weekdays_only=doc.peak.weekdays_only,
+            aliases={a: n for a, n in aliases.items() if a not in doc.models},
         )
 
     def is_peak(self, when: datetime) -> bool:
@@ -86,10 +128,6 @@ class PriceTable:
             + usage.cache_miss_tokens * rates.cache_miss
             + usage.completion_tokens * rates.output
         ) / PER
-
-
-def _rates(d: Any) -> Rates:
-    return Rates(float(d["cache_hit"]), float(d["cache_miss"]), float(d["output"]))
 
 
 def format_cost(cost: float | None, currency: str = "USD") -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from dsdesk.core.errors import EditError
 from dsdesk.workspace.edit_plan import fingerprint
 from dsdesk.workspace.jail import jailed_path
+from dsdesk.workspace.names import shown
 from dsdesk.workspace.token_cache import FileTokenCache
 
 __all__ = ["Attached", "ContextRead", "read_context_files"]
@@ -44,13 +45,13 @@ def read_context_files(root: Path, rels: list[str], cache: FileTokenCache) -> Co
     for rel, path in paths.items():
         c = counts[rel]
         if c.tokens is None:
-            skipped.append(f"{rel} ({c.skipped})")
+            skipped.append(f"{shown(rel)} ({c.skipped})")
             continue
         try:
             text = path.read_text(encoding="utf-8")
             fp = fingerprint(path)
         except (OSError, UnicodeDecodeError):
-            skipped.append(f"{rel} (unreadable)")
+            skipped.append(f"{shown(rel)} (unreadable)")
             continue
         ok.append(Attached(rel, c.tokens, text, fp))
     return ContextRead(ok, skipped, refused)

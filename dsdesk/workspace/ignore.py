@@ -12,6 +12,7 @@ A folder's ``.gitignore`` is read the first time something inside that folder is
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,9 +74,29 @@ def _load(path: Path, base: str) -> _Source:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:  # a folder named .gitignore, permissions, vanished meanwhile
         return _Source(base, None, sig)
-    lines = text.splitlines()
-    spec = pathspec.GitIgnoreSpec.from_lines(lines) if any(ln.strip() for ln in lines) else None
-    return _Source(base, spec, sig)
+    return _Source(base, _compile(text.splitlines()), sig)
+
+
+def _compile(lines: list[str]) -> pathspec.GitIgnoreSpec | None:
+    """The file's patterns, without the lines pathspec refuses. Git takes a lone ``!`` and a
+    trailing backslash and matches nothing with them, so skipping them is what git does; a
+    reversed range (``[z-a]``) is refused too, where git would match just its first character.
+    The good lines keep their order, so "last match wins" and ``!`` work as before."""
+    if not any(ln.strip() for ln in lines):
+        return None
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):  # pathspec's GitIgnorePatternError is a ValueError
+        good = [ln for ln in lines if _compiles(ln)]
+        return pathspec.GitIgnoreSpec.from_lines(good) if good else None
+
+
+def _compiles(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except (ValueError, re.error):
+        return False
+    return True
 
 
 class IgnoreRules:

@@ -2,7 +2,9 @@
 
 Only ``os.scandir`` plus one ``stat`` per file (for the size): folders cost nothing beyond the
 directory read. Never recursive. Symlinks are shown, but a link whose target lies outside the root
-(or is broken) is never treated as a folder, so nothing walks out of the project.
+(or is broken, or a loop) is never treated as a folder, so nothing walks out of the project.
+A name that is not valid UTF-8 is shown escaped (``bad\\xff.py``, as git quotes it) and is never a
+folder: the escaped path names nothing on disk, and the raw one would not survive Qt's strings.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsdesk.workspace.ignore import IgnoreRules, normalize_rel
+from dsdesk.workspace.names import is_utf8, shown
 
 __all__ = ["KINDS", "Entry", "kind_for_name", "list_dir", "sort_key"]
 
@@ -124,12 +127,18 @@ def list_dir(root: Path, rel: str, rules: IgnoreRules) -> list[Entry]:
         return []
     ignored = rules.filter_names(rel, [(r[0], r[1]) for r in raw])
     entries = [
-        Entry(name, f"{rel}/{name}" if rel else name, is_dir, size, kind, is_link)
+        _entry(rel, name, is_dir, size, kind, is_link)
         for (name, is_dir, size, kind, is_link), hidden in zip(raw, ignored, strict=True)
         if not hidden
     ]
     entries.sort(key=lambda e: sort_key(e.name, e.is_dir))
     return entries
+
+
+def _entry(rel: str, name: str, is_dir: bool, size: int, kind: str, is_link: bool) -> Entry:
+    if not is_utf8(name):
+        name, is_dir = shown(name), False
+    return Entry(name, f"{rel}/{name}" if rel else name, is_dir, size, kind, is_link)
 
 
 def _describe(de: os.DirEntry[str], real_root: str) -> tuple[str, bool, int, str, bool]:

@@ -2,12 +2,14 @@
 
 A file's count is keyed by (size, mtime_ns); when those change, the content hash decides whether
 the text really changed (a touch or a checkout of the same bytes costs a hash, not a recount).
-Binary files, undecodable files and files over a size limit are skipped with a reason, and so is
-anything the read jail refuses (a link out of the project, .git/): a count never reads outside.
+Binary files, undecodable files, files over a size limit, names that are not valid UTF-8 (they
+cannot be sent) and symlink loops are skipped with a reason, and so is anything the read jail
+refuses (a link out of the project, .git/): a count never reads outside.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -20,6 +22,7 @@ from dsdesk.core.errors import EditError
 from dsdesk.core.token_count import TokenCounter, render_context_file
 from dsdesk.workspace.ignore import IgnoreRules
 from dsdesk.workspace.jail import jailed_path
+from dsdesk.workspace.names import is_symlink_loop, is_utf8
 
 MAX_FILE_BYTES = 2 * 2**20  # ≈ 500k tokens of source: past that a file is data, not code
 
@@ -28,7 +31,8 @@ MAX_FILE_BYTES = 2 * 2**20  # ≈ 500k tokens of source: past that a file is dat
 class FileCount:
     rel_path: str
     tokens: int | None  # None when skipped
-    # "binary", "too large (N bytes)", "unreadable", "not UTF-8", "a link outside the project"
+    # "binary", "too large (N bytes)", "unreadable", "not UTF-8", "a link outside the project",
+    # "name is not valid UTF-8", "symlink loop"
     skipped: str | None = None
 
 
@@ -62,14 +66,21 @@ class FileTokenCache:
         out: dict[str, FileCount] = {}
         todo: list[tuple[str, int, int, bytes, str]] = []
         for rel in rels:
+            if not is_utf8(rel):
+                out[rel] = FileCount(rel, None, "name is not valid UTF-8")
+                continue
+            if is_symlink_loop(self.root / rel):  # before the jail, which cannot resolve it
+                out[rel] = FileCount(rel, None, "symlink loop")
+                continue
             try:
                 path = jailed_path(self.root, rel)
                 st = path.stat()
             except EditError as exc:
                 out[rel] = FileCount(rel, None, _REFUSED.get(exc.reason, "outside the project"))
                 continue
-            except OSError:
-                out[rel] = FileCount(rel, None, "unreadable")
+            except OSError as exc:
+                loop = exc.errno == errno.ELOOP
+                out[rel] = FileCount(rel, None, "symlink loop" if loop else "unreadable")
                 continue
             if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read; a folder fails it
                 out[rel] = FileCount(rel, None, "not a regular file")
@@ -117,9 +128,9 @@ def iter_files(root: Path, start: Path, rules: IgnoreRules) -> Iterator[str]:
     file, except a link to a folder inside the project (its files are reached directly); so is
     ``start`` when it is not a folder inside the project (a link out, say): whoever reads it goes
     through ``jailed_path``, which refuses a link out with a reason the user sees, instead of
-    dropping it silently."""
+    dropping it silently. Symlink loops are yielded too, for ``count`` to skip by name."""
     real_root = root.resolve()
-    if start.is_file() or not _dir_inside(start, real_root):
+    if start.is_file() or is_symlink_loop(start) or not _dir_inside(start, real_root):
         yield start.relative_to(root).as_posix()
         return
     stack = [start]
@@ -140,7 +151,11 @@ def iter_files(root: Path, start: Path, rules: IgnoreRules) -> Iterator[str]:
             rel = f"{rel_folder}/{name}" if rel_folder else name
             if is_dir:
                 subdirs.append(Path(entry.path))
-            elif entry.is_file(follow_symlinks=False) or _reportable_link(entry, real_root):
+            elif (
+                entry.is_file(follow_symlinks=False)
+                or _reportable_link(entry, real_root)
+                or (entry.is_symlink() and is_symlink_loop(entry.path))
+            ):
                 yield rel
         stack.extend(reversed(subdirs))
 
