@@ -153,3 +153,9 @@ def test_any_bytes_give_messages_or_a_protocol_error_within_the_bound(
             assert len(m.data) <= bound
     except ProtocolError as exc:
         assert "malformed" in exc.user_message
+
+
+def test_many_data_lines_join_in_order() -> None:
+    lines = [str(i) for i in range(5000)]  # more than one group of pending lines
+    raw = "".join(f"data: {x}\n" for x in lines) + "\n"
+    assert [m.data for m in decode([raw.encode()])] == ["\n".join(lines)]

@@ -17,6 +17,7 @@ from dsdesk.core.errors import ProtocolError
 # The longest line or event accepted. A real chunk is well under a kilobyte; a tool call's
 # arguments stream in many chunks; 8 M characters leaves room for anything legitimate.
 MAX_EVENT_CHARS = 8 * 1024 * 1024
+_GROUP = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,10 @@ class SSEDecoder:
         self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._tail: list[str] = []  # pieces of the unfinished last line
         self._tail_len = 0
+        # The pending event's data lines. Every _GROUP of them are joined into one string, so
+        # a flood of tiny lines costs characters, not a Python object per line.
         self._data: list[str] = []
+        self._groups: list[str] = []
         self._data_len = 0  # characters of the pending event's data, "\n" joins included
         self._event = ""
         self._has_data = False
@@ -124,6 +128,9 @@ class SSEDecoder:
             if self._data_len > self.max_event:
                 raise self._too_long("stream event")
             self._data.append(value)
+            if len(self._data) >= _GROUP:
+                self._groups.append("\n".join(self._data))
+                self._data = []
             self._has_data = True
         elif name == "event":
             self._event = value
@@ -131,8 +138,10 @@ class SSEDecoder:
 
     def _dispatch(self, out: list[SSEMessage]) -> None:
         if self._has_data:
-            out.append(SSEMessage("\n".join(self._data), self._event or "message"))
+            data = "\n".join([*self._groups, *self._data])
+            out.append(SSEMessage(data, self._event or "message"))
         self._data = []
+        self._groups = []
         self._data_len = 0
         self._event = ""
         self._has_data = False
