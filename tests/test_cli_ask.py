@@ -35,9 +35,10 @@ def test_json_events_reproduce_each_recording(
     sim: Simulator, path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sim.enqueue(Reply.recording(path))
-    assert main(["ask", "--json", "hello"]) == 0
-    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     want = recorded(path)
+    reasoning_only = not want["content"] and not want["calls"]  # the real `length` cut
+    assert main(["ask", "--json", "hello"]) == (3 if reasoning_only else 0)
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert "".join(e["text"] for e in events if e["type"] == "content") == want["content"]
     assert "".join(e["text"] for e in events if e["type"] == "reasoning") == want["reasoning"]
     args = "".join(e["arguments"] for e in events if e["type"] == "tool_call")
@@ -79,9 +80,14 @@ def test_prompt_from_stdin_and_thinking_off(
 
 
 def test_length_finish_is_explained(sim: Simulator, capsys: pytest.CaptureFixture[str]) -> None:
-    sim.enqueue(Reply.recording(next(p for p in ALL_RECORDINGS if "length" in p.name)))
+    sim.enqueue(Reply.text("a partial answer", finish_reason="length"))
     assert main(["ask", "q"]) == 0
     assert "cut at --max-tokens" in capsys.readouterr().err
+    # The real recording: V4 Pro thought until max_tokens and never answered.
+    sim.enqueue(Reply.recording(next(p for p in ALL_RECORDINGS if "length" in p.name)))
+    assert main(["ask", "q"]) == 3
+    err = capsys.readouterr().err
+    assert "cut at --max-tokens" in err and "reasoning only" in err
 
 
 def test_api_error_exit_3_with_message(sim: Simulator, capsys: pytest.CaptureFixture[str]) -> None:
@@ -151,3 +157,35 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert "ask" in capsys.readouterr().out
     assert RECORDINGS.is_dir()
+
+
+def test_reasoning_only_answer_says_so_and_exits_3(
+    sim: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim.enqueue(Reply.text("", reasoning="Let me think about this", finish_reason="length"))
+    assert main(["ask", "q"]) == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "Let me think" in err
+    assert "reasoning only (no final answer)" in err.strip().splitlines()[-1]
+    sim.enqueue(Reply.text("", reasoning="Thinking"))
+    assert main(["ask", "--json", "q"]) == 3
+    events = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert events[-1]["type"] == "error" and "reasoning only" in events[-1]["message"]
+
+
+def test_a_reader_that_goes_away_ends_ask_quietly(sim: Simulator) -> None:
+    sim.enqueue(Reply.text("first line\n" + "more\n" * 3000, chunk_size=5, chunk_delay=0.005))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dsdesk", "ask", "--thinking", "off", "q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline() == b"first line\n"  # like `dsdesk ask … | head -1`
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=20) == 141  # 128 + SIGPIPE, as a shell reports `yes | head -1`
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err
+    assert sim.wait_for_idle(3.0)

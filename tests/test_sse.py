@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsdesk.core.sse import SSEDecoder, SSEMessage
+from dsdesk.core.errors import ProtocolError
+from dsdesk.core.sse import MAX_EVENT_CHARS, SSEDecoder, SSEMessage
 
 
 def decode(pieces: list[bytes]) -> list[SSEMessage]:
@@ -90,3 +92,70 @@ def test_any_split_gives_the_same_messages(case: tuple[bytes, list[str], list[in
     pieces = [raw[a:b] for a, b in itertools.pairwise(bounds)]
     assert [m.data for m in decode(pieces)] == datas
     assert [m.data for m in decode([raw])] == datas
+
+
+# -- bounds: a hostile stream cannot make the decoder hold more than max_event characters ----
+
+
+def test_a_20mb_line_is_refused_after_8mb() -> None:
+    dec = SSEDecoder()
+    piece = b"x" * 65536
+    fed = 0
+    with pytest.raises(ProtocolError) as exc:
+        dec.feed(b"data: ")
+        for _ in range(20 * 16):  # 20 MB
+            dec.feed(piece)
+            fed += len(piece)
+            assert dec.held <= MAX_EVENT_CHARS
+    assert "stream line of more than 8 MB" in exc.value.user_message
+    assert fed <= MAX_EVENT_CHARS
+
+
+def test_data_lines_that_never_end_an_event_are_refused() -> None:
+    dec = SSEDecoder(max_event=1000)
+    with pytest.raises(ProtocolError) as exc:
+        for _ in range(1000):
+            assert dec.feed(b"data: xxxxxxxxx\n") == []
+            assert dec.held <= 1000
+    assert "stream event of more than 1,000 characters" in exc.value.user_message
+
+
+def test_a_line_exactly_at_the_bound_is_accepted() -> None:
+    dec = SSEDecoder(max_event=20)  # the bound counts the whole line, "data: " included
+    assert [m.data for m in dec.feed(b"data: " + b"y" * 14 + b"\n\n")] == ["y" * 14]
+    assert [m.data for m in dec.feed(b"data: " + b"y" * 14 + b"\r\n\r\n")] == ["y" * 14]
+    assert dec.held == 0
+    with pytest.raises(ProtocolError):
+        dec.feed(b"data: " + b"y" * 15 + b"\n")
+
+
+hostile_pieces = st.lists(
+    st.one_of(
+        st.binary(max_size=40),
+        st.sampled_from([b"\n", b"\r", b"\r\n", b"data: ", b"data:", b": ka", b"x" * 30]),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(hostile_pieces, st.integers(1, 64))
+def test_any_bytes_give_messages_or_a_protocol_error_within_the_bound(
+    pieces: list[bytes], bound: int
+) -> None:
+    dec = SSEDecoder(max_event=bound)
+    try:
+        for p in pieces:
+            for m in dec.feed(p):
+                assert len(m.data) <= bound
+            assert dec.held <= bound
+        for m in dec.close():
+            assert len(m.data) <= bound
+    except ProtocolError as exc:
+        assert "malformed" in exc.user_message
+
+
+def test_many_data_lines_join_in_order() -> None:
+    lines = [str(i) for i in range(5000)]  # more than one group of pending lines
+    raw = "".join(f"data: {x}\n" for x in lines) + "\n"
+    assert [m.data for m in decode([raw.encode()])] == ["\n".join(lines)]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from dsdesk import __version__
 
 EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_NETWORK, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`
 
 
 def _ask(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -83,6 +85,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dsdesk.config.log import setup_logging
 
     setup_logging()
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`dsdesk ask … | head -1`): stop quietly, like other Unix
+        # tools. stdout then points at /dev/null so the interpreter's last flush cannot fail.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # no real stdout (tests capture it): nothing will be flushed to a pipe
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in COMMANDS:
         help_text, setup = COMMANDS[args[0]]

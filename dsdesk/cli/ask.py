@@ -2,7 +2,8 @@
 
 The answer goes to stdout as it arrives, the reasoning to stderr (dimmed on a terminal), and a
 one-line usage/cost summary to stderr at the end. ``--json`` prints one JSON object per event.
-Exit codes: 0 done, 2 usage error, 3 API error, 4 network error, 130 interrupted.
+Exit codes: 0 done, 2 usage error, 3 API error or no final answer (reasoning only), 4 network
+error, 130 interrupted, 141 the output pipe was closed (``| head``).
 """
 
 from __future__ import annotations
@@ -35,9 +36,17 @@ from dsdesk.core.request import MAX_OUTPUT_TOKENS, ChatOptions, build_chat_reque
 from dsdesk.llm.client import DeepSeekClient
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
+REASONING_ONLY = (
+    "the model answered with reasoning only (no final answer); run again or raise --max-tokens"
+)
+EXIT_CODES = (
+    "exit codes: 0 done, 2 usage error, 3 API error or no final answer (reasoning only), "
+    "4 network error, 130 interrupted, 141 output pipe closed"
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog = EXIT_CODES
     p.add_argument("prompt", help="the question; '-' reads it from standard input")
     p.add_argument("--model", help="model id (default: from settings, deepseek-v4-pro)")
     p.add_argument("--thinking", choices=("on", "off"), help="thinking mode (default: settings)")
@@ -79,15 +88,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"dsdesk: {price_problem}", file=sys.stderr)
 
     async def go() -> int:
+        answered = reasoned = False
         async with DeepSeekClient(config) as client:
             try:
                 async with aclosing(client.stream_chat(body)) as events:
                     async for event in events:
                         printer.event(event)
+                        if isinstance(event, ToolCallDelta):
+                            answered = True
+                        elif isinstance(event, ContentDelta):
+                            answered = answered or bool(event.text.strip())
+                        elif isinstance(event, ReasoningDelta):
+                            reasoned = True
             except DsdeskError as exc:
                 printer.error(exc)
                 return _exit_code(exc)
         printer.summary(opts, prices)
+        if reasoned and not answered:
+            # Thinking used the whole budget (or the model stopped): nothing to pipe on.
+            printer.no_answer(REASONING_ONLY)
+            return EXIT_API
         return EXIT_OK
 
     try:
@@ -180,6 +200,9 @@ class TextPrinter:
         self._finish_output()
         self.err.write(f"dsdesk: {exc.user_message}\n")
 
+    def no_answer(self, message: str) -> None:
+        self.err.write(f"dsdesk: {message}\n")
+
     def interrupted(self) -> None:
         self._finish_output()
         self.err.write("dsdesk: interrupted; the partial answer is above.\n")
@@ -246,6 +269,9 @@ class JsonPrinter:
             obj["status"] = exc.status
             obj["server_message"] = exc.server_message
         self._emit(obj)
+
+    def no_answer(self, message: str) -> None:
+        self._emit({"type": "error", "error": "NoFinalAnswer", "message": message})
 
     def interrupted(self) -> None:
         self._emit({"type": "error", "error": "Interrupted", "message": "interrupted"})

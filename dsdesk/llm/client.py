@@ -3,15 +3,17 @@
 Protocol rules that matter (DESIGN.md §3): always stream with usage, stop reading once the answer
 finished (the server may send keep-alives for minutes afterwards), time out on silence that
 keep-alive comments do not interrupt, retry only before any output, close a cancelled stream once.
+Whatever the server sends, memory and time stay bounded: bodies are read raw and inflated in
+pieces (``bounded``), lines and events have a maximum size (``SSEDecoder``), the wall-clock
+ceiling covers reading every body, and what is not the API is named, not retried (``screen``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
+import json
 import random
-import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import aclosing
 from typing import Any
 
@@ -42,7 +44,18 @@ from dsdesk.core.events import (
 )
 from dsdesk.core.redact import remember_secret
 from dsdesk.core.request import encode_body
-from dsdesk.core.sse import SSEDecoder
+from dsdesk.core.sse import SSEDecoder, SSEMessage
+from dsdesk.llm import screen
+from dsdesk.llm.bounded import (
+    ACCEPT_ENCODING,
+    MAX_ERROR_BODY,
+    MAX_JSON_BODY,
+    Inflater,
+    close_once,
+    read_body,
+    read_next,
+    settle,
+)
 from dsdesk.llm.config import ClientConfig
 
 __all__ = ["DeepSeekClient"]
@@ -57,7 +70,11 @@ class DeepSeekClient:
         self, config: ClientConfig, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.config = config
-        headers = {"User-Agent": f"{config.user_agent}/{__version__}"}
+        # Only the encodings bounded.Inflater decodes (httpx would add br/zstd if installed).
+        headers = {
+            "User-Agent": f"{config.user_agent}/{__version__}",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         if config.api_key:
             remember_secret(config.api_key)
             headers["Authorization"] = f"Bearer {config.api_key}"
@@ -72,6 +89,7 @@ class DeepSeekClient:
             ),
             transport=transport,
             trust_env=True,
+            event_hooks={"response": [screen.refuse_redirect]},
         )
 
     async def __aenter__(self) -> DeepSeekClient:
@@ -93,16 +111,45 @@ class DeepSeekClient:
 
     async def _get_json(self, path: str) -> Any:
         self._require_key()
+        deadline = asyncio.get_running_loop().time() + self.config.total_timeout
+        response = await self._send(self._http.build_request("GET", path), deadline)
         try:
-            resp = await self._http.get(path)
+            if response.status_code >= 400:
+                raise await _error_from_stream(response, deadline)
+            if screen.looks_like_web_page(response):
+                raise screen.web_page_error(response)
+            try:
+                body = await read_body(response, MAX_JSON_BODY, deadline)
+            except httpx.TransportError as exc:
+                raise _network_error(exc, self.config.base_url) from exc
+        finally:
+            await close_once(response)
+        if body.timed_out:
+            raise StreamTimeoutError(
+                f"The server did not send its answer to {path} within "
+                f"{self.config.total_timeout:g} s."
+            )
+        if body.over_limit:
+            raise ProtocolError(
+                f"The server's answer to {path} is larger than {MAX_JSON_BODY // 2**20} MB; "
+                "it was not read."
+            )
+        try:
+            return json.loads(body.data)
+        except ValueError as exc:
+            if screen.looks_like_web_page(response, body.data):
+                raise screen.web_page_error(response) from exc
+            raise ProtocolError(f"{path} did not answer with JSON.") from exc
+
+    async def _send(self, request: httpx.Request, deadline: float) -> httpx.Response:
+        """Send and return the streamed response (status and headers read, body not yet)."""
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._http.send(request, stream=True)
+        except TimeoutError as exc:
+            raise StreamTimeoutError("The server did not answer in time.") from exc
         except httpx.TransportError as exc:
             raise _network_error(exc, self.config.base_url) from exc
-        if resp.status_code >= 400:
-            raise api_error_from_response(resp.status_code, resp.text, _retry_after(resp.headers))
-        try:
-            return resp.json()
-        except ValueError as exc:
-            raise ProtocolError(f"{path} did not answer with JSON.") from exc
 
     # -- chat ------------------------------------------------------------------------------
 
@@ -157,25 +204,21 @@ class DeepSeekClient:
         )
         loop = asyncio.get_running_loop()
         wall_deadline = loop.time() + cfg.total_timeout
-        try:
-            async with asyncio.timeout_at(wall_deadline):
-                response = await self._http.send(request, stream=True)
-        except TimeoutError as exc:
-            raise StreamTimeoutError("The server did not answer in time.") from exc
-        except httpx.TransportError as exc:
-            raise _network_error(exc, cfg.base_url) from exc
-        chunks: AsyncGenerator[bytes, None] | None = None
+        response = await self._send(request, wall_deadline)
+        chunks: AsyncIterator[bytes] | None = None
         try:
             if response.status_code >= 400:
-                raise await _error_from_stream(response)
+                raise await _error_from_stream(response, wall_deadline)
+            await _check_event_stream(response, wall_deadline)
+            inflater = Inflater(response.headers.get("content-encoding"))
             decoder = SSEDecoder()
             parser = ChunkParser()
-            chunks = stream = response.aiter_bytes()  # type: ignore[assignment]
+            chunks = response.aiter_raw()
             idle_deadline = loop.time() + cfg.idle_timeout
             while True:
                 deadline = min(idle_deadline, wall_deadline)
                 try:
-                    raw = await _read(stream, deadline)
+                    raw = await read_next(chunks, deadline)
                 except TimeoutError:
                     if parser.finish_reason is not None:
                         return  # finished; a usage chunk that never came is not an error
@@ -184,18 +227,20 @@ class DeepSeekClient:
                             f"The answer took longer than {cfg.total_timeout:g} s and was "
                             "stopped; what arrived is kept."
                         ) from None
+                    waiting = "no complete event" if decoder.held else "nothing (keep-alives only)"
                     raise IdleTimeoutError(
-                        f"The server sent nothing for {cfg.idle_timeout:g} s (keep-alives "
-                        "only); the request was abandoned."
+                        f"The server sent {waiting} for {cfg.idle_timeout:g} s; the request "
+                        "was abandoned."
                     ) from None
-                messages = decoder.close() if raw is None else decoder.feed(raw)
-                if messages:
+                got_message = False
+                for msg in _messages(inflater, decoder, raw):
+                    got_message = True
+                    for event in parser.parse(msg.data):
+                        yield event
+                    if parser.complete:
+                        return
+                if got_message:
                     idle_deadline = loop.time() + cfg.idle_timeout
-                    for msg in messages:
-                        for event in parser.parse(msg.data):
-                            yield event
-                        if parser.complete:
-                            return
                     if parser.finish_reason is not None:
                         idle_deadline = min(idle_deadline, loop.time() + cfg.usage_grace)
                 if raw is None:
@@ -217,8 +262,8 @@ class DeepSeekClient:
             if chunks is not None:
                 # Close the byte iterator here, in the loop, rather than leave it to the
                 # garbage collector, which may run where no event loop is current.
-                await _settle(asyncio.ensure_future(chunks.aclose()))
-            await _close_once(response)
+                await settle(asyncio.ensure_future(chunks.aclose()))  # type: ignore[attr-defined]
+            await close_once(response)
 
     def _require_key(self) -> None:
         if not self.config.api_key and _is_deepseek(self.config.base_url):
@@ -231,64 +276,38 @@ def _is_deepseek(base_url: str) -> bool:
     return httpx.URL(base_url).host.endswith("deepseek.com")
 
 
-async def _read(chunks: AsyncIterator[bytes], deadline: float) -> bytes | None:
-    """The next network read, or None at the end; TimeoutError at ``deadline``.
-
-    The read runs in its own task so that, however often the caller is cancelled, the read is
-    cancelled exactly once and httpcore's cleanup inside it runs to the end: a second cancel
-    landing in that cleanup leaves the pooled connection marked active (httpx#3782).
-    The timeout wraps only the read, never a ``yield``, so it cannot fire in the consumer.
-    """
-    read = asyncio.ensure_future(anext(chunks, None))
-    try:
-        async with asyncio.timeout_at(deadline):
-            return await asyncio.shield(read)
-    except BaseException:
-        read.cancel()
-        await _settle(read)
-        raise
+def _messages(inflater: Inflater, decoder: SSEDecoder, raw: bytes | None) -> Iterator[SSEMessage]:
+    """The events completed by one network read (None: the end), decoded piece by piece so
+    that a read inflating to megabytes is never held whole."""
+    for piece in inflater.finish() if raw is None else inflater.feed(raw):
+        yield from decoder.feed(piece)
+    if raw is None:
+        yield from decoder.close()
 
 
-async def _settle(task: asyncio.Future[Any]) -> None:
-    """Wait for ``task`` to finish, absorbing further cancellations of the caller meanwhile
-    (re-raised once it is done). Its own outcome is retrieved and dropped."""
-    cancelled = False
-    while not task.done():
+async def _check_event_stream(response: httpx.Response, deadline: float) -> None:
+    """Refuse a 200 that is clearly not an event stream (a web page, plain JSON)."""
+    mime = screen.media_type(response)
+    if mime in screen.WEB_PAGE_TYPES:
+        raise screen.web_page_error(response)
+    if screen.is_json(mime):
         try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError:
-            cancelled = not task.done() or cancelled
-        except Exception:
-            break
-    if not task.cancelled():
-        task.exception()
-    if cancelled:
-        raise asyncio.CancelledError
+            body = await read_body(response, MAX_ERROR_BODY, deadline)
+        except httpx.TransportError:
+            raise screen.json_instead_of_stream(b"") from None
+        raise screen.json_instead_of_stream(body.data)
 
 
-async def _close_once(response: httpx.Response) -> None:
-    """Close the response once, to the end, even if the task is cancelled again meanwhile."""
-    await _settle(asyncio.ensure_future(response.aclose()))
-
-
-async def _error_from_stream(response: httpx.Response) -> DsdeskError:
-    """On a streamed request the error body must be read before raising."""
+async def _error_from_stream(response: httpx.Response, deadline: float) -> DsdeskError:
+    """On a streamed request the error body must be read before raising: at most
+    ``MAX_ERROR_BODY`` of it, and only until the wall-clock deadline (then what arrived)."""
     try:
-        body = (await response.aread()).decode("utf-8", "replace")
-    except httpx.TransportError:
-        body = ""
-    return api_error_from_response(response.status_code, body, _retry_after(response.headers))
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
+        body = (await read_body(response, MAX_ERROR_BODY, deadline)).data
+    except (httpx.TransportError, ProtocolError):
+        body = b""
+    return api_error_from_response(
+        response.status_code, body.decode("utf-8", "replace"), screen.retry_after(response.headers)
+    )
 
 
 def _network_error(exc: httpx.TransportError, base_url: str) -> NetworkError:
