@@ -53,6 +53,8 @@ from __future__ import annotations
 from dsdesk.store.db import default_db_path
 from dsdesk.store.records import (
     AppliedEdit,
+    ApprovalRecord,
+    Checkpoint,
     ContextItem,
     Conversation,
     Project,
@@ -60,6 +62,7 @@ from dsdesk.store.records import (
     Status,
     StoredMessage,
     StoreError,
+    ToolOutcome,
 )
 from dsdesk.store.schema import LATEST_VERSION
 from dsdesk.store.search import Hit
@@ -72,6 +75,8 @@ __all__ = [
     "ACTIVE",
     "LATEST_VERSION",
     "AppliedEdit",
+    "ApprovalRecord",
+    "Checkpoint",
     "ContextItem",
     "Conversation",
     "Hit",
@@ -83,6 +88,7 @@ __all__ = [
     "StoredMessage",
     "StreamWriter",
     "Thread",
+    "ToolOutcome",
     "default_db_path",
     "make_title",
 ]
