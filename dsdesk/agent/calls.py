@@ -135,6 +135,7 @@ class CallRunner:
                         "denied" + (f": {reply.reason}" if reply.reason else ""),
                         0.0,
                         approval=approval,
+                        reason=reply.reason,
                     )
                 )
                 return text, None
