@@ -44,8 +44,8 @@ from dsdesk.store import (
     StreamWriter,
     Thread,
     ToolOutcome,
+    conversation_messages,
 )
-from dsdesk.store.replay import conversation_messages
 from dsdesk.workspace.journal import ChangeSet
 
 NO_PROJECT = "(no project)"
