@@ -22,7 +22,7 @@ import signal
 import sys
 from contextlib import aclosing
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, ClassVar, TextIO
 
 from dsdesk.agent import events as ev
 from dsdesk.agent.build import SessionOptions, build_session
@@ -164,7 +164,12 @@ class TerminalApprover:
     """Asks on the terminal; the answer is read without a thread (``add_reader``), so a Stop
     while it waits leaves nothing blocked behind."""
 
-    KEYS = {"y": Answer.ONCE, "s": Answer.SESSION, "a": Answer.ALWAYS, "n": Answer.DENY}
+    KEYS: ClassVar[dict[str, Answer]] = {
+        "y": Answer.ONCE,
+        "s": Answer.SESSION,
+        "a": Answer.ALWAYS,
+        "n": Answer.DENY,
+    }
 
     def __init__(self, err: TextIO) -> None:
         self.err = err
