@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from dsdesk.core.messages import ToolCallRecord
 from dsdesk.store import LATEST_VERSION, Store, StoreError
 from dsdesk.store import schema as schema_mod
 from dsdesk.store.schema import MIGRATIONS, backup_path
@@ -22,6 +23,7 @@ PINNED_STEPS = [
     "bcec5f8ae9201a35",
     "d2a443099e25bcee",
     "de249a43c0621b77",
+    "b97ae6e5d28c81ba",
 ]
 
 
@@ -87,7 +89,32 @@ def build_v3(path: Path) -> None:
     conn.close()
 
 
-BUILDERS: dict[int, Callable[[Path], None]] = {1: build_v1, 2: build_v2, 3: build_v3}
+def build_v4(path: Path) -> None:
+    conn = _schema(path, 4)
+    _v1_rows(conn)
+    conn.execute("UPDATE conversations SET title_locked = 1 WHERE id = 1")
+    conn.execute(
+        "INSERT INTO conversations(id, project_id, title, created_at, updated_at, deleted_at)"
+        " VALUES (3, 1, 'Old chat', ?, ?, ?)",
+        (T0, T0, T0 + 50),
+    )
+    conn.execute(
+        "UPDATE messages SET thinking = 1, effort = 'high', finish_reason = 'stop', usage = ?,"
+        " edits = ? WHERE id = 2",
+        (
+            '{"prompt_tokens": 10, "completion_tokens": 5}',
+            '[{"rel_path": "p.py", "added": 1, "removed": 2}]',
+        ),
+    )
+    conn.close()
+
+
+BUILDERS: dict[int, Callable[[Path], None]] = {
+    1: build_v1,
+    2: build_v2,
+    3: build_v3,
+    4: build_v4,
+}
 
 
 def test_a_builder_for_every_earlier_version() -> None:
@@ -116,7 +143,14 @@ def test_migrates_from_every_earlier_version(tmp_path: Path, version: int) -> No
         ]
         answer = thread.messages[1]
         assert (answer.reasoning, answer.model, answer.status) == ("think", "m1", "done")
-        assert answer.usage is None and answer.context == () and answer.thinking is None
+        if version >= 4:
+            assert answer.thinking and answer.usage is not None and answer.usage.prompt_tokens == 10
+            assert [e.rel_path for e in answer.edits] == ["p.py"]
+        else:
+            assert answer.usage is None and answer.context == () and answer.thinking is None
+        # the agent columns (v5) start empty
+        assert answer.tool_calls == () and answer.tool_call_id is None
+        assert answer.outcome is None and answer.approval is None and answer.checkpoints == ()
         assert thread.conversation.title == "Parser bug"
         # the answer a crash cut off is marked interrupted and becomes searchable
         assert store.recovered == 1
@@ -129,7 +163,12 @@ def test_migrates_from_every_earlier_version(tmp_path: Path, version: int) -> No
             assert [c.id for c in store.trashed()] == [3]
         # and the migrated store works as a new one does
         store.add_prompt(1, "and LF?")
-        assert len(store.thread(1).messages) == 3
+        call = ToolCallRecord("call_00_a", "read_file", '{"path": "p.py"}')
+        store.add_message(1, "assistant", "", reasoning="look", tool_calls=(call,))
+        store.add_message(1, "tool", "1\tx = 1", tool_call_id="call_00_a")
+        messages = store.thread(1).messages
+        assert [m.role for m in messages] == ["user", "assistant", "user", "assistant", "tool"]
+        assert messages[3].tool_calls == (call,) and messages[4].tool_call_id == "call_00_a"
     finally:
         store.close()
 
@@ -183,7 +222,7 @@ def test_a_failing_step_is_rolled_back(tmp_path: Path, monkeypatch: pytest.Monke
         Store(db)
     conn = sqlite3.connect(db)
     try:
-        # the good step (v4) was committed; the broken one left nothing behind
+        # the good steps (v4, v5) were committed; the broken one left nothing behind
         assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
         columns = [r[1] for r in conn.execute("PRAGMA table_info(messages)")]
         assert "usage" in columns and "pinned" not in columns

@@ -135,6 +135,7 @@ class CallRunner:
                         _short("denied: " + reply.reason if reply.reason else "denied"),
                         0.0,
                         approval=approval,
+                        reason=reply.reason,
                     )
                 )
                 return text, None

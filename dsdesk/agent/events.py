@@ -132,6 +132,7 @@ class ToolCallEnded:
     seconds: float
     changed: tuple[str, ...] = ()
     approval: Answer | None = None  # how it was allowed or refused, if it was asked
+    reason: str = ""  # the reason the user typed with a denial (sent to the model too)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,17 +5,29 @@ and never stops the chat.
 The store keeps a tree: an edited prompt is a new version beside the old one, a regenerated
 answer a new version beside the earlier answers. ``prepare_edit``/``prepare_regenerate`` make
 the next streamed turn land in the right place; ``sig_turn_stored`` tells the window the ids.
+
+Agent turns (``ChatService.sig_turn_event``) become a chain: the prompt, then per round the
+assistant message with its tool calls (closed as sent, with its reasoning), one tool message per
+call as each call ends (its outcome, approval and id; corrected to the exact text when the round's
+results join the conversation), checkpoints on the round that made them, and the next round
+streaming under the last result. Every piece is committed as it arrives, so a kill mid-loop keeps
+all of it; a call killed before its result is answered on reopening (``store.replay``).
+Regenerating any answer of an agent turn regenerates the whole turn.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from dsdesk.agent import events as ev
+from dsdesk.agent.tools.base import EMPTY_OUTPUT
 from dsdesk.core.diff_hunks import diff_hunks, line_counts
+from dsdesk.core.events import Usage
 from dsdesk.core.messages import Message
 from dsdesk.core.request import ChatOptions
 from dsdesk.services.chat import ChatService
@@ -23,12 +35,16 @@ from dsdesk.services.chat_types import AnswerEnd, Failure
 from dsdesk.store import (
     ACTIVE,
     AppliedEdit,
+    ApprovalRecord,
+    Checkpoint,
     ContextItem,
     Store,
     StoredMessage,
     StoreError,
     StreamWriter,
     Thread,
+    ToolOutcome,
+    conversation_messages,
 )
 from dsdesk.workspace.journal import ChangeSet
 
@@ -67,18 +83,10 @@ class Branch:
 
 def conversation_turns(messages: Sequence[StoredMessage]) -> list[Message]:
     """The stored path as the chat history the model sees: an exchange whose answer failed or
-    brought nothing is left out (as the live chat does), and a prompt never answered is not
-    resent."""
-    turns: list[Message] = []
-    prompt: StoredMessage | None = None
-    for m in messages:
-        if m.role == "user":
-            prompt = m  # a prompt followed by another prompt was never answered
-        elif m.role == "assistant" and prompt is not None:
-            if m.status != "error" and m.content:
-                turns += [Message.user(prompt.content), Message.assistant(m.content, m.reasoning)]
-            prompt = None
-    return turns
+    brought nothing is left out (as the live chat does), a prompt never answered is not resent,
+    and agent rounds come back with their calls and results — a call cut off by a crash gets
+    an "interrupted" result, so the API never sees a dangling call."""
+    return conversation_messages(messages)
 
 
 def edit_counts(cs: ChangeSet) -> tuple[AppliedEdit, ...]:
@@ -90,6 +98,19 @@ def edit_counts(cs: ChangeSet) -> tuple[AppliedEdit, ...]:
         added, removed = line_counts(diff_hunks(before, after))
         out.append(AppliedEdit(f.rel_path, cs.id, added=added, removed=removed))
     return tuple(out)
+
+
+@dataclass(slots=True)
+class _TurnState:
+    """Where the turn being recorded stands."""
+
+    tail: int | None = None  # the last message stored in this turn: the next one goes under it
+    options: ChatOptions | None = None
+    round_message: int | None = None  # the assistant message whose calls are running
+    usage: Usage | None = None  # of the round that just ended
+    titles: dict[str, str] = field(default_factory=dict)  # call id -> one-line description
+    asked: dict[str, str] = field(default_factory=dict)  # call id -> why it asked
+    results: dict[str, tuple[int, str]] = field(default_factory=dict)  # call id -> (id, text)
 
 
 class HistoryRecorder(QObject):
@@ -113,6 +134,7 @@ class HistoryRecorder(QObject):
         # switching back shows the same turns (not the newest branch under that version).
         self._leaf_under: dict[int, int] = {}
         self._writer: StreamWriter | None = None
+        self._turn = _TurnState()
         self._timer = QTimer(self)
         self._timer.setInterval(1000)  # a stalled stream still gets written
         self._timer.timeout.connect(self._flush)
@@ -122,6 +144,7 @@ class HistoryRecorder(QObject):
         chat.sig_answer_ended.connect(self._on_chat_answer_ended)
         chat.sig_failed.connect(self._on_chat_failed)
         chat.sig_conversation_reset.connect(self._on_chat_conversation_reset)
+        chat.sig_turn_event.connect(self._on_chat_turn_event)
 
     def set_project(self, root: Path | None) -> None:
         self._guard(lambda: self._set_project(root))
@@ -177,12 +200,15 @@ class HistoryRecorder(QObject):
     def prepare_regenerate(self, answer_id: int) -> Branch | None:
         """Resend the prompt of this answer; the new answer becomes another version of it
         (None: the message has no prompt)."""
-        answer = self.store.message(answer_id)
-        if answer.parent_id is None:
+        prompt = self.store.message(answer_id)
+        while prompt.role != "user":  # an agent turn is regenerated whole, from its prompt
+            if prompt.parent_id is None:
+                return None
+            prompt = self.store.message(prompt.parent_id)
+        if prompt.id == answer_id:
             return None
         self._remember_path()
-        prompt = self.store.message(answer.parent_id)
-        thread = self.store.thread(answer.conversation_id)
+        thread = self.store.thread(prompt.conversation_id)
         ids = [m.id for m in thread.messages]
         if prompt.id not in ids:  # not on the active path: show that branch first
             thread = self.store.switch_to(answer_id)
@@ -214,6 +240,7 @@ class HistoryRecorder(QObject):
                 effort=opts.effort if opts.thinking else None,
             )
             self.last_answer_id = self._leaf = self._writer.message_id
+            self._turn = _TurnState(tail=self._writer.message_id, options=opts)
             self._timer.start()
             turn = StoredTurn(self._ref(parent), self._ref(self._writer.message_id), prompt)
             self.sig_turn_stored.emit(turn)
@@ -252,6 +279,112 @@ class HistoryRecorder(QObject):
                 )
             )
 
+    # -- agent turns --------------------------------------------------------------------------
+
+    def _on_chat_turn_event(self, e: object) -> None:
+        turn = self._turn
+        if isinstance(e, ev.RoundEnded):
+            turn.usage = e.usage
+        elif isinstance(e, ev.ToolCallReady):
+            turn.titles[e.call_id] = e.title
+        elif isinstance(e, ev.AwaitingApproval):
+            turn.asked[e.call_id] = e.why
+        elif isinstance(e, ev.RoundStarted) and e.round > 1:
+            self._guard(lambda: self._next_round(e.model))
+        elif isinstance(e, ev.MessagesAdded):
+            for m in e.messages:
+                self._guard(functools.partial(self._message_added, m))
+        elif isinstance(e, ev.ToolCallEnded):
+            self._guard(lambda: self._call_ended(e))
+        elif isinstance(e, ev.CheckpointMade) and turn.round_message is not None:
+            checkpoint = Checkpoint(e.checkpoint_id, e.label)
+            mid = turn.round_message
+            self._guard(lambda: self.store.add_checkpoint(mid, checkpoint))
+
+    def _message_added(self, m: Message) -> None:
+        turn, cid = self._turn, self.conversation_id
+        if cid is None or turn.tail is None:
+            return  # this turn is not being recorded (the store failed when it started)
+        if m.role == "assistant" and m.tool_calls:
+            writer, self._writer = self._writer, None
+            self._timer.stop()
+            if writer is not None:
+                writer.finish_tool_calls(m.content, m.reasoning, m.tool_calls, usage=turn.usage)
+                mid = writer.message_id
+            else:  # the round's row could not be started: store it whole
+                mid = self.store.add_message(
+                    cid,
+                    "assistant",
+                    m.content,
+                    parent_id=turn.tail,
+                    reasoning=m.reasoning,
+                    finish_reason="tool_calls",
+                    usage=turn.usage,
+                    tool_calls=m.tool_calls,
+                ).id
+            turn.round_message = turn.tail = self._leaf = mid
+        elif m.role == "tool" and m.tool_call_id is not None:
+            stored = turn.results.get(m.tool_call_id)
+            if stored is None:  # no ToolCallEnded came for it
+                self._add_result(m.tool_call_id, m.content)
+            elif stored[1] != m.content:
+                self.store.set_content(stored[0], m.content)
+        # The prompt was stored when the turn started; the final answer streams in the writer.
+
+    def _call_ended(self, e: ev.ToolCallEnded) -> None:
+        turn = self._turn
+        approval = None
+        why = turn.asked.get(e.call_id, "")
+        if e.approval is not None:
+            approval = ApprovalRecord(e.approval.value, e.reason, why)
+        elif e.call_id in turn.asked and e.status is ev.ToolStatus.CANCELLED:
+            approval = ApprovalRecord("stop", "", why)  # stopped while the question was open
+        outcome = ToolOutcome(
+            e.status.value,
+            turn.titles.get(e.call_id, ""),
+            e.summary,
+            e.seconds,
+            e.changed,
+        )
+        self._add_result(e.call_id, e.result or EMPTY_OUTPUT, outcome, approval)
+
+    def _add_result(
+        self,
+        call_id: str,
+        content: str,
+        outcome: ToolOutcome | None = None,
+        approval: ApprovalRecord | None = None,
+    ) -> None:
+        turn, cid = self._turn, self.conversation_id
+        if cid is None or turn.tail is None:
+            return
+        mid = self.store.add_message(
+            cid,
+            "tool",
+            content,
+            parent_id=turn.tail,
+            tool_call_id=call_id,
+            outcome=outcome,
+            approval=approval,
+        ).id
+        turn.results[call_id] = (mid, content)
+        turn.tail = self._leaf = mid
+
+    def _next_round(self, model: str) -> None:
+        turn, cid = self._turn, self.conversation_id
+        if cid is None or turn.tail is None or self._writer is not None:
+            return
+        opts = turn.options
+        self._writer = self.store.begin_answer(
+            cid,
+            parent_id=turn.tail,
+            model=model,
+            thinking=opts.thinking if opts else None,
+            effort=opts.effort if opts and opts.thinking else None,
+        )
+        self.last_answer_id = self._leaf = turn.tail = self._writer.message_id
+        self._timer.start()
+
     def record_edits(self, cs: ChangeSet, answer_id: int | None = None) -> None:
         """Remember which files were changed from an answer (the last one by default)."""
         mid = self.last_answer_id if answer_id is None else answer_id
@@ -260,6 +393,7 @@ class HistoryRecorder(QObject):
             self._guard(lambda: store.set_edits(mid, store.message(mid).edits + edit_counts(cs)))
 
     def _on_chat_conversation_reset(self) -> None:
+        self._turn = _TurnState()
         self.conversation_id = None
         self._answer_to = self._leaf = self.last_answer_id = None
 

@@ -28,6 +28,14 @@ Streaming (:class:`StreamWriter`, from ``begin_answer`` / ``regenerate``):
   ``finish(status, finish_reason=, usage=, error=)`` with status ``done | stopped | error``; as a
   context manager it finishes ``done`` / ``stopped`` (cancelled) / ``error`` (exception) itself.
 
+Agent turns: a chain under the prompt — per round an assistant message with its ``tool_calls``
+  (``StreamWriter.finish_tool_calls(content, reasoning, calls, usage=)`` closes the round as sent),
+  then one ``tool`` message per call (``add_message(cid, "tool", text, tool_call_id=,
+  outcome=ToolOutcome(...), approval=ApprovalRecord(...))``), ``add_checkpoint(mid,
+  Checkpoint(id, label))`` on the round that made one, and the next round streaming under the
+  last result. ``conversation_messages(thread.messages)`` gives the conversation to send again,
+  valid for the API even after a crash (a call without its result gets ``INTERRUPTED_RESULT``).
+
 Branches: messages form a tree. ``edit_prompt(message_id, text)`` adds a new version of a prompt
   (then ``begin_answer``); ``regenerate(answer_id)`` a new version of an answer. ``thread(cid)``
   gives the active path and ``Thread.version(mid) -> (i, n)`` (``versions(mid)`` for any
@@ -53,6 +61,8 @@ from __future__ import annotations
 from dsdesk.store.db import default_db_path
 from dsdesk.store.records import (
     AppliedEdit,
+    ApprovalRecord,
+    Checkpoint,
     ContextItem,
     Conversation,
     Project,
@@ -60,7 +70,9 @@ from dsdesk.store.records import (
     Status,
     StoredMessage,
     StoreError,
+    ToolOutcome,
 )
+from dsdesk.store.replay import INTERRUPTED_RESULT, conversation_messages
 from dsdesk.store.schema import LATEST_VERSION
 from dsdesk.store.search import Hit
 from dsdesk.store.store import ACTIVE, Store
@@ -70,8 +82,11 @@ from dsdesk.store.tree import Thread
 
 __all__ = [
     "ACTIVE",
+    "INTERRUPTED_RESULT",
     "LATEST_VERSION",
     "AppliedEdit",
+    "ApprovalRecord",
+    "Checkpoint",
     "ContextItem",
     "Conversation",
     "Hit",
@@ -83,6 +98,8 @@ __all__ = [
     "StoredMessage",
     "StreamWriter",
     "Thread",
+    "ToolOutcome",
+    "conversation_messages",
     "default_db_path",
     "make_title",
 ]

@@ -8,9 +8,12 @@ from collections.abc import Iterable
 from pathlib import PurePath
 
 from dsdesk.core.events import Usage
+from dsdesk.core.messages import ToolCallRecord
 from dsdesk.store.records import (
     CONVERSATION_COLUMNS,
     MESSAGE_COLUMNS,
+    NO_AGENT_RECORD,
+    AgentRecord,
     AppliedEdit,
     ContextItem,
     Conversation,
@@ -19,6 +22,8 @@ from dsdesk.store.records import (
     Status,
     StoredMessage,
     StoreError,
+    agent_to_json,
+    calls_to_json,
     conversation_from_row,
     items_to_json,
     message_from_row,
@@ -142,6 +147,9 @@ def insert_message(
     finish_reason: str | None = None,
     usage: Usage | None = None,
     context: tuple[ContextItem, ...] = (),
+    tool_calls: tuple[ToolCallRecord, ...] = (),
+    tool_call_id: str | None = None,
+    agent: AgentRecord = NO_AGENT_RECORD,
 ) -> int:
     """Add a message under ``parent_id``, make it the active leaf, and title the conversation
     from its first prompt (unless the user renamed it)."""
@@ -152,8 +160,8 @@ def insert_message(
             raise StoreError(f"Message {parent_id} is not in conversation {conversation_id}.")
     cur = conn.execute(
         "INSERT INTO messages(conversation_id, parent_id, role, content, reasoning, status, model,"
-        " thinking, effort, finish_reason, usage, context, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " thinking, effort, finish_reason, usage, context, created_at, updated_at, tool_calls,"
+        " tool_call_id, agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             conversation_id,
             parent_id,
@@ -169,6 +177,9 @@ def insert_message(
             items_to_json(context),
             now,
             now,
+            calls_to_json(tool_calls),
+            tool_call_id,
+            agent_to_json(agent),
         ),
     )
     message_id = int(cur.lastrowid or 0)
@@ -195,6 +206,19 @@ def set_edits(
     conn.execute(
         "UPDATE messages SET edits = ?, updated_at = ? WHERE id = ?",
         (items_to_json(edits), now, message_id),
+    )
+
+
+def set_agent(conn: sqlite3.Connection, message_id: int, agent: AgentRecord, now: float) -> None:
+    conn.execute(
+        "UPDATE messages SET agent = ?, updated_at = ? WHERE id = ?",
+        (agent_to_json(agent), now, message_id),
+    )
+
+
+def set_content(conn: sqlite3.Connection, message_id: int, content: str, now: float) -> None:
+    conn.execute(
+        "UPDATE messages SET content = ?, updated_at = ? WHERE id = ?", (content, now, message_id)
     )
 
 

@@ -4,16 +4,22 @@ tree, every branch and version, with all metadata), and import such JSON back.""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import asdict
 from typing import Any
 
+from dsdesk.core.messages import ToolCallRecord
 from dsdesk.store.conversations import get_conversation, get_project
 from dsdesk.store.records import (
     FINAL_STATUSES,
     MESSAGE_COLUMNS,
     StoredMessage,
     StoreError,
+    agent_from_json,
+    agent_to_json,
+    calls_from_json,
+    calls_to_json,
     context_from_json,
     edits_from_json,
     items_to_json,
@@ -33,23 +39,39 @@ def to_markdown(thread: Thread, *, reasoning: bool = False) -> str:
     out = [f"# {conv.title or 'Conversation'}\n"]
     if any(thread.version(m.id)[1] > 1 for m in thread.messages):
         out.append("_The branch shown in dsdesk; the JSON export has every version._\n")
+    results = {m.tool_call_id: m for m in thread.messages if m.role == "tool" and m.tool_call_id}
+    shown: set[int] = set()  # tool results already shown under their call
+    previous: str | None = None
     for i, m in enumerate(thread.messages):
-        heading = _ROLE_HEADING.get(m.role, m.role)
-        if m.role == "assistant" and m.model:
-            heading += f" ({m.model})"
-        position, count = thread.version(m.id)
-        if count > 1:
-            heading += f" · version {position} of {count}"
-        if i:
-            out.append("---\n")  # answers have headings of their own: keep turns apart
-        out.append(f"## {heading}\n")
+        if m.id in shown:
+            continue
+        # The rounds of an agent turn read as one answer: one heading for all of them.
+        if not (m.role == "assistant" and previous in ("assistant", "tool")):
+            heading = _ROLE_HEADING.get(m.role, m.role)
+            if m.role == "assistant" and m.model:
+                heading += f" ({m.model})"
+            position, count = thread.version(m.id)
+            if count > 1:
+                heading += f" · version {position} of {count}"
+            if i:
+                out.append("---\n")  # answers have headings of their own: keep turns apart
+            out.append(f"## {heading}\n")
+        previous = m.role
         if m.context:
             out.append("_Context: " + ", ".join(f"`{c.rel_path}`" for c in m.context) + "_\n")
         if reasoning and m.reasoning:
             out.append(
                 f"<details><summary>Reasoning</summary>\n\n{m.reasoning.strip()}\n\n</details>\n"
             )
-        out.append(m.content.rstrip() + "\n")
+        if m.content.strip() or not (m.tool_calls or m.role == "tool"):
+            out.append(m.content.rstrip() + "\n" if m.role != "tool" else _details(m.content))
+        for cp in m.checkpoints:
+            out.append(f"_Checkpoint: {cp.label} (`{cp.id}`)_\n")
+        for call in m.tool_calls:
+            result = results.get(call.id)
+            if result is not None:
+                shown.add(result.id)
+            out.append(_call_markdown(call, result))
         if m.status not in ("done", "streaming"):
             note = f"{m.status}: {m.error}" if m.error else m.status
             out.append(f"_({note})_\n")
@@ -57,6 +79,59 @@ def to_markdown(thread: Thread, *, reasoning: bool = False) -> str:
             edits = ", ".join(f"`{e.rel_path}` (+{e.added} −{e.removed})" for e in m.edits)
             out.append(f"_Applied edits: {edits}_\n")
     return "\n".join(out)
+
+
+_APPROVAL_WORDS = {
+    "once": "approved once",
+    "session": "approved for the session",
+    "always": "approved always",
+    "deny": "denied by you",
+    "stop": "stopped",
+}
+
+
+def _call_markdown(call: ToolCallRecord, result: StoredMessage | None) -> str:
+    """``▸ `read_file src/app.py` — 120 lines`` and the result in a collapsed block."""
+    outcome = result.outcome if result is not None else None
+    title = outcome.title if outcome is not None and outcome.title else _call_title(call)
+    if result is None:
+        summary = "no result (interrupted)"
+    elif outcome is not None and outcome.summary:
+        summary = outcome.summary
+    else:
+        summary = f"{len(result.content.splitlines())} lines"
+    line = f"▸ {_code(title)} — {summary}"
+    if result is not None and result.approval is not None:
+        line += f" · {_APPROVAL_WORDS.get(result.approval.answer, result.approval.answer)}"
+    if outcome is not None and outcome.changed:
+        line += " · changed " + ", ".join(_code(p) for p in outcome.changed)
+    return line + "\n" + (_details(result.content) if result is not None else "")
+
+
+def _call_title(call: ToolCallRecord) -> str:
+    try:
+        args = json.loads(call.arguments)
+    except ValueError:
+        args = None
+    if isinstance(args, dict):
+        for key in ("path", "command", "pattern"):
+            if isinstance(args.get(key), str):
+                return f"{call.name} {args[key]}"
+    return call.name
+
+
+def _code(text: str) -> str:
+    text = " ".join(text.split())
+    ticks = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _details(text: str) -> str:
+    fence = "`" * max(3, max((len(r) for r in re.findall(r"`{3,}", text)), default=0) + 1)
+    return (
+        f"<details><summary>Result</summary>\n\n{fence}\n{text.rstrip()}\n{fence}\n\n</details>\n"
+    )
 
 
 def to_json(conn: sqlite3.Connection, conversation_id: int) -> dict[str, Any]:
@@ -98,6 +173,11 @@ def _message_json(m: StoredMessage, local: dict[int, int]) -> dict[str, Any]:
         "error": m.error,
         "created_at": m.created_at,
         "updated_at": m.updated_at,
+        "tool_calls": [asdict(c) for c in m.tool_calls],
+        "tool_call_id": m.tool_call_id,
+        "outcome": None if m.outcome is None else asdict(m.outcome),
+        "approval": None if m.approval is None else asdict(m.approval),
+        "checkpoints": [asdict(c) for c in m.checkpoints],
     }
 
 
@@ -134,7 +214,8 @@ def from_json(conn: sqlite3.Connection, data: dict[str, Any], project_id: int) -
         cur = conn.execute(
             "INSERT INTO messages(conversation_id, parent_id, role, content, reasoning, status,"
             " model, thinking, effort, finish_reason, usage, context, edits, error, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " updated_at, tool_calls, tool_call_id, agent)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation_id,
                 None if parent is None else ids[parent],
@@ -152,6 +233,15 @@ def from_json(conn: sqlite3.Connection, data: dict[str, Any], project_id: int) -
                 m.get("error"),
                 float(m.get("created_at", data["created_at"])),
                 float(m.get("updated_at", data["updated_at"])),
+                calls_to_json(calls_from_json(json.dumps(m.get("tool_calls") or []))),
+                m.get("tool_call_id"),
+                agent_to_json(
+                    agent_from_json(
+                        json.dumps(
+                            {k: m.get(k) for k in ("outcome", "approval", "checkpoints")},
+                        )
+                    )
+                ),
             ),
         )
         ids[int(m["id"])] = int(cur.lastrowid or 0)

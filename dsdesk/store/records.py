@@ -9,10 +9,13 @@ from typing import Any, Literal
 
 from dsdesk.core.errors import DsdeskError
 from dsdesk.core.events import Usage
+from dsdesk.core.messages import ToolCallRecord
 
 Role = Literal["system", "user", "assistant", "tool"]
 Status = Literal["streaming", "done", "stopped", "error", "interrupted"]
 FINAL_STATUSES: tuple[Status, ...] = ("done", "stopped", "error", "interrupted")
+CallStatus = Literal["done", "failed", "denied", "cancelled"]  # agent.events.ToolStatus values
+ApprovalAnswer = Literal["once", "session", "always", "deny", "stop"]  # agent.events.Answer
 
 
 class StoreError(DsdeskError):
@@ -59,6 +62,35 @@ class AppliedEdit:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolOutcome:
+    """What came of a tool call (kept on the tool message that answers it)."""
+
+    status: CallStatus
+    title: str = ""  # the one-line description: "read_file src/app.py 1–120", "$ pytest -x"
+    summary: str = ""  # "120 lines", "exit 1 · 3.2 s", "denied: reason"
+    seconds: float = 0.0
+    changed: tuple[str, ...] = ()  # files the call changed (project-relative)
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRecord:
+    """The user's answer when a call had to ask (kept on the tool message of that call)."""
+
+    answer: ApprovalAnswer
+    reason: str = ""  # typed for the model with a denial
+    why: str = ""  # why it asked: "deletes recursively", "mode read-only", …
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A snapshot of the project taken before the first change of a turn (kept on the
+    assistant message whose calls made it)."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class StoredMessage:
     id: int
     conversation_id: int
@@ -77,11 +109,19 @@ class StoredMessage:
     error: str | None = None
     created_at: float = 0.0
     updated_at: float = 0.0
+    # Agent turns: the calls an assistant message made, the call a tool message answers, what
+    # came of that call and how it was approved, and the checkpoints a round made.
+    tool_calls: tuple[ToolCallRecord, ...] = field(default_factory=tuple)
+    tool_call_id: str | None = None
+    outcome: ToolOutcome | None = None
+    approval: ApprovalRecord | None = None
+    checkpoints: tuple[Checkpoint, ...] = field(default_factory=tuple)
 
 
 MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, reasoning, status, model, thinking, effort, "
-    "finish_reason, usage, context, edits, error, created_at, updated_at"
+    "finish_reason, usage, context, edits, error, created_at, updated_at, tool_calls, "
+    "tool_call_id, agent"
 )
 CONVERSATION_COLUMNS = (
     "id, project_id, title, created_at, updated_at, active_leaf_id, deleted_at, title_locked"
@@ -117,7 +157,54 @@ def edits_from_json(text: str | None) -> tuple[AppliedEdit, ...]:
     return tuple(AppliedEdit(**_known(d, AppliedEdit)) for d in json.loads(text or "[]"))
 
 
-def _known(d: dict[str, Any], cls: type[ContextItem] | type[AppliedEdit]) -> dict[str, Any]:
+def calls_to_json(calls: tuple[ToolCallRecord, ...]) -> str | None:
+    return json.dumps([asdict(c) for c in calls]) if calls else None
+
+
+def calls_from_json(text: str | None) -> tuple[ToolCallRecord, ...]:
+    return tuple(
+        ToolCallRecord(str(d.get("id", "")), str(d.get("name", "")), str(d.get("arguments", "")))
+        for d in json.loads(text or "[]")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRecord:
+    """The ``agent`` column: a call's outcome and approval, a round's checkpoints."""
+
+    outcome: ToolOutcome | None = None
+    approval: ApprovalRecord | None = None
+    checkpoints: tuple[Checkpoint, ...] = ()
+
+
+NO_AGENT_RECORD = AgentRecord()
+
+
+def agent_to_json(record: AgentRecord) -> str | None:
+    d: dict[str, Any] = {}
+    if record.outcome is not None:
+        d["outcome"] = asdict(record.outcome)
+    if record.approval is not None:
+        d["approval"] = asdict(record.approval)
+    if record.checkpoints:
+        d["checkpoints"] = [asdict(c) for c in record.checkpoints]
+    return json.dumps(d, sort_keys=True) if d else None
+
+
+def agent_from_json(text: str | None) -> AgentRecord:
+    d = json.loads(text or "{}")
+    outcome = approval = None
+    if isinstance(d.get("outcome"), dict):
+        o = _known(d["outcome"], ToolOutcome)
+        o["changed"] = tuple(o.get("changed") or ())
+        outcome = ToolOutcome(**o)
+    if isinstance(d.get("approval"), dict):
+        approval = ApprovalRecord(**_known(d["approval"], ApprovalRecord))
+    checkpoints = tuple(Checkpoint(**_known(c, Checkpoint)) for c in d.get("checkpoints") or ())
+    return AgentRecord(outcome, approval, checkpoints)
+
+
+def _known(d: dict[str, Any], cls: type[Any]) -> dict[str, Any]:
     """Drop keys a newer dsdesk may have written, so older records still load."""
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in d.items() if k in names}
@@ -125,6 +212,7 @@ def _known(d: dict[str, Any], cls: type[ContextItem] | type[AppliedEdit]) -> dic
 
 def message_from_row(r: sqlite3.Row | tuple[Any, ...]) -> StoredMessage:
     thinking = r[8]
+    agent = agent_from_json(r[19])
     return StoredMessage(
         id=r[0],
         conversation_id=r[1],
@@ -143,6 +231,11 @@ def message_from_row(r: sqlite3.Row | tuple[Any, ...]) -> StoredMessage:
         error=r[14],
         created_at=r[15],
         updated_at=r[16],
+        tool_calls=calls_from_json(r[17]),
+        tool_call_id=r[18],
+        outcome=agent.outcome,
+        approval=agent.approval,
+        checkpoints=agent.checkpoints,
     )
 
 

@@ -102,6 +102,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE messages ADD COLUMN edits TEXT",  # JSON list of AppliedEdit
         "ALTER TABLE messages ADD COLUMN error TEXT",
     ),
+    # v5: agent turns — the calls an assistant message made, the call a tool message answers,
+    # and what came of them (outcome and approval of a call, checkpoints of a round).
+    (
+        "ALTER TABLE messages ADD COLUMN tool_calls TEXT",  # JSON list of {id, name, arguments}
+        "ALTER TABLE messages ADD COLUMN tool_call_id TEXT",  # role 'tool': the call answered
+        "ALTER TABLE messages ADD COLUMN agent TEXT",  # JSON of records.AgentRecord
+    ),
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from dsdesk.core.events import Usage
+from dsdesk.core.messages import ToolCallRecord
 from dsdesk.core.redact import redact, redact_json
 from dsdesk.store import conversations as conv
 from dsdesk.store import export as exp
@@ -26,13 +27,17 @@ from dsdesk.store import tree
 from dsdesk.store.db import Database, default_db_path
 from dsdesk.store.lock import InstanceLock, lock_path
 from dsdesk.store.records import (
+    AgentRecord,
     AppliedEdit,
+    ApprovalRecord,
+    Checkpoint,
     ContextItem,
     Conversation,
     Project,
     Role,
     Status,
     StoredMessage,
+    ToolOutcome,
 )
 from dsdesk.store.streaming import DEFAULT_INTERVAL, StreamWriter, recover_interrupted
 
@@ -137,8 +142,15 @@ class Store:
         effort: str | None = None,
         finish_reason: str | None = None,
         usage: Usage | None = None,
+        tool_calls: tuple[ToolCallRecord, ...] = (),
+        tool_call_id: str | None = None,
+        outcome: ToolOutcome | None = None,
+        approval: ApprovalRecord | None = None,
     ) -> StoredMessage:
-        """Add a finished message (after the active leaf by default) and make it active."""
+        """Add a finished message (after the active leaf by default) and make it active.
+
+        Agent turns: an assistant message with the ``tool_calls`` it made; a ``tool`` message
+        with the ``tool_call_id`` it answers, the call's ``outcome`` and ``approval``."""
         with self.db.transaction() as c:
             parent = self._parent(c, conversation_id, parent_id)
             mid = conv.insert_message(
@@ -156,8 +168,23 @@ class Store:
                 effort=effort,
                 finish_reason=finish_reason,
                 usage=usage,
+                tool_calls=tool_calls,
+                tool_call_id=tool_call_id,
+                agent=AgentRecord(outcome, approval),
             )
             return conv.get_message(c, mid)
+
+    def add_checkpoint(self, message_id: int, checkpoint: Checkpoint) -> None:
+        """Record a checkpoint made during the round of this (assistant) message."""
+        with self.db.transaction() as c:
+            m = conv.get_message(c, message_id)
+            record = AgentRecord(m.outcome, m.approval, (*m.checkpoints, checkpoint))
+            conv.set_agent(c, message_id, record, self.clock())
+
+    def set_content(self, message_id: int, content: str) -> None:
+        """Replace the text of a finished message (a tool result as finally sent)."""
+        with self.db.transaction() as c:
+            conv.set_content(c, message_id, content, self.clock())
 
     def add_prompt(
         self, conversation_id: int, text: str, context: tuple[ContextItem, ...] = ()

@@ -20,8 +20,15 @@ from collections.abc import Callable
 from types import TracebackType
 
 from dsdesk.core.events import Usage
+from dsdesk.core.messages import ToolCallRecord
 from dsdesk.store.db import Database
-from dsdesk.store.records import FINAL_STATUSES, Status, StoreError, usage_to_json
+from dsdesk.store.records import (
+    FINAL_STATUSES,
+    Status,
+    StoreError,
+    calls_to_json,
+    usage_to_json,
+)
 
 DEFAULT_INTERVAL = 1.0  # seconds between writes while streaming
 
@@ -130,6 +137,40 @@ class StreamWriter:
             )
         self._committed()
         self.status = status
+
+    def finish_tool_calls(
+        self,
+        content: str,
+        reasoning: str | None,
+        tool_calls: tuple[ToolCallRecord, ...],
+        *,
+        usage: Usage | None = None,
+    ) -> None:
+        """End a round that made tool calls: the message becomes exactly the assistant turn the
+        API will see again (its text, reasoning and calls replace what streamed), ``done`` with
+        finish reason ``tool_calls``, in one transaction."""
+        if self.status != "streaming":
+            raise StoreError("This answer is finished; its tool calls cannot be added.")
+        now = self._clock()
+        with self._db.transaction() as conn:
+            conn.execute(
+                "UPDATE messages SET content = ?, reasoning = ?, tool_calls = ?, status = 'done',"
+                " finish_reason = 'tool_calls', usage = ?, updated_at = ? WHERE id = ?",
+                (
+                    content,
+                    reasoning,
+                    calls_to_json(tool_calls),
+                    usage_to_json(usage),
+                    now,
+                    self.message_id,
+                ),
+            )
+            conn.execute(
+                "UPDATE conversations SET updated_at = ? WHERE id = ?",
+                (now, self.conversation_id),
+            )
+        self._committed()
+        self.status = "done"
 
     def _append_pending(self, conn: sqlite3.Connection) -> None:
         if not self.pending:
