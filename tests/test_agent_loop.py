@@ -326,3 +326,23 @@ def test_usage_and_cost_are_summed_over_rounds(sim: Simulator, tmp_path: Path) -
     assert rounds[1].usage is not None and rounds[1].usage.cache_hit_tokens > 0
     assert conv.server_prompt == (rounds[1].usage.prompt_tokens, 3)
     json.dumps([m.content for m in conv.messages])  # plain data
+
+
+def test_changing_effort_or_tools_mid_conversation_is_a_visible_cache_miss(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    conv = Conversation()
+    sim.enqueue(Reply.text("one"))
+    assert not [e for e in play(sim, conv, "a") if isinstance(e, ev.Notice)]
+    sim.enqueue(Reply.text("two"))
+    assert not [e for e in play(sim, conv, "b") if isinstance(e, ev.Notice)]  # same head
+
+    async def go(opts: ChatOptions) -> list[ev.TurnEvent]:
+        async with client(sim) as c:
+            return await run_turn(Turn(conv, c, opts, PRICES, prompt="c"))
+
+    sim.enqueue(Reply.text("three"))
+    events = asyncio.run(go(OPTS.__class__(model=OPTS.model, max_tokens=4000, effort="max")))
+    [notice] = [e for e in events if isinstance(e, ev.Notice)]
+    assert "full cache miss" in notice.text
+    assert conv.cache_note is None or "effort" in conv.cache_note

@@ -43,3 +43,8 @@ def test_a_changed_model_is_named_as_the_cause(qloop, tmp_path: Path, monkeypatc
             await controller.shutdown()
 
         run_scenario(qloop, scenario())
+
+
+def test_a_changed_head_is_named() -> None:
+    note = explain_cache(1000, 0, CacheChanges(head_changed=True))
+    assert note is not None and "effort" in note

@@ -50,6 +50,7 @@ class Conversation:
     _prev_model: str | None = None
     _changes: CacheChanges = field(default_factory=CacheChanges)
     _call_ids: set[str] = field(default_factory=set)
+    _head: str | None = None
 
     # -- what is sent ------------------------------------------------------------------------
 
@@ -147,8 +148,14 @@ class Conversation:
         self._changes = CacheChanges()
         self.server_prompt = (usage.prompt_tokens, covered)
 
-    def note_tools_changed(self) -> None:
-        self._changes = replace(self._changes, context_rebuilt=True)
+    def note_head(self, head: str) -> bool:
+        """Record what starts this request besides the messages (tool list, thinking mode,
+        effort). True if it differs from the previous request's: a full cache miss."""
+        changed = self._head is not None and head != self._head
+        self._head = head
+        if changed:
+            self._changes = replace(self._changes, head_changed=True)
+        return changed
 
     def budget(
         self,

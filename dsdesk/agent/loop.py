@@ -19,6 +19,7 @@ the whole history; ``tool_choice`` is never sent; DSML markup in ``content`` is 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -213,6 +214,13 @@ class Turn:
                         "turns or start a new chat.",
                     )
                     return
+            if self.conv.note_head(_head(self.options)) and self.conv.messages:
+                self._emit(
+                    ev.Notice(
+                        "The tools, thinking mode or reasoning effort changed since the last "
+                        "request: they start every request, so this one is a full cache miss."
+                    )
+                )
             self._rounds += 1
             self._emit(ev.RoundStarted(self._rounds, self.options.model))
             covered = len(messages) - 1
@@ -296,6 +304,12 @@ class Turn:
         for call in result.tool_calls:
             call.id = ids.get(call.index, call.id)
         return result
+
+
+def _head(options: ChatOptions) -> str:
+    """What a request starts with besides its messages, as the server's prompt sees it."""
+    effort = options.effort if options.thinking else ""
+    return json.dumps([options.thinking, effort, list(options.tools)], sort_keys=True)
 
 
 def _sum_usage(usages: list[Usage]) -> Usage | None:

@@ -13,6 +13,7 @@ class CacheChanges:
     model_changed: bool = False
     context_rebuilt: bool = False
     history_rewritten: bool = False
+    head_changed: bool = False  # tools, reasoning effort, thinking mode or system prompt
 
 
 def explain_cache(previous_prompt: int | None, hit: int, changes: CacheChanges) -> str | None:
@@ -23,6 +24,11 @@ def explain_cache(previous_prompt: int | None, hit: int, changes: CacheChanges) 
         return None
     if changes.model_changed:
         return "The model changed: each model has its own cache, so this request missed."
+    if changes.head_changed:
+        return (
+            "The tools, thinking mode or reasoning effort changed: they are the start of every "
+            "request, so this one missed."
+        )
     if changes.context_rebuilt:
         return "The context was rebuilt: the request no longer starts like the previous one."
     if changes.history_rewritten:
