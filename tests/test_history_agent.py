@@ -27,6 +27,9 @@ class Snapshots:
         self.labels.append(label)
         return f"cp-{len(self.labels)}"
 
+    async def after(self, label: str) -> str:
+        return "after"
+
 
 def _tools() -> list[FakeTool]:
     return [

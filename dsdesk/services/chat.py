@@ -28,14 +28,14 @@ from dsdesk.core.pricing import PriceTable
 from dsdesk.core.request import ChatOptions
 from dsdesk.core.session_stats import SessionStats
 from dsdesk.llm.client import DeepSeekClient
-from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode, failure_kind
+from dsdesk.services.chat_types import AnswerEnd, AnswerStatus, Failure, describe_mode, failure_kind
 from dsdesk.services.tasks import TaskRegistry
 
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
 _STATUS = {
-    ev.TurnStatus.LENGTH: "length",
-    ev.TurnStatus.STOPPED: "stopped",
-    ev.TurnStatus.LIMIT: "limit",
+    ev.TurnStatus.LENGTH: AnswerStatus.LENGTH,
+    ev.TurnStatus.STOPPED: AnswerStatus.STOPPED,
+    ev.TurnStatus.LIMIT: AnswerStatus.LIMIT,
 }
 
 
@@ -295,10 +295,10 @@ class ChatService(QObject):
         self._last_in_history = joined
         finish = _finish_reason(end.status)
         if end.status is ev.TurnStatus.ERROR:
-            self._last_end = AnswerEnd("error", finish, end.usage, None, end.model)
+            self._last_end = AnswerEnd(AnswerStatus.ERROR, finish, end.usage, None, end.model)
             self.sig_failed.emit(Failure(end.message, end.error_kind or "api", end.http_status))
         else:
-            status = _STATUS.get(end.status, "done")
+            status = _STATUS.get(end.status, AnswerStatus.DONE)
             self._last_end = AnswerEnd(status, finish, end.usage, end.cost, end.model)
             self.sig_answer_ended.emit(self._last_end)
         self.sig_busy_changed.emit(False)

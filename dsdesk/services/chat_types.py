@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from dsdesk.core.errors import FailureKind, failure_kind
 from dsdesk.core.events import Usage
 from dsdesk.core.request import ChatOptions
 
-__all__ = ["AnswerEnd", "Failure", "FailureKind", "describe_mode", "failure_kind", "mode_text"]
+__all__ = [
+    "AnswerEnd",
+    "AnswerStatus",
+    "Failure",
+    "FailureKind",
+    "describe_mode",
+    "failure_kind",
+    "mode_text",
+]
+
+
+class AnswerStatus(enum.StrEnum):
+    """How an answer ended, as the transcript and the history show it."""
+
+    DONE = "done"
+    LENGTH = "length"  # cut at max tokens: Continue
+    STOPPED = "stopped"
+    LIMIT = "limit"  # an agent turn paused by its step budget, cost cap or repeat guard
+    ERROR = "error"
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerEnd:
-    """How an answer ended: status is done, length, stopped or error."""
+    """How an answer ended."""
 
-    status: str
+    status: AnswerStatus
     finish_reason: str | None
     usage: Usage | None
     cost: float | None
