@@ -33,13 +33,13 @@ from dsdesk.agent.loop import Turn
 from dsdesk.agent.policy import Mode
 from dsdesk.agent.session import deny_all
 from dsdesk.cli import EXIT_API, EXIT_INTERRUPTED, EXIT_NETWORK, EXIT_OK, EXIT_USAGE
+from dsdesk.cli.request_args import add_model_arguments, read_prompt, resolve_options
 from dsdesk.config.paths import data_dir
 from dsdesk.config.prices import load_price_table
 from dsdesk.config.secrets import load_api_key
-from dsdesk.config.settings import effective_base_url, load_settings
+from dsdesk.config.settings import effective_base_url
 from dsdesk.core.pricing import PriceTable, format_cost
 from dsdesk.core.prompts import AGENT_SYSTEM_PROMPT
-from dsdesk.core.request import MAX_OUTPUT_TOKENS, ChatOptions
 from dsdesk.llm.client import DeepSeekClient
 
 EXIT_LIMIT = 5
@@ -58,21 +58,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "(undo with 'dsdesk undo'), commands ask; full-auto: everything runs, commands only "
         "in the sandbox",
     )
-    p.add_argument("--model", help="model id (default: from settings)")
-    p.add_argument("--thinking", choices=("on", "off"), help="thinking mode (default: settings)")
-    p.add_argument("--effort", choices=("high", "max"), help="reasoning effort in thinking mode")
-    p.add_argument("--max-tokens", type=int, metavar="N", help="maximum output tokens per step")
+    add_model_arguments(p, "maximum output tokens per step")
     p.add_argument("--max-steps", type=int, default=50, metavar="N", help="step budget (50)")
     p.add_argument("--cost-cap", type=float, metavar="USD", help="pause when a turn costs more")
     p.add_argument("--network", action="store_true", help="commands may use the network")
-    p.add_argument("--base-url", metavar="URL", help="server (default: DEEPSEEK_BASE_URL/settings)")
     p.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
 
 
 def run(args: argparse.Namespace) -> int:
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
-    if not prompt.strip():
-        print("dsdesk agent: the prompt is empty", file=sys.stderr)
+    prompt = read_prompt(args, "agent")
+    if prompt is None:
         return EXIT_USAGE
     root = Path(args.root)
     if not root.is_dir():
@@ -81,19 +76,10 @@ def run(args: argparse.Namespace) -> int:
     if args.max_steps < 1:
         print("dsdesk agent: --max-steps must be 1 or more", file=sys.stderr)
         return EXIT_USAGE
-    settings, problems = load_settings()
-    for problem in problems:
-        print(f"dsdesk: settings: {problem}", file=sys.stderr)
-    max_tokens = args.max_tokens if args.max_tokens is not None else settings.max_tokens
-    if not 1 <= max_tokens <= MAX_OUTPUT_TOKENS:
-        print(f"dsdesk agent: --max-tokens must be 1..{MAX_OUTPUT_TOKENS}", file=sys.stderr)
+    resolved = resolve_options(args, "agent")
+    if resolved is None:
         return EXIT_USAGE
-    opts = ChatOptions(
-        model=args.model or settings.model,
-        thinking=settings.thinking if args.thinking is None else args.thinking == "on",
-        effort=args.effort or settings.effort,  # type: ignore[arg-type]
-        max_tokens=max_tokens,
-    )
+    settings, opts = resolved
     config = settings.client_config(
         load_api_key().value, effective_base_url(settings, args.base_url)
     )

@@ -16,9 +16,10 @@ from contextlib import aclosing
 from typing import Any, TextIO
 
 from dsdesk.cli import EXIT_API, EXIT_INTERRUPTED, EXIT_NETWORK, EXIT_OK, EXIT_USAGE
+from dsdesk.cli.request_args import add_model_arguments, read_prompt, resolve_options
 from dsdesk.config.prices import load_price_table
 from dsdesk.config.secrets import load_api_key
-from dsdesk.config.settings import effective_base_url, load_settings
+from dsdesk.config.settings import effective_base_url
 from dsdesk.core.errors import ApiError, ConfigError, DsdeskError, NetworkError
 from dsdesk.core.events import (
     ContentDelta,
@@ -32,7 +33,7 @@ from dsdesk.core.events import (
 )
 from dsdesk.core.messages import Message
 from dsdesk.core.pricing import PriceTable, format_cost
-from dsdesk.core.request import MAX_OUTPUT_TOKENS, ChatOptions, build_chat_request
+from dsdesk.core.request import ChatOptions, build_chat_request
 from dsdesk.llm.client import DeepSeekClient
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
@@ -48,34 +49,19 @@ EXIT_CODES = (
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.epilog = EXIT_CODES
     p.add_argument("prompt", help="the question; '-' reads it from standard input")
-    p.add_argument("--model", help="model id (default: from settings, deepseek-v4-pro)")
-    p.add_argument("--thinking", choices=("on", "off"), help="thinking mode (default: settings)")
-    p.add_argument("--effort", choices=("high", "max"), help="reasoning effort in thinking mode")
-    p.add_argument("--max-tokens", type=int, metavar="N", help="maximum output tokens")
-    p.add_argument("--base-url", metavar="URL", help="server (default: DEEPSEEK_BASE_URL/settings)")
+    add_model_arguments(p, "maximum output tokens")
     p.add_argument("--system", metavar="TEXT", help="a system prompt")
     p.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
 
 
 def run(args: argparse.Namespace) -> int:
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
-    if not prompt.strip():
-        print("dsdesk ask: the prompt is empty", file=sys.stderr)
+    prompt = read_prompt(args, "ask")
+    if prompt is None:
         return EXIT_USAGE
-    settings, problems = load_settings()
-    for problem in problems:
-        print(f"dsdesk: settings: {problem}", file=sys.stderr)
-    max_tokens = args.max_tokens if args.max_tokens is not None else settings.max_tokens
-    if not 1 <= max_tokens <= MAX_OUTPUT_TOKENS:
-        print(f"dsdesk ask: --max-tokens must be 1..{MAX_OUTPUT_TOKENS}", file=sys.stderr)
+    resolved = resolve_options(args, "ask")
+    if resolved is None:
         return EXIT_USAGE
-    thinking = settings.thinking if args.thinking is None else args.thinking == "on"
-    opts = ChatOptions(
-        model=args.model or settings.model,
-        thinking=thinking,
-        effort=args.effort or settings.effort,  # type: ignore[arg-type]
-        max_tokens=max_tokens,
-    )
+    settings, opts = resolved
     messages = [Message.system(args.system)] if args.system else []
     messages.append(Message.user(prompt))
     body = build_chat_request(messages, opts)
