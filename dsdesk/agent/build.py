@@ -34,6 +34,7 @@ class SessionOptions:
     data_dir: Path
     mode: Mode
     network: bool = False  # commands may use the network (the sandbox shares it)
+    sandboxed: bool | None = None  # known already (the window probes once); None: probe now
 
 
 def build_session(opts: SessionOptions) -> tuple[AgentSession, list[str]]:
@@ -41,10 +42,12 @@ def build_session(opts: SessionOptions) -> tuple[AgentSession, list[str]]:
     notes: list[str] = []
     rules, problems = load_rules(opts.data_dir, opts.root)
     notes += problems
-    status = sandbox_status()
-    sandboxed = status.available
-    if not sandboxed:
-        notes.append(f"unsandboxed: {status.reason}")
+    sandboxed = opts.sandboxed
+    if sandboxed is None:
+        status = sandbox_status()
+        sandboxed = status.available
+        if not sandboxed:
+            notes.append(f"unsandboxed: {status.reason}")
     tools: list[Tool] = [*default_tools(), RunCommand()]
     checkpoints = None
     if shutil.which("git"):

@@ -165,6 +165,7 @@ class CallRunner:
                 time.monotonic() - started,
                 result.changed,
                 approval,
+                diff=result.diff,
             )
         )
         return result.text, self._repeat_check(call)

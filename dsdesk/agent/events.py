@@ -133,6 +133,7 @@ class ToolCallEnded:
     changed: tuple[str, ...] = ()
     approval: Answer | None = None  # how it was allowed or refused, if it was asked
     reason: str = ""  # the reason the user typed with a denial (sent to the model too)
+    diff: str = ""  # for edits: the unified diff of what was written (the window shows it)
 
 
 @dataclass(frozen=True, slots=True)

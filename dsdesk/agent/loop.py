@@ -214,10 +214,13 @@ class Turn:
                         "turns or start a new chat.",
                     )
                     return
-            if self.conv.note_head(_head(self.options)) and self.conv.messages:
+            if (
+                self.conv.note_head(_head(self.options, self.conv.system_prompt))
+                and self.conv.messages
+            ):
                 self._emit(
                     ev.Notice(
-                        "The tools, thinking mode or reasoning effort changed since the last "
+                        "The mode, tools, thinking or reasoning effort changed since the last "
                         "request: they start every request, so this one is a full cache miss."
                     )
                 )
@@ -306,10 +309,11 @@ class Turn:
         return result
 
 
-def _head(options: ChatOptions) -> str:
-    """What a request starts with besides its messages, as the server's prompt sees it."""
+def _head(options: ChatOptions, system_prompt: str) -> str:
+    """What a request starts with besides the conversation: the fixed system prompt, the tool
+    list, thinking mode and effort."""
     effort = options.effort if options.thinking else ""
-    return json.dumps([options.thinking, effort, list(options.tools)], sort_keys=True)
+    return json.dumps([system_prompt, options.thinking, effort, list(options.tools)])
 
 
 def _sum_usage(usages: list[Usage]) -> Usage | None:

@@ -25,6 +25,7 @@ from dsdesk.core.budget import ContextBudget
 from dsdesk.core.errors import DsdeskError
 from dsdesk.core.messages import Message
 from dsdesk.core.pricing import PriceTable
+from dsdesk.core.prompts import SYSTEM_PROMPT
 from dsdesk.core.request import ChatOptions
 from dsdesk.core.session_stats import SessionStats
 from dsdesk.llm.client import DeepSeekClient
@@ -79,6 +80,7 @@ class ChatService(QObject):
         self.prices = prices
         self.options = options
         self.stats = SessionStats()
+        self._system_prompt = SYSTEM_PROMPT
         self.conversation = Conversation()
         self.agent: AgentSession | None = None  # tools for the next turns; None: plain chat
         self.limits = TurnLimits()
@@ -115,6 +117,17 @@ class ChatService(QObject):
     def budget(self, draft: str = "", files: int = 0, instructions_file: int = 0) -> ContextBudget:
         """What the next request carries (see ``Conversation.budget``)."""
         return self.conversation.budget(self.options.max_tokens, draft, files, instructions_file)
+
+    @property
+    def system_prompt(self) -> str:
+        return self._system_prompt
+
+    @system_prompt.setter
+    def system_prompt(self, text: str) -> None:
+        """Chat and agent modes have their own fixed prompt; a change mid-conversation is a
+        full cache miss, announced by the next turn."""
+        self._system_prompt = text
+        self.conversation.system_prompt = text
 
     # -- project context ----------------------------------------------------------------------
 
@@ -218,6 +231,13 @@ class ChatService(QObject):
             self.conversation.drop_last_turn()
             self._last_in_history = False
         self._start(self._last_prompt)
+        return True
+
+    def continue_turn(self) -> bool:
+        """Go on after a limit paused an agent turn (no new prompt: the model continues)."""
+        if self.busy or not self.conversation.messages:
+            return False
+        self._start(None)
         return True
 
     def continue_answer(self) -> bool:

@@ -14,6 +14,7 @@ from dsdesk.config.settings import Settings, effective_base_url, save_settings
 from dsdesk.core.request import ChatOptions
 from dsdesk.llm.config import ClientConfig
 from dsdesk.services.account import ClientHolder
+from dsdesk.services.agent import AgentService
 from dsdesk.services.chat import ChatService
 from dsdesk.services.context import ContextService
 from dsdesk.services.edits import EditService
@@ -49,6 +50,7 @@ class AppController(QObject):
             ),
         )
 
+        self.agent = AgentService(self.tasks, self.chat, data_dir())
         self.edits = EditService(self.tasks, data_dir())
         self.context = ContextService(self.tasks, self.chat, data_dir())
         self.edits.seen = self.context.seen_fingerprints

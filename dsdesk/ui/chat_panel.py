@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dsdesk.ui.agent.mode_switch import ModeSwitch
 from dsdesk.ui.context_bar import ContextBar
 from dsdesk.ui.prompt_box import PromptEdit
 from dsdesk.ui.transcript import TranscriptView
@@ -123,8 +124,11 @@ class ChatPanel(QWidget):
         self.send_button.setDefault(False)
         self.send_button.setAutoDefault(False)
 
+        self.mode_switch = ModeSwitch(self)
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)
+        controls.addWidget(self.mode_switch)
+        controls.addSpacing(8)
         controls.addWidget(self.thinking)
         controls.addWidget(self.effort)
         controls.addSpacing(12)
@@ -158,9 +162,10 @@ class ChatPanel(QWidget):
         self.effort.currentTextChanged.connect(self.sig_effort_changed)
         self.model.currentTextChanged.connect(self.sig_model_changed)
         self._busy = False
-        # Tab order: prompt → thinking → effort → model → send.
+        # Tab order: prompt → mode → thinking → effort → model → send.
         for a, b in (
-            (self.prompt, self.thinking),
+            (self.prompt, self.mode_switch.combo),
+            (self.mode_switch.combo, self.thinking),
             (self.thinking, self.effort),
             (self.effort, self.model),
             (self.model, self.send_button),

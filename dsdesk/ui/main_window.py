@@ -21,7 +21,10 @@ from dsdesk.core.pricing import format_cost
 from dsdesk.services.chat import CONTINUE_PROMPT
 from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode
 from dsdesk.services.controller import AppController
+from dsdesk.agent.policy import Mode
 from dsdesk.ui.actions import ActionRegistry
+from dsdesk.ui.agent.presenter import AgentPresenter, WindowHooks
+from dsdesk.ui.agent.turn_status import TurnStatus
 from dsdesk.ui.branches_ui import BranchPresenter
 from dsdesk.ui.chat_panel import ChatPanel
 from dsdesk.ui.context_meter import ContextMeter
@@ -42,6 +45,7 @@ class MainWindow(QMainWindow):
     context_ui: ContextPresenter
     history_ui: HistoryPresenter
     branches_ui: BranchPresenter
+    agent_ui: AgentPresenter
 
     sig_closed = Signal()
     """() the window was closed: the app shuts down."""
@@ -87,6 +91,8 @@ class MainWindow(QMainWindow):
         self.balance_label = QLabel("")
         self.balance_label.setObjectName("balance")
         bar = self.statusBar()
+        self.turn_status = TurnStatus(self)
+        bar.addPermanentWidget(self.turn_status)
         self.meter.setMaximumWidth(360)
         bar.addPermanentWidget(self.meter)
         bar.addPermanentWidget(self.cost_label)
@@ -102,6 +108,12 @@ class MainWindow(QMainWindow):
             "retry": self._retry,
             "continue": self._continue,
             "toggle_thinking": self._toggle_thinking,
+            "cycle_mode": lambda: self.agent_ui.cycle_mode(),
+            "mode_chat": lambda: self.agent_ui.set_mode(Mode.CHAT),
+            "mode_read_only": lambda: self.agent_ui.set_mode(Mode.READ_ONLY),
+            "mode_auto_edit": lambda: self.agent_ui.set_mode(Mode.AUTO_EDIT),
+            "mode_full_auto": lambda: self.agent_ui.set_mode(Mode.FULL_AUTO),
+            "checkpoints": lambda: self.agent_ui.open_checkpoints(),
             "review_edits": lambda: self.edits_ui.open_review(),
             "undo_edit": lambda: self.edits_ui.undo(),
             "fix_edits": lambda: self.edits_ui.fix(),
@@ -137,7 +149,8 @@ class MainWindow(QMainWindow):
             for action in actions:
                 if action.objectName() not in ("action-focus_prompt_l", "action-palette_k"):
                     menu.addAction(action)
-        self.setWindowTitle("dsdesk")
+        self._title = "dsdesk"
+        self.setWindowTitle(self._title)
         # The meter follows the draft, debounced so a huge paste is measured once.
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
@@ -181,6 +194,21 @@ class MainWindow(QMainWindow):
         self.history_ui = HistoryPresenter(self)
         self.branches_ui = BranchPresenter(self)
         self.context_ui = ContextPresenter(self)
+        self.agent_ui = AgentPresenter(
+            self.chat,
+            self.controller.agent,
+            self.controller.tasks,
+            t,
+            p.mode_switch,
+            self.turn_status,
+            WindowHooks(
+                lambda m, ms: self.statusBar().showMessage(m, ms),
+                self.open_dialog,
+                self._set_title_mark,
+                self,
+            ),
+        )
+        self.controller.agent.probe_sandbox()
         self.controller.context.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self._set_tab_order()
 
@@ -189,7 +217,8 @@ class MainWindow(QMainWindow):
         place by the transcript), context list, prompt and its controls, preview."""
         sidebar, p = self.history_ui.sidebar, self.chat_panel
         chain = [sidebar.search, sidebar.list, self.tree, self.transcript, p.context_bar]
-        chain += [self.prompt, p.thinking, p.effort, p.model, p.send_button, self.preview]
+        chain += [self.prompt, p.mode_switch.combo, p.thinking, p.effort, p.model, p.send_button]
+        chain.append(self.preview)
         for a, b in pairwise(chain):
             QWidget.setTabOrder(a, b)
 
@@ -207,9 +236,11 @@ class MainWindow(QMainWindow):
         self.controller.context.set_project(path)
         if self.controller.history is not None:
             self.controller.history.set_project(path)
+        self.controller.agent.set_project(path)
         self.context_ui.update_bar()
         self.ui_state.last_project = path
-        self.setWindowTitle(f"{path.name} — dsdesk")
+        self._title = f"{path.name} — dsdesk"
+        self.setWindowTitle(self._title)
 
     def open_folder_dialog(self) -> None:
         dialog = QFileDialog(self, "Open project folder", str(self.project or Path.home()))
@@ -337,7 +368,7 @@ class MainWindow(QMainWindow):
             self.context_ui.summarize()
         elif action == "restore_turns":
             self.context_ui.restore_turns()
-        elif not self.branches_ui.on_action(action):
+        elif not (self.branches_ui.on_action(action) or self.agent_ui.on_action(action)):
             self.edits_ui.on_action(action)
 
     # -- status bar ---------------------------------------------------------------------------
@@ -374,6 +405,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"Demo: answers come from the local simulator at {self.controller.demo_url}", 10000
             )
+
+    def _set_title_mark(self, mark: str) -> None:
+        """A question waits: the title says so, for a window in the background."""
+        self.setWindowTitle(f"{mark}Approval needed — {self._title}" if mark else self._title)
 
     # -- dialogs ------------------------------------------------------------------------------
 

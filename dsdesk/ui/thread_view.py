@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from dsdesk.agent.events import ToolStatus
 from dsdesk.core.events import Usage
 from dsdesk.core.pricing import PriceTable, format_cost
 from dsdesk.services.chat_types import mode_text
 from dsdesk.services.history import MessageRef
 from dsdesk.store import StoredMessage, Thread
+from dsdesk.ui.agent.checkpoints_ui import CheckpointRow
+from dsdesk.ui.agent.tool_card import ToolCard
 from dsdesk.ui.transcript import TranscriptView
+from dsdesk.ui.transcript_style import Theme
 
 # A stored answer cut off by a crash (or still being written by another dsdesk) shows as
 # stopped, with the reason in its status line.
@@ -78,22 +82,62 @@ def _add(
     if first > 0:
         view.add_actions([(f"▲ Show {first:,} earlier messages", EARLIER_ACTION)])
     messages = thread.messages
+    checkpoints: list[tuple[str, str]] = []  # of the turn being shown, added at its end
     for i in range(first, len(messages) if end is None else end):
         m = messages[i]
         ref = MessageRef(m.id, *thread.version(m.id))
+        if m.role == "user" and checkpoints:
+            _add_checkpoints(view, checkpoints)
         if m.role == "user":
             # The mode a prompt was sent in is stored with its answer; shown as when it was sent.
             nxt = messages[i + 1] if i + 1 < len(messages) else None
             meta = mode_text(nxt.model, nxt.thinking, nxt.effort) if nxt else ""
             view.add_user_message(m.content, meta, ref)
         elif m.role == "assistant":
-            _show_answer(view, m, ref, prices)
+            after_tool = i > first and messages[i - 1].role == "tool"
+            _show_answer(view, m, ref, prices, continuation=after_tool)
+            checkpoints += [(c.id, c.label) for c in m.checkpoints]
+        elif m.role == "tool":
+            view.add_card(stored_tool_card(m, view.theme))
+    if checkpoints:
+        _add_checkpoints(view, checkpoints)
+
+
+def _add_checkpoints(view: TranscriptView, checkpoints: list[tuple[str, str]]) -> None:
+    cid, label = checkpoints[0]  # the turn's first: "before this turn"
+    view.add_card(CheckpointRow(cid, label))
+    checkpoints.clear()
+
+
+def stored_tool_card(m: StoredMessage, theme: Theme) -> ToolCard:
+    """A finished card for a stored tool result, as it looked when the call ended."""
+    outcome = m.outcome
+    card = ToolCard(m.tool_call_id or "", outcome.title if outcome else "tool", theme)
+    if outcome is None:
+        card.set_title("tool call")
+        card.finish(ToolStatus.DONE, "", m.content, 0.0)
+        return card
+    card.set_title(outcome.title)
+    summary = outcome.summary
+    if m.approval is not None and m.approval.answer in ("once", "session", "always"):
+        summary = f"{summary} · allowed {_ALLOWED[m.approval.answer]}".lstrip(" ·")
+    card.finish(ToolStatus(outcome.status), summary, m.content, outcome.seconds)
+    return card
+
+
+_ALLOWED = {"once": "once", "session": "for the session", "always": "always"}
 
 
 def _show_answer(
-    view: TranscriptView, m: StoredMessage, ref: MessageRef, prices: PriceTable
+    view: TranscriptView,
+    m: StoredMessage,
+    ref: MessageRef,
+    prices: PriceTable,
+    *,
+    continuation: bool = False,
 ) -> None:
-    view.begin_answer(mode_text(m.model, m.thinking, m.effort), ref)
+    meta = mode_text(m.model, m.thinking, m.effort)
+    view.begin_answer(meta, ref, continuation=continuation)
     if m.reasoning:
         view.append_reasoning(m.reasoning)
     view.append_content(m.content)

@@ -98,11 +98,14 @@ class TranscriptView(QWidget):
         message.sig_action.connect(self.sig_action)
         self._add_entry(message)
 
-    def begin_answer(self, meta: str, ref: MessageRef | None = None) -> None:
+    def begin_answer(
+        self, meta: str, ref: MessageRef | None = None, *, continuation: bool = False
+    ) -> None:
+        """Start an answer; ``continuation``: a later round of an agent turn (no header)."""
         if self._streaming:
             self.end_answer("stopped")
         ref, self._next_answer_ref = ref or self._next_answer_ref, None
-        answer = AnswerMessage(meta, self._theme, self._body, ref)
+        answer = AnswerMessage(meta, self._theme, self._body, ref, continuation=continuation)
         answer.sig_action.connect(self.sig_action)
         self._answer = answer
         self._streaming = True

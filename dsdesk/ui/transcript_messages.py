@@ -142,10 +142,14 @@ class AnswerMessage(QWidget):
         theme: Theme,
         parent: QWidget | None = None,
         ref: MessageRef | None = None,
+        *,
+        continuation: bool = False,
     ) -> None:
         super().__init__(parent)
         self._meta = meta
         self._theme = theme
+        # A later round of an agent turn: it goes on under the tool cards, without a header.
+        self.continuation = continuation
         self._source: list[str] = []  # the markdown as received, for Copy
         self._reasoning_tokens: int | None = None
         self._user_toggled = False  # once the user chose, never collapse behind their back
@@ -165,6 +169,7 @@ class AnswerMessage(QWidget):
         self.tools.set_ref(ref)
         self.tools.hide()  # shown when the answer is finished
         lay.addLayout(_header_row(self._header, self.tools))
+        self._header.setVisible(not continuation)
 
         self.reasoning_button = DisclosureButton(self)
         self.reasoning_button.clicked.connect(self._on_reasoning_button_clicked)
@@ -251,7 +256,7 @@ class AnswerMessage(QWidget):
         self._status_text = "  ·  ".join(parts)
         self._status.setText(self._status_text)
         self._status.setVisible(bool(parts))
-        self.tools.show()
+        self.tools.setVisible(not self.continuation)
 
     def set_reasoning_tokens(self, n: int) -> None:
         self._reasoning_tokens = n

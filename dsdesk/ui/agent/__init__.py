@@ -1,0 +1,1 @@
+"""Agent mode in the window: mode switch, timeline cards, approvals, turn status, checkpoints."""
