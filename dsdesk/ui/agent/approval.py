@@ -7,8 +7,8 @@ with ``APPROVAL_KEYS``; the reason field handles its own Enter and Esc.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from dsdesk.agent.events import Answer, Approval
@@ -59,6 +59,63 @@ class ReasonEdit(QLineEdit):
         super().keyPressEvent(event)
 
 
+class ChoiceButton(LinkButton):
+    """A key cap and its link ("[y] Allow once"), painted as one compact, focusable control."""
+
+    def __init__(self, key: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.key = key
+        self._cap_font = QFont(self.font())
+        self._cap_fill = QColor(Qt.GlobalColor.transparent)
+        self._cap_edge = QColor(Qt.GlobalColor.gray)
+        self._cap_text = QColor(Qt.GlobalColor.black)
+
+    def set_look(self, font: QFont, cap_font: QFont, colors: CardColors) -> None:
+        self.setFont(font)
+        self._cap_font = cap_font
+        self._cap_fill, self._cap_edge, self._cap_text = colors.out_bg, colors.edge, colors.dim
+        self.updateGeometry()
+        self.update()
+
+    def _cap_width(self) -> int:
+        return QFontMetrics(self._cap_font).horizontalAdvance(self.key) + 10
+
+    def sizeHint(self) -> QSize:
+        fm = self.fontMetrics()
+        width = self._cap_width() + 6 + fm.horizontalAdvance(self.text()) + 8
+        return QSize(width, fm.height() + 8)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        h = self.height()
+        cap_h = QFontMetrics(self._cap_font).height() + 2
+        cap = QRectF(2.5, (h - cap_h) / 2 + 0.5, self._cap_width(), cap_h)
+        p.setPen(QPen(self._cap_edge, 1.0))
+        p.setBrush(self._cap_fill)
+        p.drawRoundedRect(cap, 3.5, 3.5)
+        p.setFont(self._cap_font)
+        p.setPen(self._cap_text)
+        p.drawText(cap, Qt.AlignmentFlag.AlignCenter, self.key)
+        p.setFont(self.font())
+        p.setPen(self.palette().color(self.palette().ColorRole.ButtonText))
+        text_x = cap.right() + 6
+        p.drawText(
+            QRectF(text_x, 0, self.width() - text_x, h),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            self.text(),
+        )
+        if self.hasFocus():
+            pen = QPen(self.palette().color(self.palette().ColorRole.Highlight))
+            pen.setWidthF(1.5)
+            p.setPen(pen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 4, 4)
+
+
 class ApprovalBlock(QWidget):
     """Why, what, and the answers (see the module docstring)."""
 
@@ -89,20 +146,15 @@ class ApprovalBlock(QWidget):
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(4)
-        self.keycaps: list[QLabel] = []
-        self.buttons: dict[Answer, LinkButton] = {}
+        row.setSpacing(10)
+        self.buttons: dict[Answer, ChoiceButton] = {}
         for cap, text, answer in _CHOICES:
-            key = QLabel(cap, self)
-            key.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            row.addWidget(key)
-            self.keycaps.append(key)
-            button = LinkButton(text, self)
+            button = ChoiceButton(cap, text, self)
             button.setObjectName(f"approve:{answer.value}")
+            button.setToolTip(f"{text.rstrip('…')} ({cap})")
             button.clicked.connect(lambda _=False, a=answer: self.choose(a))
             row.addWidget(button)
             self.buttons[answer] = button
-            row.addSpacing(8)
         row.addStretch(1)
         lay.addLayout(row)
 
@@ -118,16 +170,9 @@ class ApprovalBlock(QWidget):
         self.why.setStyleSheet(f"color: {colors.dim.name()}")
         self.detail.apply_colors(colors, mono)
         cap_font = QFont(mono)
-        cap_font.setPointSizeF(small.pointSizeF() * 0.95)
-        for key in self.keycaps:
-            key.setFont(cap_font)
-            key.setStyleSheet(
-                f"color: {colors.head_text.name()}; background: {colors.out_bg.name()};"
-                f" border: 1px solid {colors.edge.name()}; border-radius: 4px;"
-                " padding: 0px 5px;"
-            )
+        cap_font.setPointSizeF(small.pointSizeF() * 0.9)
         for button in self.buttons.values():
-            button.setFont(small)
+            button.set_look(small, cap_font, colors)
         self.reason.setFont(small)
 
     def choose(self, answer: Answer) -> None:

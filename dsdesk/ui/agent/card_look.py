@@ -74,8 +74,9 @@ def format_seconds(seconds: float) -> str:
 
 
 def with_duration(summary: str, seconds: float) -> str:
-    """``summary · 1.2 s``, unless the summary already names a duration or nothing ran."""
-    if seconds <= 0 or _DURATION_RE.search(summary):
+    """``summary · 1.2 s``, unless the summary already names a duration or the call took no
+    time worth showing (under 0.05 s: "0.0 s" says nothing)."""
+    if seconds < 0.05 or _DURATION_RE.search(summary):
         return summary
     duration = format_seconds(seconds)
     return f"{summary} · {duration}" if summary else duration

@@ -160,6 +160,7 @@ class OutputPane(RoundedFrame):
         self.show_all.hide()
         lay.addWidget(self.show_all, 0, Qt.AlignmentFlag.AlignLeft)
         self._lines = 0  # lines on screen (capped), for the height
+        self._held_newline = False  # a final newline is shown only once more text follows
         self._visible = _VISIBLE_LINES
         self.showing_all = False
         self.apply_colors(colors, mono)
@@ -175,6 +176,13 @@ class OutputPane(RoundedFrame):
         """Add cleaned text at the end (one call per coalesced flush)."""
         if not text:
             return
+        if self._held_newline:
+            text = "\n" + text
+        self._held_newline = text.endswith("\n")
+        if self._held_newline:
+            text = text[:-1]
+            if not text:
+                return
         bar = self.edit.verticalScrollBar()
         follow = bar.value() >= bar.maximum() - 2
         if text.count("\n") >= SCREEN_LINES or len(text) > _SCREEN_CHARS:
@@ -198,7 +206,8 @@ class OutputPane(RoundedFrame):
         """Show ``text`` (everything kept) in full, uncapped."""
         self.showing_all = True
         self.edit.setMaximumBlockCount(0)
-        self.edit.setPlainText(text)
+        self._held_newline = text.endswith("\n")
+        self.edit.setPlainText(text[:-1] if self._held_newline else text)
         self._visible = _VISIBLE_ALL
         self.show_all.hide()
         self._fit(force=True)
