@@ -91,6 +91,11 @@ class ToolCard(QFrame):
     def summary(self) -> str:
         return self._summary
 
+    @property
+    def output_kept(self) -> int:
+        """Characters of live output kept in memory (head + tail, bounded)."""
+        return self._buffer.size if self._buffer is not None else 0
+
     def append_arguments(self, text: str) -> None:
         """A fragment of the streaming JSON arguments: only a byte count changes (a repaint)."""
         if self._phase is not Phase.STREAMING:
