@@ -20,6 +20,7 @@ __all__ = [
     "redact",
     "redact_json",
     "remember_secret",
+    "strip_ansi",
 ]
 
 _lock = threading.Lock()
@@ -40,6 +41,7 @@ _ANSI_RE = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
 )
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SHOWN_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps \t \n \r
 
 
 def mask_key(key: str | None) -> str:
@@ -90,6 +92,14 @@ def redact_json(value: Any) -> Any:
 def _mask_token(token: str) -> str:
     # Already masked ("sk-…a1b2") or a placeholder: leave it as it is.
     return token if "…" in token or len(token) <= 10 else mask_key(token)
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without terminal escape sequences (colours, cursor moves, titles) and control
+    characters other than tab, newline and carriage return: command output made fit to show."""
+    if "\x1b" in text or "\x9b" in text:
+        text = _ANSI_RE.sub("", text)
+    return _SHOWN_CONTROL_RE.sub("", text)
 
 
 def clean_server_text(text: str) -> str:

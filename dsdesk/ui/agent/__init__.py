@@ -1,1 +1,1 @@
-"""Agent mode in the window: mode switch, timeline cards, approvals, turn status, checkpoints."""
+"""The agent timeline in the window: tool-call cards, approvals in place, live command output."""
