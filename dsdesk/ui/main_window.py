@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dsdesk.agent.policy import Mode
 from dsdesk.core.errors import DEEPSEEK_TOP_UP_URL
 from dsdesk.core.pricing import format_cost
 from dsdesk.services.chat import CONTINUE_PROMPT
 from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode
 from dsdesk.services.controller import AppController
-from dsdesk.agent.policy import Mode
 from dsdesk.ui.actions import ActionRegistry
 from dsdesk.ui.agent.presenter import AgentPresenter, WindowHooks
 from dsdesk.ui.agent.turn_status import TurnStatus

@@ -93,7 +93,7 @@ class AgentPresenter(QObject):
 
     # -- the timeline --------------------------------------------------------------------------
 
-    def _on_chat_turn_event(self, e: ev.TurnEvent) -> None:  # noqa: C901 (one dispatch)
+    def _on_chat_turn_event(self, e: ev.TurnEvent) -> None:
         t = self.transcript
         if isinstance(e, ev.RoundStarted):
             if not self._in_turn:
