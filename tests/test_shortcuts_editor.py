@@ -62,13 +62,15 @@ def test_tab_walks_the_focus_chain(qloop, tmp_path: Path) -> None:
         window.prompt.setFocus()
         panel = window.chat_panel
         visited = []
-        for _ in range(4):
+        for _ in range(5):
             QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
             visited.append(QApplication.focusWidget())
-        # Prompt → thinking switch → effort → model → send: the controls around the prompt.
-        assert visited[0] is panel.thinking and visited[1] is panel.effort
-        assert panel.model.isAncestorOf(visited[2]) or visited[2] is panel.model
-        assert visited[3] is panel.send_button
+        # Prompt → agent mode → thinking switch → effort → model → send: the controls around
+        # the prompt.
+        assert visited[0] is panel.mode_switch.combo
+        assert visited[1] is panel.thinking and visited[2] is panel.effort
+        assert panel.model.isAncestorOf(visited[3]) or visited[3] is panel.model
+        assert visited[4] is panel.send_button
         await close_window(window, controller)
 
     run_scenario(qloop, scenario())
