@@ -49,14 +49,15 @@ async def answer_next(window: Any, key: Qt.Key, text: str = "") -> ToolCard:
     """Wait for a question, check the window shows it, answer from the keyboard."""
     await wait_until(lambda: any(c.waiting for c in cards(window)), within=20)
     [card] = [c for c in cards(window) if c.waiting]
-    assert window.windowTitle().startswith("⏸")
-    assert "Waiting for you" in window.turn_status.text()
+    assert window.windowTitle().startswith("Approval needed — ")
+    assert "Approval needed" in window.turn_status.text()
     assert QApplication.focusWidget() is card or card.isAncestorOf(QApplication.focusWidget())
     QTest.keyClick(QApplication.focusWidget(), key)
     if text:
         QTest.keyClicks(QApplication.focusWidget(), text)
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     await wait_until(lambda: not card.waiting)
+    await wait_until(lambda: QApplication.focusWidget() is window.prompt)  # back to typing
     return card
 
 

@@ -117,7 +117,6 @@ class ChatPanel(QWidget):
         self.model.setObjectName("model")
         self.model.setEditable(True)
         self.model.setMinimumContentsLength(8)
-        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model.setToolTip("Model (the list comes from the server)")
         self.model.setAccessibleName("Model")
         self.send_button = QPushButton("Send")

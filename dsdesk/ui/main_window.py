@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
                 self.open_dialog,
                 self._set_title_mark,
                 self,
+                self.prompt.setFocus,
             ),
         )
         self.controller.agent.probe_sandbox()
@@ -408,7 +409,7 @@ class MainWindow(QMainWindow):
 
     def _set_title_mark(self, mark: str) -> None:
         """A question waits: the title says so, for a window in the background."""
-        self.setWindowTitle(f"{mark}Approval needed — {self._title}" if mark else self._title)
+        self.setWindowTitle(f"{mark} — {self._title}" if mark else self._title)
 
     # -- dialogs ------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from dsdesk.agent import events as ev
 from dsdesk.agent.checkpoint_types import Checkpoint
@@ -29,7 +29,7 @@ from dsdesk.ui.transcript import TranscriptView
 
 __all__ = ["AgentPresenter", "WindowHooks"]
 
-_TITLE_MARK = "⏸ "
+_TITLE_MARK = "Approval needed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,7 @@ class WindowHooks:
     open_dialog: Callable[[QWidget], None]  # window-modal, opened with open()
     set_title_mark: Callable[[str], None]  # a prefix for the window title ("" clears it)
     dialog_parent: QWidget
+    focus_prompt: Callable[[], None]
 
 
 class AgentPresenter(QObject):
@@ -161,6 +162,9 @@ class AgentPresenter(QObject):
         card = self.cards.get(call_id)
         if card is not None and card.waiting:
             card.cancel_question()
+        focus = QApplication.focusWidget()
+        if card is not None and focus is not None and (focus is card or card.isAncestorOf(focus)):
+            self.hooks.focus_prompt()  # answered: the keyboard goes back where the user types
         if not self.agent.waiting:
             self.status.set_waiting("")
             self.hooks.set_title_mark("")

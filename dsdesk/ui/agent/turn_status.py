@@ -65,7 +65,7 @@ class TurnStatus(QLabel):
             format_cost(self.cost, self.currency),
         ]
         if self.waiting:
-            parts.insert(0, f"⏸ Waiting for you: {self.waiting}")
+            parts.insert(0, f"Approval needed: {self.waiting} (y / s / a / n, Esc stops)")
         elif running:
             parts.append("Esc stops")
         self.setText("  ·  ".join(parts))
