@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QVBoxLayout, QWidget
 
 from dsdesk.agent.events import Answer, Approval, ToolStatus
 from dsdesk.ui.agent.approval import ANSWER_TEXT, APPROVAL_KEYS, ApprovalBlock
@@ -122,9 +122,10 @@ class ToolCard(QFrame):
         block.reason.sig_cancel.connect(self._on_reason_cancel)
         self._approval = block
         self._lay.insertWidget(0, block)
+        block.show()  # now: a layout shows a child added to a visible widget only later
         self._phase = Phase.WAITING
         self._summary = "waiting for approval"
-        self._changed(relayout=True)
+        self._changed(relayout=True, chain=True)
         self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def cancel_question(self) -> None:
@@ -294,7 +295,8 @@ class ToolCard(QFrame):
         block, self._approval = self._approval, None
         if block is None:
             return
-        if block.isAncestorOf(self.focusWidget()) or self.hasFocus():
+        focused = QApplication.focusWidget()
+        if focused is not None and (focused is self or self.isAncestorOf(focused)):
             self.setFocus(Qt.FocusReason.OtherFocusReason)  # keep the keyboard on this card
         self._lay.removeWidget(block)
         block.hide()
