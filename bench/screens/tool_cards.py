@@ -132,6 +132,9 @@ def shoot(out: Path, dark: bool) -> None:
     scroll.show()
     for _ in range(5):
         app.processEvents()
+    scroll.activateWindow()
+    for _ in range(5):
+        app.processEvents()
     cards[0].setFocus()
     app.processEvents()
     body.grab().save(str(out.with_name(out.name + ("-dark" if dark else "-light") + ".png")))
