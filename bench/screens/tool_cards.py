@@ -8,7 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QStyleFactory, QVBoxLayout, QWidget
 
 from dsdesk.agent.events import ToolStatus
@@ -87,7 +88,26 @@ def build(theme: Theme, parent: QWidget) -> list[ToolCard]:
     c.append_arguments('{"path": "src/new_module.py", "content": "' + "x" * 1500)
     c = card("9", "edit_file", "edit_file src/app.py")
     c.ask(DIFF, "edits a file · mode: read-only asks before every change")
+    c = card("10", "read_file", "read_file src/app.py 1–20")
+    c.finish(
+        ToolStatus.DONE, "20 lines", "".join(f"{i:>4}  code line {i}\n" for i in range(1, 21)), 0.1
+    )
+    c.toggle()
+    c = card("11", "edit_file", "edit_file src/app.py")
+    c.finish(ToolStatus.DONE, "+2 −1", "Applied.", 0.02, diff=DIFF)
+    c.toggle()
+    c = card("12", "run_command", "$ git clean -fdx")
+    c.ask("git clean -fdx", "deletes untracked files")
+    c.keyPressEvent(_key_n())
+    c = card(
+        "13", "run_command", "$ cargo build --release --workspace --all-features " + "-v " * 40
+    )
+    c.finish(ToolStatus.DONE, "exit 0 · 48 s", "ok", 48.0)
     return cards
+
+
+def _key_n() -> QKeyEvent:
+    return QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_N, Qt.KeyboardModifier.NoModifier, "n")
 
 
 def shoot(out: Path, dark: bool) -> None:
@@ -103,14 +123,20 @@ def shoot(out: Path, dark: bool) -> None:
     col.setContentsMargins(20, 16, 20, 20)
     col.setSpacing(6)
     theme = Theme.from_palette(body.palette(), body.font())
-    for c in build(theme, body):
+    cards = build(theme, body)
+    for c in cards:
         col.addWidget(c)
     col.addStretch(1)
     scroll.setWidget(body)
-    scroll.resize(760, 1000)
+    scroll.resize(760, 1700)
     scroll.show()
     for _ in range(5):
         app.processEvents()
+    scroll.activateWindow()
+    for _ in range(5):
+        app.processEvents()
+    cards[0].setFocus()
+    app.processEvents()
     body.grab().save(str(out.with_name(out.name + ("-dark" if dark else "-light") + ".png")))
     scroll.close()
 

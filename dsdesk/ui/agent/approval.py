@@ -28,13 +28,13 @@ APPROVAL_KEYS: dict[int, Answer] = {
     Qt.Key.Key_Escape: Answer.STOP,
 }
 
-# (key cap, link text) in the order shown.
-_CHOICES: tuple[tuple[str, str, Answer], ...] = (
-    ("y", "Allow once", Answer.ONCE),
-    ("s", "This session", Answer.SESSION),
-    ("a", "Always", Answer.ALWAYS),
-    ("n", "Deny…", Answer.DENY),
-    ("Esc", "Stop", Answer.STOP),
+# (key cap, link text, hint for plain text) in the order shown.
+_CHOICES: tuple[tuple[str, str, str, Answer], ...] = (
+    ("y", "Allow once", "once", Answer.ONCE),
+    ("s", "This session", "this session", Answer.SESSION),
+    ("a", "Always", "always", Answer.ALWAYS),
+    ("n", "Deny…", "deny", Answer.DENY),
+    ("Esc", "Stop", "stop", Answer.STOP),
 )
 
 ANSWER_TEXT = {
@@ -148,7 +148,7 @@ class ApprovalBlock(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(10)
         self.buttons: dict[Answer, ChoiceButton] = {}
-        for cap, text, answer in _CHOICES:
+        for cap, text, _hint, answer in _CHOICES:
             button = ChoiceButton(cap, text, self)
             button.setObjectName(f"approve:{answer.value}")
             button.setToolTip(f"{text.rstrip('…')} ({cap})")
@@ -192,5 +192,5 @@ class ApprovalBlock(QWidget):
 
     def plain_text(self) -> str:
         return f"{self.why.text()}\n{self.detail.text()}\n" + " · ".join(
-            f"{cap} {text.rstrip('…').lower()}" for cap, text, _ in _CHOICES
+            f"{cap} {hint}" for cap, _text, hint, _answer in _CHOICES
         )

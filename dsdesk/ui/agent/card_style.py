@@ -75,8 +75,8 @@ class CardColors:
             ask=blend(_AMBER, t, 0.1 if dark else 0.15),
             focus=highlight,
             out_bg=theme.code_bg,
-            add_bg=blend(base, _GREEN, 0.2 if dark else 0.13),
-            del_bg=blend(base, _RED, 0.2 if dark else 0.12),
+            add_bg=blend(base, _GREEN, 0.17 if dark else 0.13),
+            del_bg=blend(base, _RED, 0.15 if dark else 0.12),
             hunk=blend(theme.dim, theme.link, 0.5),
         )
 

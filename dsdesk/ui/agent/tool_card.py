@@ -12,16 +12,19 @@ single-shot timer flushes at most every ``FLUSH_INTERVAL_MS``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QWidget
 
 from dsdesk.agent.events import Answer, Approval, ToolStatus
 from dsdesk.ui.agent.approval import ANSWER_TEXT, APPROVAL_KEYS, ApprovalBlock
-from dsdesk.ui.agent.card_look import GAP, PAD_X, PAD_Y, look_for, with_duration
+from dsdesk.ui.agent.card_look import with_duration
+from dsdesk.ui.agent.card_paint import Header
+from dsdesk.ui.agent.card_shell import CardShell
 from dsdesk.ui.agent.card_style import Phase, glyph_of
 from dsdesk.ui.agent.card_views import SCREEN_LINES, OutputPane, TextPane
-from dsdesk.ui.agent.output_buffer import OutputBuffer, clean_output
+from dsdesk.ui.agent.live_output import LiveOutput
+from dsdesk.ui.agent.output_buffer import OutputBuffer
 from dsdesk.ui.transcript_style import Theme
 
 __all__ = ["ToolCard"]
@@ -30,7 +33,7 @@ _TOGGLE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
 _SHORT_RESULT = 300  # characters: a result this short is exported even when collapsed
 
 
-class ToolCard(QFrame):
+class ToolCard(CardShell):
     """A tool call: streaming → (waiting for approval) → running → ended (see module doc)."""
 
     sig_answer = Signal(object)
@@ -42,7 +45,7 @@ class ToolCard(QFrame):
     def __init__(
         self, call_id: str, name: str, theme: Theme, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(theme, parent)
         self.call_id = call_id
         self._name = name
         self._title = name
@@ -58,18 +61,9 @@ class ToolCard(QFrame):
         self._user_toggled = False
         self._approval: ApprovalBlock | None = None
         self._output: OutputPane | None = None
-        self._buffer: OutputBuffer | None = None
+        self._live: LiveOutput | None = None
         self._body: TextPane | None = None
-        self._pending: list[str] = []
-        self._carry = ""
-        self._timer: QTimer | None = None
-        self.flushes = 0  # output flushes so far (coalescing is observable)
-        self._theme = theme
-        self._look = look_for(theme, self.palette().highlight().color())
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self._lay = QVBoxLayout(self)
-        self._lay.setSpacing(8)
-        self._update_margins()
+        self._relayout()
         self.setAccessibleName(name)
 
     # -- public API ------------------------------------------------------------------------------
@@ -90,6 +84,10 @@ class ToolCard(QFrame):
     @property
     def summary(self) -> str:
         return self._summary
+
+    @property
+    def _buffer(self) -> OutputBuffer | None:
+        return self._live.buffer if self._live is not None else None
 
     @property
     def output_kept(self) -> int:
@@ -121,10 +119,10 @@ class ToolCard(QFrame):
         block.sig_answer.connect(self._on_approval_answer)
         block.reason.sig_cancel.connect(self._on_reason_cancel)
         self._approval = block
-        self._lay.insertWidget(0, block)
         self._phase = Phase.WAITING
         self._summary = "waiting for approval"
-        self._changed(relayout=True)
+        self._add_pane(block, 0)
+        self._changed()
         self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def cancel_question(self) -> None:
@@ -140,43 +138,20 @@ class ToolCard(QFrame):
         """Live output of the running call; shown at most every ``FLUSH_INTERVAL_MS``."""
         if self._phase is Phase.ENDED or not text:
             return
-        self._pending.append(text)
-        if self._timer is None:
-            self._timer = QTimer(self)
-            self._timer.setSingleShot(True)
-            self._timer.setInterval(self.FLUSH_INTERVAL_MS)
-            self._timer.timeout.connect(self._on_timer_timeout)
-        if not self._timer.isActive():
-            self._timer.start()
+        if self._live is None:
+            self._live = LiveOutput(self.FLUSH_INTERVAL_MS, self)
+            self._live.sig_flushed.connect(self._on_live_flushed)
+        self._live.append(text)
 
     def flush_output(self) -> None:
         """Show pending output now."""
-        if self._timer is not None:
-            self._timer.stop()
-        if not self._pending:
-            return
-        self.flushes += 1
-        text, self._carry = clean_output("".join(self._pending), self._carry)
-        self._pending.clear()
-        if not text:
-            return
-        if self._buffer is None:
-            self._buffer = OutputBuffer()
-        self._buffer.append(text)
-        if self._phase in (Phase.READY, Phase.STREAMING):
-            self._phase = Phase.RUNNING
-        pane = self._output
-        if pane is None:
-            pane = self._output = OutputPane(self._look.colors, self._look.mono, self)
-            pane.sig_show_all.connect(self._on_output_show_all)
-            self._lay.addWidget(pane)
-            self._expanded = self._expanded or not self._user_toggled
-            pane.setVisible(self._expanded)
-            self._changed(relayout=True, chain=True)
-        pane.append(text)
-        buffer = self._buffer
-        if buffer.line_count > SCREEN_LINES or buffer.dropped:
-            pane.offer_all(buffer.line_count)
+        if self._live is not None:
+            self._live.flush()
+
+    @property
+    def flushes(self) -> int:
+        """Output flushes so far (each one appends to the pane once)."""
+        return self._live.flushes if self._live is not None else 0
 
     def finish(
         self, status: ToolStatus, summary: str, result: str, seconds: float, diff: str = ""
@@ -230,8 +205,7 @@ class ToolCard(QFrame):
         return "\n".join(parts)
 
     def apply_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self._look = look = look_for(theme, self.palette().highlight().color())
+        look = self._set_look(theme)
         if self._approval is not None:
             self._approval.apply_colors(look.colors, look.mono, look.small)
         if self._output is not None:
@@ -247,31 +221,30 @@ class ToolCard(QFrame):
             self._summary = summary
             self.update()
 
-    def _changed(self, relayout: bool = False, chain: bool = False) -> None:
+    def _changed(self, relayout: bool = False) -> None:
         self.setAccessibleName(f"{self._title}: {self._summary}" if self._summary else self._title)
         if self.has_body():
             self.setCursor(Qt.CursorShape.PointingHandCursor)
         if relayout:
-            self._update_margins()
-        if chain:
-            self._chain()
+            self._relayout()
         self.update()
 
-    def _update_margins(self) -> None:
-        lines = 2 if self._preview else 1
-        top = self._look.header_height(lines)
-        visible = any(
-            w is not None and not w.isHidden() for w in (self._approval, self._output, self._body)
-        )
-        self._lay.setContentsMargins(PAD_X, top, PAD_X, 10 if visible else 0)
+    def header_lines(self) -> int:
+        return 2 if self._preview else 1
 
-    def _chain(self) -> None:
-        """Lazily built links join the Tab chain right after the card, not at the window's end."""
-        prev: QWidget = self
-        for w in self.findChildren(QWidget):
-            if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.focusProxy() is None:
-                QWidget.setTabOrder(prev, w)
-                prev = w
+    def header(self) -> Header:
+        phase, status = self._phase, self._status
+        return Header(
+            glyph=glyph_of(phase, status),
+            glyph_color=self._look.colors.glyph_color(phase, status),
+            title=self._title,
+            summary=self._summary,
+            bad=status is ToolStatus.FAILED or _nonzero_exit(self._summary),
+            chevron=("▾" if self._expanded else "▸") if self.has_body() else "",
+            preview=self._preview,
+            waiting=self.waiting,
+            focused=self.hasFocus(),
+        )
 
     def _set_expanded(self, on: bool) -> None:
         self._expanded = on
@@ -284,21 +257,15 @@ class ToolCard(QFrame):
                 self._body = TextPane(
                     text, look.colors, look.mono, self.RESULT_LINES, self, diff=bool(self._diff)
                 )
-                self._lay.addWidget(self._body)
-                self._chain()
+                self._add_pane(self._body)
             if self._body is not None:
                 self._body.setVisible(on)
         self._changed(relayout=True)
 
     def _close_question(self) -> None:
         block, self._approval = self._approval, None
-        if block is None:
-            return
-        if block.isAncestorOf(self.focusWidget()) or self.hasFocus():
-            self.setFocus(Qt.FocusReason.OtherFocusReason)  # keep the keyboard on this card
-        self._lay.removeWidget(block)
-        block.hide()
-        block.deleteLater()
+        if block is not None:
+            self._drop_pane(block)
 
     def _on_approval_answer(self, approval: Approval) -> None:
         if self._phase is not Phase.WAITING:
@@ -324,8 +291,20 @@ class ToolCard(QFrame):
             self._output.set_all(self._buffer.text())
             self._user_toggled = True  # the user asked to see it: keep it open
 
-    def _on_timer_timeout(self) -> None:
-        self.flush_output()
+    def _on_live_flushed(self, text: str) -> None:
+        if self._phase in (Phase.READY, Phase.STREAMING):
+            self._phase = Phase.RUNNING
+        pane = self._output
+        if pane is None:
+            pane = self._output = OutputPane(self._look.colors, self._look.mono, self)
+            pane.sig_show_all.connect(self._on_output_show_all)
+            self._expanded = self._expanded or not self._user_toggled
+            self._add_pane(pane, visible=self._expanded)
+            self._changed()
+        pane.append(text)
+        buffer = self._buffer
+        if buffer is not None and (buffer.line_count > SCREEN_LINES or buffer.dropped):
+            pane.offer_all(buffer.line_count)
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -340,75 +319,6 @@ class ToolCard(QFrame):
             self.toggle()
             return
         super().keyPressEvent(event)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and event.position().y() < (
-            self._lay.contentsMargins().top()
-        ):
-            self.setFocus(Qt.FocusReason.MouseFocusReason)
-            self.toggle()
-            return
-        super().mousePressEvent(event)
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        self.update()
-        super().focusInEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        self.update()
-        super().focusOutEvent(event)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        look, c = self._look, self._look.colors
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        p.setPen(QPen(c.ask_edge if self.waiting else c.edge, 1.0))
-        p.setBrush(c.fill)
-        p.drawRoundedRect(rect, 6.0, 6.0)
-        if self.hasFocus():
-            pen = QPen(c.focus)
-            pen.setWidthF(2.0)
-            p.setPen(pen)
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 5.0, 5.0)
-
-        h, y = look.line_h, PAD_Y
-        mid = Qt.AlignmentFlag.AlignVCenter
-        x, right = PAD_X, self.width() - PAD_X
-        p.setFont(look.small)
-        p.setPen(c.glyph_color(self._phase, self._status))
-        glyph_rect = QRect(x, y, look.glyph_w, h)
-        p.drawText(
-            glyph_rect, mid | Qt.AlignmentFlag.AlignHCenter, glyph_of(self._phase, self._status)
-        )
-        x += look.glyph_w + GAP - 2
-        if self.has_body():
-            p.setPen(c.dim)
-            p.drawText(
-                QRect(right - look.chevron_w, y, look.chevron_w, h),
-                mid,
-                "▾" if self._expanded else "▸",
-            )
-            right -= look.chevron_w + GAP
-        if self._summary:
-            bad = self._status is ToolStatus.FAILED or _nonzero_exit(self._summary)
-            p.setPen(c.bad if bad else c.dim)
-            room = max(0, int((right - x) * 0.55))
-            text = look.small_fm.elidedText(self._summary, Qt.TextElideMode.ElideRight, room)
-            width = look.small_fm.horizontalAdvance(text)
-            p.drawText(QRect(right - width, y, width, h), mid, text)
-            right -= width + GAP + 4
-        p.setFont(look.mono)
-        p.setPen(c.head_text)
-        title = look.mono_fm.elidedText(self._title, Qt.TextElideMode.ElideRight, right - x)
-        p.drawText(QRect(x, y, right - x, h), mid, title)
-        if self._preview:
-            p.setFont(look.small)
-            p.setPen(c.bad)
-            width = self.width() - PAD_X - x
-            line = look.small_fm.elidedText(self._preview, Qt.TextElideMode.ElideRight, width)
-            p.drawText(QRect(x, y + h + 2, width, h), mid, line)
 
 
 def _nonzero_exit(summary: str) -> bool:

@@ -1,0 +1,92 @@
+"""The frame every tool card is: a focusable QFrame with a painted header and panes added below
+it only when needed (``ToolCard`` supplies the header and the panes)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFocusEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import QApplication, QFrame, QVBoxLayout, QWidget
+
+from dsdesk.ui.agent.card_look import PAD_X, CardLook, look_for
+from dsdesk.ui.agent.card_paint import Header, paint_card
+from dsdesk.ui.transcript_style import Theme
+
+__all__ = ["CardShell"]
+
+
+class CardShell(QFrame):
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._look: CardLook = look_for(theme, self.palette().highlight().color())
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._lay = QVBoxLayout(self)
+        self._lay.setSpacing(8)
+
+    # -- for the subclass ------------------------------------------------------------------------
+
+    def header(self) -> Header:
+        raise NotImplementedError
+
+    def header_lines(self) -> int:
+        return 1
+
+    def toggle(self) -> None:
+        """A click on the header (or Enter/Space): expand or collapse."""
+
+    def _set_look(self, theme: Theme) -> CardLook:
+        self._look = look_for(theme, self.palette().highlight().color())
+        return self._look
+
+    def _add_pane(self, pane: QWidget, index: int = -1, visible: bool = True) -> None:
+        """Put a lazily built pane under the header, shown now (a layout would show a child of a
+        visible widget only later), its links in the Tab chain right after the card."""
+        self._lay.insertWidget(index, pane)
+        pane.setVisible(visible)
+        self._relayout()
+        prev: QWidget = self
+        for w in self.findChildren(QWidget):
+            if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.focusProxy() is None:
+                QWidget.setTabOrder(prev, w)
+                prev = w
+
+    def _drop_pane(self, pane: QWidget) -> None:
+        focused = QApplication.focusWidget()
+        if focused is not None and pane.isAncestorOf(focused):
+            self.setFocus(Qt.FocusReason.OtherFocusReason)  # keep the keyboard on this card
+        self._lay.removeWidget(pane)
+        pane.hide()
+        pane.deleteLater()
+        self._relayout()
+
+    def _relayout(self) -> None:
+        top = self._look.header_height(self.header_lines())
+        visible = any(
+            not w.isHidden()
+            for w in self.findChildren(QWidget, "", Qt.FindChildOption.FindDirectChildrenOnly)
+        )
+        self._lay.setContentsMargins(PAD_X, top, PAD_X, 10 if visible else 0)
+        self.update()
+
+    # -- events ----------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and event.position().y() < (
+            self._lay.contentsMargins().top()
+        ):
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
+            self.toggle()
+            return
+        super().mousePressEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self.update()
+        super().focusOutEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        paint_card(painter, self._look, self.width(), self.height(), self.header())
+        painter.end()
