@@ -150,6 +150,29 @@ def test_read_only_asks_for_the_edit_always_stores_a_rule_and_deny_reason_reache
     run_scenario(qloop, scenario(), timeout=90)
 
 
+def test_allow_once_asks_again_for_the_next_command(
+    qloop, sim, tmp_path: Path, project: Path
+) -> None:
+    for reply in load_script(DEMO):
+        sim.enqueue(reply)
+
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        try:
+            await start(window, project, Mode.AUTO_EDIT)
+            first = await answer_next(window, Qt.Key.Key_Y)
+            second = await answer_next(window, Qt.Key.Key_Y)  # asked again: once was once
+            assert first is not second
+            await wait_until(lambda: not controller.chat.busy, within=60)
+            assert tool_results(sim)[-1].startswith("exit code 0")
+            assert controller.chat.agent is not None
+            assert controller.chat.agent.policy.session == []
+        finally:
+            await close_window(window, controller)
+
+    run_scenario(qloop, scenario(), timeout=90)
+
+
 SLOW = """
 [[reply]]
 tool_calls = [{ name = "run_command", arguments = { command = "echo started; sleep 31.4159" } }]

@@ -16,13 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dsdesk.agent.policy import Mode
 from dsdesk.core.errors import DEEPSEEK_TOP_UP_URL
 from dsdesk.core.pricing import format_cost
 from dsdesk.services.chat import CONTINUE_PROMPT
 from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode
 from dsdesk.services.controller import AppController
-from dsdesk.ui.actions import ActionRegistry
 from dsdesk.ui.agent.presenter import AgentPresenter, WindowHooks
 from dsdesk.ui.agent.turn_status import TurnStatus
 from dsdesk.ui.branches_ui import BranchPresenter
@@ -35,7 +33,7 @@ from dsdesk.ui.history_ui import HistoryPresenter
 from dsdesk.ui.preview import FilePreview
 from dsdesk.ui.thread_view import usage_text
 from dsdesk.ui.ui_state import UiState
-from dsdesk.ui.window_actions import ACTIONS
+from dsdesk.ui.window_actions import install_actions
 from dsdesk.ui.window_dialogs import WindowDialogs
 
 
@@ -98,57 +96,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.cost_label)
         bar.addPermanentWidget(self.balance_label)
 
-        self.actions_ = ActionRegistry(self)
-        callbacks = {
-            "open_folder": self.open_folder_dialog,
-            "settings": self.open_settings,
-            "quit": self.close,
-            "stop": self._on_stop_action,
-            "new_chat": self.new_chat,
-            "retry": self._retry,
-            "continue": self._continue,
-            "toggle_thinking": self._toggle_thinking,
-            "cycle_mode": lambda: self.agent_ui.cycle_mode(),
-            "mode_chat": lambda: self.agent_ui.set_mode(Mode.CHAT),
-            "mode_read_only": lambda: self.agent_ui.set_mode(Mode.READ_ONLY),
-            "mode_auto_edit": lambda: self.agent_ui.set_mode(Mode.AUTO_EDIT),
-            "mode_full_auto": lambda: self.agent_ui.set_mode(Mode.FULL_AUTO),
-            "checkpoints": lambda: self.agent_ui.open_checkpoints(),
-            "review_edits": lambda: self.edits_ui.open_review(),
-            "undo_edit": lambda: self.edits_ui.undo(),
-            "fix_edits": lambda: self.edits_ui.fix(),
-            "summarize": lambda: self.context_ui.summarize(),
-            "restore_turns": lambda: self.context_ui.restore_turns(),
-            "focus_tree": self.tree.setFocus,
-            "focus_transcript": self.transcript.setFocus,
-            "focus_prompt": self.prompt.setFocus,
-            "focus_prompt_l": self.prompt.setFocus,
-            "history": lambda: self.history_ui.toggle(),
-            "search_history": lambda: self.history_ui.show(focus_search=True),
-            "export_md": lambda: self.history_ui.export("md"),
-            "export_md_reasoning": lambda: self.history_ui.export("md+reasoning"),
-            "export_json": lambda: self.history_ui.export("json"),
-            "trash": lambda: self.history_ui.restore_from_trash(),
-            "rename_conversation": lambda: self.history_ui.rename_open(),
-            "trash_conversation": lambda: self.history_ui.trash_open(),
-            "edit_prompt": lambda: self.branches_ui.edit_last_prompt(),
-            "prev_version": lambda: self.branches_ui.step_last_answer(-1),
-            "next_version": lambda: self.branches_ui.step_last_answer(1),
-            "copy_answer": lambda: self.branches_ui.copy_last_answer(),
-            "palette": self.dialogs.show_palette,
-            "palette_k": self.dialogs.show_palette,
-            "shortcuts": self.dialogs.show_shortcuts,
-            "edit_shortcuts": self.dialogs.edit_shortcuts,
-            "about": self.dialogs.about,
-        }
-        for spec in ACTIONS:
-            self.actions_.add(spec, callbacks[spec.id])
-        self.actions_.apply_overrides(self.controller.settings.shortcuts)
-        for menu_name, actions in self.actions_.menus().items():
-            menu = self.menuBar().addMenu(f"&{menu_name}")
-            for action in actions:
-                if action.objectName() not in ("action-focus_prompt_l", "action-palette_k"):
-                    menu.addAction(action)
+        self.actions_ = install_actions(self)
         self._title = "dsdesk"
         self.setWindowTitle(self._title)
         # The meter follows the draft, debounced so a huge paste is measured once.

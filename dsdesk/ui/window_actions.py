@@ -1,7 +1,15 @@
 """Every action of the main window, with its shortcut and menu: the one place shortcuts are
 defined (menus, F1 and the command palette all read the registry built from this list)."""
 
-from dsdesk.ui.actions import ActionSpec
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dsdesk.agent.policy import Mode
+from dsdesk.ui.actions import ActionRegistry, ActionSpec
+
+if TYPE_CHECKING:
+    from dsdesk.ui.main_window import MainWindow
 
 ACTIONS = [
     ActionSpec("open_folder", "&Open folder…", "Ctrl+O", "File", "Open a project folder"),
@@ -45,3 +53,60 @@ ACTIONS = [
     ActionSpec("edit_shortcuts", "Change keyboard &shortcuts…", "", "Help"),
     ActionSpec("about", "&About dsdesk", "", "Help"),
 ]
+
+
+def install_actions(w: MainWindow) -> ActionRegistry:
+    """Every action of the window with its callback, its saved shortcut and its menu."""
+    registry = ActionRegistry(w)
+    w.actions_ = registry
+    callbacks = {
+        "open_folder": w.open_folder_dialog,
+        "settings": w.open_settings,
+        "quit": w.close,
+        "stop": w._on_stop_action,
+        "new_chat": w.new_chat,
+        "retry": w._retry,
+        "continue": w._continue,
+        "toggle_thinking": w._toggle_thinking,
+        "cycle_mode": lambda: w.agent_ui.cycle_mode(),
+        "mode_chat": lambda: w.agent_ui.set_mode(Mode.CHAT),
+        "mode_read_only": lambda: w.agent_ui.set_mode(Mode.READ_ONLY),
+        "mode_auto_edit": lambda: w.agent_ui.set_mode(Mode.AUTO_EDIT),
+        "mode_full_auto": lambda: w.agent_ui.set_mode(Mode.FULL_AUTO),
+        "checkpoints": lambda: w.agent_ui.open_checkpoints(),
+        "review_edits": lambda: w.edits_ui.open_review(),
+        "undo_edit": lambda: w.edits_ui.undo(),
+        "fix_edits": lambda: w.edits_ui.fix(),
+        "summarize": lambda: w.context_ui.summarize(),
+        "restore_turns": lambda: w.context_ui.restore_turns(),
+        "focus_tree": w.tree.setFocus,
+        "focus_transcript": w.transcript.setFocus,
+        "focus_prompt": w.prompt.setFocus,
+        "focus_prompt_l": w.prompt.setFocus,
+        "history": lambda: w.history_ui.toggle(),
+        "search_history": lambda: w.history_ui.show(focus_search=True),
+        "export_md": lambda: w.history_ui.export("md"),
+        "export_md_reasoning": lambda: w.history_ui.export("md+reasoning"),
+        "export_json": lambda: w.history_ui.export("json"),
+        "trash": lambda: w.history_ui.restore_from_trash(),
+        "rename_conversation": lambda: w.history_ui.rename_open(),
+        "trash_conversation": lambda: w.history_ui.trash_open(),
+        "edit_prompt": lambda: w.branches_ui.edit_last_prompt(),
+        "prev_version": lambda: w.branches_ui.step_last_answer(-1),
+        "next_version": lambda: w.branches_ui.step_last_answer(1),
+        "copy_answer": lambda: w.branches_ui.copy_last_answer(),
+        "palette": w.dialogs.show_palette,
+        "palette_k": w.dialogs.show_palette,
+        "shortcuts": w.dialogs.show_shortcuts,
+        "edit_shortcuts": w.dialogs.edit_shortcuts,
+        "about": w.dialogs.about,
+    }
+    for spec in ACTIONS:
+        registry.add(spec, callbacks[spec.id])
+    w.actions_.apply_overrides(w.controller.settings.shortcuts)
+    for menu_name, actions in w.actions_.menus().items():
+        menu = w.menuBar().addMenu(f"&{menu_name}")
+        for action in actions:
+            if action.objectName() not in ("action-focus_prompt_l", "action-palette_k"):
+                menu.addAction(action)
+    return registry
