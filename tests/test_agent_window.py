@@ -25,6 +25,11 @@ from tests.test_devserver_agent import DEMO, SAMPLE
 DEMO_ROUNDS = 7
 
 
+@pytest.fixture(autouse=True)
+def _armed_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ToolCard, "ARM_SECONDS", 0.0)  # the pause has its own test
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "sample-project"

@@ -59,6 +59,12 @@ def children(card: ToolCard) -> list[QWidget]:
     return card.findChildren(QWidget)
 
 
+@pytest.fixture(autouse=True)
+def _armed_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answer keys count at once here; the pause itself has its own test."""
+    monkeypatch.setattr(ToolCard, "ARM_SECONDS", 0.0)
+
+
 def answers(card: ToolCard) -> list[Approval]:
     got: list[Approval] = []
     card.sig_answer.connect(got.append)
@@ -135,6 +141,7 @@ def test_approval_keys_answer_and_collapse_the_block(
     card = host.card(title="$ rm -rf build")
     got = answers(card)
     card.ask("rm -rf build", "deletes recursively")
+    card.setFocus()  # the presenter gives it the keyboard unless someone is typing
     assert card.waiting and card.hasFocus()
     assert card.summary == "waiting for approval"
     text = card.plain_text()
@@ -492,3 +499,20 @@ def test_cards_in_the_transcript(qtbot: QtBot) -> None:
     assert "✓ read_file a.py — 2 lines · 0.3 s\none\ntwo" in view.plain_text()
     view.setPalette(_dark_palette(view))  # the transcript's theme switch reaches it
     assert card._look.colors.fill.lightness() < 80
+
+
+def test_answer_keys_right_after_a_question_appears_are_ignored(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone typing "y…" as the question pops up must not approve it."""
+    monkeypatch.setattr(ToolCard, "ARM_SECONDS", 60.0)
+    card = host.card(title="$ make deploy")
+    got = answers(card)
+    card.ask("make deploy", "commands ask")
+    card.setFocus()
+    QTest.keyClick(card, Qt.Key.Key_Y)
+    QTest.keyClick(card, Qt.Key.Key_A)
+    assert got == [] and card.waiting
+    monkeypatch.setattr(ToolCard, "ARM_SECONDS", 0.0)
+    QTest.keyClick(card, Qt.Key.Key_Y)
+    assert got == [Approval(Answer.ONCE)]

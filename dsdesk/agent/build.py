@@ -8,6 +8,7 @@ widen what the agent may do).
 from __future__ import annotations
 
 import difflib
+import posixpath
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from dsdesk.agent.tools.base import Effect, Tool, ToolContext
 from dsdesk.agent.tools.command_risk import command_parts, command_risk
 from dsdesk.agent.tools.registry import default_tools, run_call, tool_schemas
 from dsdesk.agent.tools.shell import RunCommand
+from dsdesk.workspace.jail import normalise_rel
 
 __all__ = ["SessionOptions", "build_session", "call_detail", "call_facts"]
 
@@ -75,10 +77,16 @@ def call_facts(tool: Tool, args: Mapping[str, Any], ctx: ToolContext) -> CallFac
     """What the policy judges: the path of a file tool, the parts and risks of a command."""
     if tool.effect is Effect.EXECUTE:
         command = str(args.get("command", ""))
-        risks = frozenset(str(r) for r in command_risk(command, ctx.root))
-        return CallFacts(tool.name, tool.effect, command, command_parts(command), risks)
-    subject = str(args.get("path") or args.get("pattern") or "")
-    return CallFacts(tool.name, tool.effect, subject)
+        risks = {str(r) for r in command_risk(command, ctx.root)}
+        if "$(" in command or "`" in command:
+            # A nested command is not judged part by part reliably: it always asks.
+            risks.add("runs a nested command")
+        return CallFacts(tool.name, tool.effect, command, command_parts(command), frozenset(risks))
+    path = args.get("path")
+    if isinstance(path, str):
+        # Rules match the project path, however the model spelled it ("./a/../secrets/x").
+        return CallFacts(tool.name, tool.effect, posixpath.normpath(normalise_rel(path)))
+    return CallFacts(tool.name, tool.effect, str(args.get("pattern") or ""))
 
 
 def call_detail(tool: Tool, args: Mapping[str, Any], ctx: ToolContext) -> str:

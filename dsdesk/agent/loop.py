@@ -38,6 +38,7 @@ from dsdesk.core.events import ContentDelta, ReasoningDelta, StreamStarted, Tool
 from dsdesk.core.events import Retrying as StreamRetrying
 from dsdesk.core.messages import Message, ToolCallRecord
 from dsdesk.core.pricing import PriceTable
+from dsdesk.core.redact import redact
 from dsdesk.core.request import ChatOptions, build_chat_request
 from dsdesk.llm.client import DeepSeekClient
 
@@ -92,11 +93,17 @@ class Turn:
             CallRunner(session, conversation, self.limits, self._emit) if session else None
         )
         self._dsml_detected = False
+        self._ended = False
 
     # -- public --------------------------------------------------------------------------------
 
     async def events(self) -> AsyncGenerator[ev.TurnEvent, None]:
+        if self._stopping:  # stopped before it began: nothing was sent
+            self._end(TurnStatus.STOPPED, "Stopped before anything was sent.")
+            yield self._queue.get_nowait()
+            return
         self._task = asyncio.create_task(self._run(), name="agent-turn")
+        self._task.add_done_callback(self._on_task_done)
         try:
             while True:
                 event = await self._queue.get()
@@ -104,14 +111,22 @@ class Turn:
                 if isinstance(event, ev.TurnEnded):
                     return
         finally:
-            if not self._task.done():
-                self._task.cancel()
+            if not self._task.done() and not self._stopping:
+                self._task.cancel()  # once: a stop already cancelled it
             await asyncio.gather(self._task, return_exceptions=True)
 
+    def _on_task_done(self, task: asyncio.Task[None]) -> None:
+        # Stopped before its first step, the task never entered ``_run``'s try: still end.
+        if task.cancelled() and self._stopping and not self._ended:
+            self._end(TurnStatus.STOPPED, "Stopped before anything was sent.")
+
     def stop(self) -> bool:
-        """Stop the turn; returns False if it is not running."""
-        if self._task is None or self._task.done() or self._stopping:
+        """Stop the turn; returns False if it has already ended or is stopping."""
+        if self._stopping or (self._task is not None and self._task.done()):
             return False
+        if self._task is None:  # not started yet: it will end at once
+            self._stopping = True
+            return True
         self._stopping = True
         self._task.cancel()
         return True
@@ -128,6 +143,7 @@ class Turn:
         error_kind: str = "",
         http_status: int | None = None,
     ) -> None:
+        self._ended = True
         self._emit(
             ev.TurnEnded(
                 status,
@@ -170,7 +186,7 @@ class Turn:
         except Exception as exc:
             # A bug must not leave the consumer waiting for a TurnEnded that never comes.
             log.exception("agent turn failed")
-            self._end(TurnStatus.ERROR, f"dsdesk failed during this turn: {exc!r}")
+            self._end(TurnStatus.ERROR, redact(f"dsdesk failed during this turn: {exc!r}"))
 
     def _finish_stopped(self) -> None:
         acc, self._acc = self._acc, None

@@ -26,6 +26,7 @@ import tomli_w
 
 from dsdesk.agent.events import Answer, Decision
 from dsdesk.agent.tools.base import Effect
+from dsdesk.agent.tools.command_risk import main_words
 from dsdesk.workspace.atomic import atomic_write
 from dsdesk.workspace.journal import project_key
 
@@ -131,20 +132,29 @@ class Policy:
 
 # Programs whose second word is what matters: "python -m pytest", "npm test", "git status".
 _TWO_WORD = {"python", "python3", "npm", "npx", "pnpm", "yarn", "uv", "cargo", "go", "git", "make"}
+# Programs that run whatever their arguments say: an approval never widens past the exact call.
+_RUNS_ANYTHING = {"sudo", "xargs", "bash", "sh", "zsh", "dash", "eval", "exec", "source", "."}
+_INLINE_CODE = {"-c", "-e", "--eval", "--command"}
 
 
 def rule_pattern(call: CallFacts) -> str:
-    """The pattern an approval widens to: the program (and sub-command) of each part of a
-    command, ``*`` for file tools (all paths: they are jailed to the project anyway)."""
+    """The pattern an approval widens to: the program (and sub-command) of the command, past
+    assignments and wrappers such as ``env`` or ``timeout``; the exact command for anything
+    that runs code given inline (``python -c``, ``bash -c``, ``sudo``); ``*`` for file tools
+    (their paths are jailed to the project anyway)."""
     if call.effect is not Effect.EXECUTE:
         return "*"
-    words = (call.parts[0] if call.parts else call.subject).split()
-    if not words:
-        return "*"
-    keep = 2 if words[0] in _TWO_WORD and len(words) > 1 else 1
-    if words[0] in ("python", "python3") and len(words) > 2 and words[1] == "-m":
+    part = call.parts[0] if len(call.parts) == 1 else call.subject
+    words = main_words(part)
+    if not words or len(call.parts) > 1:
+        return call.subject  # a compound command: approve exactly this one
+    program = words[0].rsplit("/", 1)[-1]
+    if program in _RUNS_ANYTHING or _INLINE_CODE & set(words[1:3]):
+        return call.subject
+    keep = 2 if program in _TWO_WORD and len(words) > 1 else 1
+    if program in ("python", "python3") and len(words) > 2 and words[1] == "-m":
         keep = 3
-    return " ".join(words[:keep]) + "*"
+    return " ".join([program, *words[1:keep]]) + "*"
 
 
 # -- storage -------------------------------------------------------------------------------------

@@ -218,10 +218,12 @@ class ChatService(QObject):
         return True
 
     def stop(self) -> bool:
-        """Stop the current turn; what arrived is kept (marked stopped)."""
-        if self._turn is not None and self._turn.stop():
-            return True
-        return self._tasks.cancel(self._task)
+        """Stop the current turn; what arrived is kept (marked stopped). The turn winds down
+        by itself (kills its command, answers pending calls, records the end): its task is
+        never cancelled from here, or that end would be lost."""
+        if self._turn is not None:
+            return self._turn.stop()
+        return self._tasks.cancel(self._task)  # a summary
 
     def retry(self) -> bool:
         if self.busy or self._last_prompt is None:
@@ -256,8 +258,15 @@ class ChatService(QObject):
     def new_chat(self) -> None:
         self.stop()
         self._turn_id += 1  # anything still in flight belongs to the old chat
+        if self._turn is not None:
+            # The old turn winds down on its own (its task stays in the registry); the new
+            # chat does not wait for it.
+            self._turn = self._task = None
+            self.sig_busy_changed.emit(False)
         # A new object, not a cleared one: a turn still winding down writes into the old.
-        self.conversation = Conversation(base_context=self.conversation.base_context)
+        self.conversation = Conversation(
+            self._system_prompt, base_context=self.conversation.base_context
+        )
         self._last_prompt = None
         self._last_end = None
         self._last_in_history = False

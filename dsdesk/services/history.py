@@ -289,7 +289,9 @@ class HistoryRecorder(QObject):
             turn.titles[e.call_id] = e.title
         elif isinstance(e, ev.AwaitingApproval):
             turn.asked[e.call_id] = e.why
-        elif isinstance(e, ev.RoundStarted) and e.round > 1:
+        elif isinstance(e, ev.RoundStarted) and (e.round > 1 or self._writer is None):
+            # Later rounds, and the first round of a continuation (after a limit paused the
+            # turn: no prompt, so no writer was opened) go on under the turn's last message.
             self._guard(lambda: self._next_round(e.model))
         elif isinstance(e, ev.MessagesAdded):
             for m in e.messages:
@@ -393,6 +395,8 @@ class HistoryRecorder(QObject):
             self._guard(lambda: store.set_edits(mid, store.message(mid).edits + edit_counts(cs)))
 
     def _on_chat_conversation_reset(self) -> None:
+        if self._writer is not None:  # a turn left behind by New chat: it ends stopped
+            self._finish("stopped", None, None)
         self._turn = _TurnState()
         self.conversation_id = None
         self._answer_to = self._leaf = self.last_answer_id = None

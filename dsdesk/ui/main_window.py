@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
                 self._set_title_mark,
                 self,
                 self.prompt.setFocus,
+                lambda: self.prompt.hasFocus() and bool(self.prompt.toPlainText().strip()),
             ),
         )
         self.controller.agent.probe_sandbox()

@@ -267,6 +267,12 @@ def command_risk(command: str, root: Path | None = None) -> frozenset[Risk]:
     return frozenset(_run(command, root).risks)
 
 
+def main_words(part: str) -> list[str]:
+    """The words of one simple command from its program on (assignments, ``env``, ``timeout``
+    and other wrappers dropped): what an approval for "this program" should name."""
+    return _strip_prefix(_tokens(part))
+
+
 def command_parts(command: str) -> tuple[str, ...]:
     """Each simple command of a compound one (``a && b | c`` → a, b, c), looking inside
     ``bash -c``, ``$(…)`` and backticks: an allow rule must match every part."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from dsdesk.agent import events as ev
@@ -41,6 +41,7 @@ class WindowHooks:
     set_title_mark: Callable[[str], None]  # a prefix for the window title ("" clears it)
     dialog_parent: QWidget
     focus_prompt: Callable[[], None]
+    typing: Callable[[], bool]  # the user is writing a prompt: do not take the keyboard
 
 
 class AgentPresenter(QObject):
@@ -154,9 +155,21 @@ class AgentPresenter(QObject):
             return
         card.ask(q.detail, q.why)
         self.transcript.scroll_to(card)
-        card.setFocus()
+        if self.hooks.typing():
+            self.hooks.message("A call waits for your approval: Ctrl+Shift+A goes to it", 15000)
+        else:
+            card.setFocus(Qt.FocusReason.OtherFocusReason)
         self.status.set_waiting(q.title)
         self.hooks.set_title_mark(_TITLE_MARK)
+
+    def focus_question(self) -> bool:
+        """Go to the call waiting for an answer (Ctrl+Shift+A)."""
+        card = next((c for c in self.cards.values() if c.waiting), None)
+        if card is None:
+            return False
+        self.transcript.scroll_to(card)
+        card.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return True
 
     def _on_agent_question_closed(self, call_id: str) -> None:
         card = self.cards.get(call_id)
@@ -177,6 +190,8 @@ class AgentPresenter(QObject):
         for card in self.cards.values():
             if card.waiting:
                 card.cancel_question()
+            if not card.ended:  # streamed but never run (stopped, failed, or nameless)
+                card.finish(ev.ToolStatus.CANCELLED, "not run", "", 0.0)
         if self._checkpoint is not None and self._changed:
             cid, label = self._checkpoint
             self.transcript.add_card(CheckpointRow(cid, label))

@@ -12,6 +12,8 @@ single-shot timer flushes at most every ``FLUSH_INTERVAL_MS``.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QWidget
@@ -41,11 +43,13 @@ class ToolCard(CardShell):
 
     FLUSH_INTERVAL_MS = 50
     RESULT_LINES = 40  # result lines on screen before "show all"
+    ARM_SECONDS = 0.4  # answer keys are ignored this long after a question appears
 
     def __init__(
         self, call_id: str, name: str, theme: Theme, parent: QWidget | None = None
     ) -> None:
         super().__init__(theme, parent)
+        self._asked_at = 0.0
         self.call_id = call_id
         self._name = name
         self._title = name
@@ -112,7 +116,8 @@ class ToolCard(CardShell):
         self._changed()
 
     def ask(self, detail: str, why: str) -> None:
-        """Open the approval block in place and take the keyboard."""
+        """Open the approval block in place (the presenter decides whether it takes the
+        keyboard: not from someone typing a prompt)."""
         self._close_question()
         look = self._look
         block = ApprovalBlock(detail, why, look.colors, look.mono, look.small, self)
@@ -123,7 +128,7 @@ class ToolCard(CardShell):
         self._summary = "waiting for approval"
         self._add_pane(block, 0)
         self._changed()
-        self.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._asked_at = time.monotonic()
 
     def cancel_question(self) -> None:
         """The turn was stopped elsewhere: close the question without an answer."""
@@ -133,6 +138,10 @@ class ToolCard(CardShell):
             self._answer_note = "stopped"
             self._summary = "stopped"
             self._changed(relayout=True)
+
+    @property
+    def ended(self) -> bool:
+        return self._phase is Phase.ENDED
 
     def append_output(self, text: str) -> None:
         """Live output of the running call; shown at most every ``FLUSH_INTERVAL_MS``."""
@@ -313,7 +322,10 @@ class ToolCard(CardShell):
         if self._approval is not None and mods == Qt.KeyboardModifier.NoModifier:
             answer = APPROVAL_KEYS.get(event.key())
             if answer is not None and not event.isAutoRepeat():
-                self._approval.choose(answer)
+                # A question that just appeared under someone typing must not catch a "y"
+                # meant for the prompt: answer keys count only after a short pause.
+                if time.monotonic() - self._asked_at >= self.ARM_SECONDS:
+                    self._approval.choose(answer)
                 return
         if event.key() in _TOGGLE_KEYS and self.has_body() and not event.isAutoRepeat():
             self.toggle()
