@@ -11,8 +11,9 @@ from typing import Any
 
 from dsdesk.agent.events import Answer, Approval, AwaitingApproval
 from dsdesk.agent.policy import CallFacts, Mode, Policy
-from dsdesk.agent.session import AgentSession, parse_arguments
+from dsdesk.agent.session import AgentSession
 from dsdesk.agent.tools.base import Effect, Tool, ToolContext, ToolResult
+from dsdesk.agent.tools.registry import parse_arguments
 
 
 @dataclass
@@ -43,7 +44,8 @@ async def run_fake(
     tools: Sequence[Tool], name: str, arguments: str, ctx: ToolContext
 ) -> ToolResult:
     tool = next(t for t in tools if t.name == name)
-    args = parse_arguments(arguments) or {}
+    parsed = parse_arguments(arguments)
+    args = parsed if isinstance(parsed, dict) else {}
     return await tool.run(args, ctx)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dsdesk.agent import events as ev
-from dsdesk.agent.calls import CANCELLED_RESULT, TurnLimits
+from dsdesk.agent.calls import CANCELLED_RESULT, STOPPED_RESULT, TurnLimits
 from dsdesk.agent.conversation import Conversation
 from dsdesk.agent.events import Answer, Approval, Decision, ToolStatus, TurnStatus
 from dsdesk.agent.loop import Turn
@@ -226,7 +226,7 @@ def test_stop_while_a_tool_runs_answers_every_call_and_keeps_a_valid_conversatio
     assert read.ran == []
     tools = [m for m in conv.messages if m.role == "tool"]
     assert [m.tool_call_id for m in tools] == ["call_00_r", "call_01_r"]
-    assert all(m.content == CANCELLED_RESULT for m in tools)
+    assert [m.content for m in tools] == [STOPPED_RESULT, CANCELLED_RESULT]
     statuses = [e.status for e in events if isinstance(e, ev.ToolCallEnded)]
     assert statuses == [ToolStatus.CANCELLED, ToolStatus.CANCELLED]
     sim.enqueue(Reply.text("Stopped, fine."))

@@ -201,7 +201,7 @@ def test_esc_during_a_running_command_kills_it_and_records_the_turn_as_stopped(
             await wait_until(lambda: not controller.chat.busy, within=20)
             assert not _running("sleep 31.4159")
             tools = [m for m in controller.chat.history if m.role == "tool"]
-            assert len(tools) == 1 and "cancelled" in tools[0].content
+            assert len(tools) == 1 and "stopped" in tools[0].content
             thread = controller.history.store.thread(controller.history.conversation_id)
             assert [m.role for m in thread.messages] == ["user", "assistant", "tool"]
         finally:

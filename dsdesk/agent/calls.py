@@ -14,14 +14,19 @@ from collections.abc import Callable
 from dsdesk.agent import events as ev
 from dsdesk.agent.conversation import Conversation
 from dsdesk.agent.events import Answer, Decision, ToolStatus
-from dsdesk.agent.session import AgentSession, parse_arguments
+from dsdesk.agent.session import AgentSession
 from dsdesk.agent.tools.base import EMPTY_OUTPUT, Effect
+from dsdesk.agent.tools.registry import parse_arguments
 from dsdesk.core.errors import DsdeskError
 from dsdesk.core.messages import Message, ToolCallRecord
 
-__all__ = ["CANCELLED_RESULT", "CallRunner", "Stopped", "TurnLimits"]
+__all__ = ["CANCELLED_RESULT", "STOPPED_RESULT", "CallRunner", "Stopped", "TurnLimits"]
 
-CANCELLED_RESULT = "(cancelled: the user stopped the turn before this call finished)"
+CANCELLED_RESULT = "(cancelled: the user stopped the turn before this call ran)"
+STOPPED_RESULT = (
+    "(stopped: the user stopped the turn while this call ran; whatever it changed before that "
+    "is kept — check before relying on it)"
+)
 
 
 class Stopped(Exception):
@@ -64,6 +69,7 @@ class CallRunner:
         self.calls = 0
         self._repeats: dict[tuple[str, str], int] = {}
         self._checkpointed = False
+        self._running: str | None = None  # the call whose tool is running now
 
     async def run(self, calls: tuple[ToolCallRecord, ...]) -> str | None:
         """Run the round's calls in order; always append one result per call. Returns why the
@@ -77,14 +83,15 @@ class CallRunner:
                 results.append(Message.tool(call.id, text or EMPTY_OUTPUT))
                 pause = pause or why
         finally:
-            # Stopped or failed midway: the calls that did not run still need a result.
+            # Stopped or failed midway: the call that was running and those that never ran
+            # still need a result. The running one may have changed files before it stopped.
             for call in calls[len(results) :]:
-                results.append(Message.tool(call.id, CANCELLED_RESULT))
-                self._emit(
-                    ev.ToolCallEnded(
-                        call.id, ToolStatus.CANCELLED, CANCELLED_RESULT, "cancelled", 0.0
-                    )
+                ran = call.id == self._running
+                text, summary = (
+                    (STOPPED_RESULT, "stopped") if ran else (CANCELLED_RESULT, "not run")
                 )
+                results.append(Message.tool(call.id, text))
+                self._emit(ev.ToolCallEnded(call.id, ToolStatus.CANCELLED, text, summary, 0.0))
             self.conv.append(*results)
             self._emit(ev.MessagesAdded(tuple(results)))
         return pause
@@ -94,11 +101,11 @@ class CallRunner:
         started = time.monotonic()
         tool = session.by_name.get(call.name)
         args = parse_arguments(call.arguments)
-        if tool is None or args is None:
+        if tool is None or isinstance(args, str):
             why = (
                 f"Unknown tool {call.name!r}; the tools are: {', '.join(session.by_name)}."
                 if tool is None
-                else "The arguments are not a JSON object; send them as one."
+                else f"Not run: {args}."
             )
             self._emit(
                 ev.ToolCallReady(call.id, call.name, call.arguments, call.name, Decision.DENY, why)
@@ -149,12 +156,14 @@ class CallRunner:
         if tool.effect is not Effect.READ:
             await self._checkpoint(title)
         session.ctx.on_output = lambda t: self._emit(ev.ToolOutput(call.id, t))
+        self._running = call.id
         try:
             result = await session.runner(session.tools, call.name, call.arguments, session.ctx)
         finally:
             session.ctx.on_output = None
             if tool.effect is not Effect.READ:
                 await self._after(title)  # also when stopped mid-command: it may have written
+        self._running = None
         status = ToolStatus.FAILED if result.is_error else ToolStatus.DONE
         self._emit(
             ev.ToolCallEnded(

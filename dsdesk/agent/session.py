@@ -7,7 +7,6 @@ is announced (``Conversation.note_tools_changed``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -22,7 +21,6 @@ __all__ = [
     "Checkpointer",
     "ToolRunner",
     "deny_all",
-    "parse_arguments",
 ]
 
 Approver = Callable[[AwaitingApproval], Awaitable[Approval]]
@@ -45,15 +43,6 @@ async def deny_all(request: AwaitingApproval) -> Approval:
         "dsdesk runs without a terminal here, so calls that need approval are refused. "
         "Work with what is allowed, or tell the user what you would need.",
     )
-
-
-def parse_arguments(text: str) -> dict[str, Any] | None:
-    """The call's arguments as an object, or None when they are not a JSON object."""
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 FactsFn = Callable[[Tool, Mapping[str, Any], ToolContext], CallFacts]

@@ -40,6 +40,7 @@ from dsdesk.config.secrets import load_api_key
 from dsdesk.config.settings import effective_base_url
 from dsdesk.core.pricing import PriceTable, format_cost
 from dsdesk.core.prompts import AGENT_SYSTEM_PROMPT
+from dsdesk.core.redact import clean_server_text as safe
 from dsdesk.llm.client import DeepSeekClient
 
 EXIT_LIMIT = 5
@@ -161,9 +162,11 @@ class TerminalApprover:
         self.err = err
 
     async def __call__(self, q: AwaitingApproval) -> Approval:
+        # The model chose these words: no escape sequence may repaint the question.
+        title, detail = safe(q.title), safe(q.detail)
         self.err.write(
-            f"\n  ? {q.title}  ({q.why})\n"
-            + (f"{_indent(q.detail)}\n" if q.detail != q.title else "")
+            f"\n  ? {title}  ({q.why})\n"
+            + (f"{_indent(detail)}\n" if detail != title else "")
             + "    allow? [y] once  [s] this session  [a] always  [n] deny  [q] stop: "
         )
         self.err.flush()
@@ -236,16 +239,18 @@ class TextEvents:
             self.out.flush()
             self._ends_newline = e.text.endswith("\n")
         elif isinstance(e, ev.ToolCallReady):
-            self.err.write(f"→ {e.title}\n")
+            self.err.write(f"→ {safe(e.title)}\n")
         elif isinstance(e, ev.ToolOutput):
-            self.err.write(f"{DIM}{e.text}{RESET}" if self.dim else e.text)
+            out = safe(e.text)
+            self.err.write(f"{DIM}{out}{RESET}" if self.dim else out)
         elif isinstance(e, ev.ToolCallEnded):
             mark = "✓" if e.status is ToolStatus.DONE else "✗"
-            self.err.write(f"  {mark} {e.summary or e.status.value} ({e.seconds:.1f} s)\n")
+            summary = safe(e.summary) or e.status.value
+            self.err.write(f"  {mark} {summary} ({e.seconds:.1f} s)\n")
         elif isinstance(e, ev.CheckpointMade):
-            self.err.write(f"  ⟲ checkpoint {e.checkpoint_id[:12]} ({e.label})\n")
+            self.err.write(f"  ⟲ checkpoint {e.checkpoint_id[:12]} ({safe(e.label)})\n")
         elif isinstance(e, ev.Notice):
-            self.err.write(f"dsdesk: {e.text}\n")
+            self.err.write(f"dsdesk: {safe(e.text)}\n")
         elif isinstance(e, ev.Retrying):
             self.err.write(f"dsdesk: {e.reason} Retrying in {e.delay:.1f} s…\n")
         elif isinstance(e, ev.TurnEnded):

@@ -17,6 +17,7 @@ from dsdesk.agent.checkpoint_types import Checkpoint, Kind, RestorePlan
 from dsdesk.cli import EXIT_OK, EXIT_USAGE
 from dsdesk.config.paths import data_dir
 from dsdesk.core.errors import DsdeskError
+from dsdesk.core.redact import clean_server_text as safe
 
 EXIT_FAILED = 1
 
@@ -30,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _line(cp: Checkpoint) -> str:
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(cp.created_at))
-    return f"{cp.id[:12]}  {when}  {cp.kind.value:<8}  {cp.label}"
+    return f"{cp.id[:12]}  {when}  {cp.kind.value:<8}  {safe(cp.label)}"
 
 
 def _show(plan: RestorePlan) -> None:
@@ -44,7 +45,7 @@ def _show(plan: RestorePlan) -> None:
         if paths:
             print(f"{title}:")
             for p in paths:
-                print(f"  {p}")
+                print(f"  {safe(p)}")
     if not plan.changes:
         print("nothing to restore: the project is as it was at this checkpoint")
 

@@ -51,6 +51,7 @@ class AgentService(QObject):
         self.sandboxed: bool | None = None  # None: not probed yet
         self.sandbox_reason = ""
         self._pending: dict[str, asyncio.Future[Approval]] = {}
+        chat.sig_conversation_reset.connect(self._on_chat_conversation_reset)
 
     # -- mode and project ----------------------------------------------------------------------
 
@@ -63,14 +64,21 @@ class AgentService(QObject):
         status = await asyncio.to_thread(sandbox_status)
         self.sandboxed, self.sandbox_reason = status.available, status.reason
         self.sig_sandbox_known.emit(status.available, status.reason)
-        self._rebuild()
+        if status.available:
+            self._rebuild()  # commands may now run sandboxed (full-auto allows them)
 
     def set_project(self, root: Path | None) -> None:
         self.root = root
-        self._rebuild()
+        self._rebuild(keep_state=False)
+
+    def _on_chat_conversation_reset(self) -> None:
+        # A new conversation: the model has read nothing yet, and session answers end.
+        self._rebuild(keep_state=False)
 
     def set_mode(self, mode: Mode) -> str | None:
         """Switch the mode for the next turns; the reason if it cannot be used."""
+        if self._chat.busy and mode is not self.mode:
+            return "The mode changes between turns: wait for this one to end, or stop it (Esc)."
         if mode is Mode.FULL_AUTO and self.sandboxed is False:
             return (
                 "Full-auto needs a sandbox for commands, and none works here "
@@ -83,7 +91,7 @@ class AgentService(QObject):
         self.sig_mode_changed.emit(mode)
         return None
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, keep_state: bool = True) -> None:
         """The session the next turn uses. Built fresh for a new mode or project; the tool
         list it carries starts every request, so a change is one announced cache miss."""
         chat = self._chat
@@ -93,10 +101,17 @@ class AgentService(QObject):
             return
         # Until the probe has answered, commands count as unsandboxed (they ask).
         known = bool(self.sandboxed)
+        old = chat.agent
         session, notes = build_session(
             SessionOptions(self.root, self._data_dir, self.mode, sandboxed=known)
         )
         session.approver = self.ask
+        if old is not None and old.ctx.root == session.ctx.root and keep_state:
+            # The same conversation goes on: what the model read (edits depend on it), the
+            # outputs it may page through and "this session" answers stay.
+            session.ctx.read_files = old.ctx.read_files
+            session.ctx.outputs = old.ctx.outputs
+            session.policy.session = old.policy.session
         chat.agent = session
         chat.system_prompt = AGENT_SYSTEM_PROMPT
         for note in notes:
@@ -156,5 +171,8 @@ class AgentService(QObject):
             backup = await asyncio.to_thread(store.restore, cp)
         except DsdeskError as exc:
             self.sig_notice.emit(f"Not restored: {exc.user_message}")
+            return
+        except OSError as exc:
+            self.sig_notice.emit(f"Not restored: {exc.strerror or exc}")
             return
         self.sig_restored.emit(cp, backup)

@@ -33,6 +33,8 @@ from dsdesk.services.chat_types import AnswerEnd, AnswerStatus, Failure, describ
 from dsdesk.services.tasks import TaskRegistry
 
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
+# Ends whose explanation the window shows (a stop, a cut or a limit has its own display).
+_NOTICE = {ev.TurnStatus.DONE, ev.TurnStatus.FILTERED, ev.TurnStatus.BUSY}
 _STATUS = {
     ev.TurnStatus.LENGTH: AnswerStatus.LENGTH,
     ev.TurnStatus.STOPPED: AnswerStatus.STOPPED,
@@ -195,7 +197,7 @@ class ChatService(QObject):
             return
         self._task = None
         if done:
-            self.sig_summarized.emit(len(older) // 2)
+            self.sig_summarized.emit(sum(m.role == "user" for m in older))
         self.sig_busy_changed.emit(False)
         self.sig_budget_changed.emit()
 
@@ -328,7 +330,8 @@ class ChatService(QObject):
             self.sig_failed.emit(Failure(end.message, end.error_kind or "api", end.http_status))
         else:
             status = _STATUS.get(end.status, AnswerStatus.DONE)
-            self._last_end = AnswerEnd(status, finish, end.usage, end.cost, end.model)
+            notice = end.message if end.status in _NOTICE else ""
+            self._last_end = AnswerEnd(status, finish, end.usage, end.cost, end.model, notice)
             self.sig_answer_ended.emit(self._last_end)
         self.sig_busy_changed.emit(False)
         self.sig_budget_changed.emit()

@@ -39,6 +39,7 @@ class AnswerEnd:
     usage: Usage | None
     cost: float | None
     model: str
+    notice: str = ""  # plain words the window shows: a filtered answer, a busy server, …
 
 
 @dataclass(frozen=True, slots=True)

@@ -288,6 +288,9 @@ class MainWindow(QMainWindow):
         self.transcript.end_answer(end.status, line)
         if end.status == "length":
             self.transcript.add_actions([("Continue", "continue")])
+        elif end.notice:
+            busy = end.finish_reason == "insufficient_system_resource"
+            self.transcript.show_error(end.notice, [("Retry", "retry")] if busy else [])
         self._update_stats()
 
     def _on_chat_failed(self, failure: Failure) -> None:

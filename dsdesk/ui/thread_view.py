@@ -121,7 +121,11 @@ def stored_tool_card(m: StoredMessage, theme: Theme) -> ToolCard:
     summary = outcome.summary
     if m.approval is not None and m.approval.answer in ("once", "session", "always"):
         summary = f"{summary} · allowed {_ALLOWED[m.approval.answer]}".lstrip(" ·")
-    card.finish(ToolStatus(outcome.status), summary, m.content, outcome.seconds)
+    try:
+        status = ToolStatus(outcome.status)
+    except ValueError:  # written by a newer dsdesk: show it, do not fail the whole thread
+        status = ToolStatus.DONE
+    card.finish(status, summary, m.content, outcome.seconds)
     return card
 
 
