@@ -1,6 +1,6 @@
 """How `dsdesk apply` handles SEARCH/REPLACE edits rebuilt from a real project's history
-(DESIGN.md §5). Prints figures; asserts nothing. Targets: zero applied wrongly, and at least 97%
-applied on the perturbed set.
+(docs/ARCHITECTURE.md §5). Prints figures; asserts nothing. Targets: zero applied wrongly,
+and at least 97% applied on the perturbed set.
 
     .venv/bin/python bench/edits.py [--repo GITDIR] [--commits 400] [--seed 0] [--keep DIR]
 

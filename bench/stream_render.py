@@ -1,4 +1,5 @@
-"""Streaming render cost of the chat transcript (DESIGN.md §6). Prints figures; asserts nothing.
+"""Streaming render cost of the chat transcript (docs/ARCHITECTURE.md §6).
+Prints figures; asserts nothing.
 
 Feeds generated answers of 5k, 20k and 80k tokens (prose, headings, lists and ~10 fenced code
 blocks per 20k tokens; 1 token ≈ 4 characters, delivered in pieces of 1–3 tokens) into a real,

@@ -1,9 +1,9 @@
 """Start the GUI: one QApplication, one qasync event loop, orderly shutdown.
 
-On Python 3.11 the loop is started with ``asyncio.Runner(loop_factory=...)`` (DESIGN.md §2; the
-loop adds asyncio's async-generator hooks to qasync's, see services/event_loop.py), and
-shutdown (cancel tasks, close the HTTP client) happens inside the main coroutine, before it
-returns — not from ``aboutToQuit``, when the loop may already be gone.
+On Python 3.11 the loop is started with ``asyncio.Runner(loop_factory=...)``
+(docs/ARCHITECTURE.md §7; the loop adds asyncio's async-generator hooks to qasync's, see
+services/event_loop.py), and shutdown (cancel tasks, close the HTTP client) happens inside the
+main coroutine, before it returns — not from ``aboutToQuit``, when the loop may already be gone.
 """
 
 from __future__ import annotations

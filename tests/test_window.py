@@ -217,7 +217,7 @@ def test_geometry_and_splitter_are_restored(qloop, sim, tmp_path) -> None:
 
 
 def test_twenty_thousand_void_qt_calls_do_not_crash(qapp) -> None:
-    """PySide6 6.12.0 aborts Python 3.11 after a few thousand of these (DESIGN.md §2)."""
+    """PySide6 6.12.0 aborts Python 3.11 after a few thousand of these (docs/ARCHITECTURE.md §7)."""
     label = QLabel()
     for i in range(20_000):
         label.setText(str(i))

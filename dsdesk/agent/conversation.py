@@ -6,10 +6,10 @@ from and what the meter reads: the project context in the system message, contex
 waiting for the next prompt, summarised turns (restorable), the server's count of the last
 request and why the prompt cache missed.
 
-Cache rule (DESIGN.md §3): every request extends the previous one byte for byte, so the system
-message is fixed once the conversation started, updates are appended to the next user turn,
-and nothing already sent is rewritten except by an explicit user action (rebuild, summarise,
-regenerate), each noted as the cause of the next miss.
+Cache rule (docs/ARCHITECTURE.md §3): every request extends the previous one byte for byte, so
+the system message is fixed once the conversation started, updates are appended to the next user
+turn, and nothing already sent is rewritten except by an explicit user action (rebuild,
+summarise, regenerate), each noted as the cause of the next miss.
 """
 
 from __future__ import annotations

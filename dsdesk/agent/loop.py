@@ -11,9 +11,10 @@ pending calls are answered as cancelled, and the events still end with ``TurnEnd
 so the conversation never holds a call without its result. Cancelling the task that iterates
 ``events()`` (shutdown) cancels the work as well, without the final events.
 
-DeepSeek rules honoured here (DESIGN.md §9): an assistant turn with tool calls is kept with its
-``reasoning_content`` and ``content: ""``; results follow it in call order; ids are unique across
-the whole history; ``tool_choice`` is never sent; DSML markup in ``content`` is caught.
+DeepSeek rules honoured here (docs/ARCHITECTURE.md §4): an assistant turn with tool calls is
+kept with its ``reasoning_content`` and ``content: ""``; results follow it in call order; ids
+are unique across the whole history; ``tool_choice`` is never sent; DSML markup in ``content``
+is caught.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Split streamed markdown into blocks that are finished and never change again.
 
 The transcript renders each finished block once and re-renders only the open tail, so the cost of
-a streamed token does not grow with the answer (DESIGN.md §6). The splitter works line by line:
+a streamed token does not grow with the answer (docs/ARCHITECTURE.md §6). The splitter works
+line by line:
 a partial line is only buffered, and each complete line is looked at once, so the work per
 ``feed`` is proportional to the new text. Decisions depend only on complete lines, which makes the
 output independent of how the text was cut into ``feed`` calls; joining every block's ``text``

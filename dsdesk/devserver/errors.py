@@ -20,7 +20,8 @@ REASONING_NOT_PASSED_BACK = (
 AUTH_NO_SUCH_USER = "Authentication Fails (no such user)"
 AUTH_BAD_FORMAT = "Authentication Fails (auth header format should be Bearer sk-...)"
 
-# Tool-calling rules (DESIGN.md §9), texts as DeepSeek's API sends them. "real": quoted in full in
+# Tool-calling rules (docs/ARCHITECTURE.md §4), texts as DeepSeek's API sends them.
+# "real": quoted in full in
 # the thread named; "assumed": the API's wording for a neighbouring case reused.
 # real: https://github.com/TurixAI/TuriX-CUA/issues/15, https://github.com/zed-industries/zed/issues/51944
 TOOL_RESULTS_MISSING = (

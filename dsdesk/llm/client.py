@@ -1,11 +1,12 @@
 """The DeepSeek / OpenAI-compatible HTTP client: one ``httpx.AsyncClient`` per app.
 
-Protocol rules that matter (DESIGN.md §3): always stream with usage, stop reading once the answer
-finished (the server may send keep-alives for minutes afterwards), time out on silence that
-keep-alive comments do not interrupt, retry only before any output, close a cancelled stream once.
-Whatever the server sends, memory and time stay bounded: bodies are read raw and inflated in
-pieces (``bounded``), lines and events have a maximum size (``SSEDecoder``), the wall-clock
-ceiling covers reading every body, and what is not the API is named, not retried (``screen``).
+Protocol rules that matter (docs/ARCHITECTURE.md §3): always stream with usage, stop reading
+once the answer finished (the server may send keep-alives for minutes afterwards), time out on
+silence that keep-alive comments do not interrupt, retry only before any output, close a
+cancelled stream once. Whatever the server sends, memory and time stay bounded: bodies are read
+raw and inflated in pieces (``bounded``), lines and events have a maximum size (``SSEDecoder``),
+the wall-clock ceiling covers reading every body, and what is not the API is named, not retried
+(``screen``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ holds after a crash.
 
 A turn is a user message and everything after it until the next one: in an agent turn, rounds
 of an assistant message with ``tool_calls`` followed by one tool message per call, then the final
-answer. Reopening must never send what DeepSeek rejects (DESIGN.md §9), so:
+answer. Reopening must never send what DeepSeek rejects (docs/ARCHITECTURE.md §4), so:
 
 - a call whose result never arrived (dsdesk was killed while it ran) gets
   :data:`INTERRUPTED_RESULT`;

@@ -3,7 +3,7 @@
 Stream deltas (1–3 characters, thousands per second) only go into a pending list; a single-shot
 timer coalesces them and renders about 30 times a second. Each answer renders incrementally
 (``transcript_render.StreamRenderer``): finished markdown blocks once, the open tail again, so the
-cost of a token stays constant however long the answer grows (DESIGN.md §6).
+cost of a token stays constant however long the answer grows (docs/ARCHITECTURE.md §6).
 
 Each entry is its own widget holding auto-height text browsers; the transcript's scroll area does
 all the scrolling, and its keys (PageUp/PageDown/Home/End/arrows) work wherever focus is inside.

@@ -1,6 +1,6 @@
-"""Coalescing a running call's output (DESIGN.md §6): pieces go to a pending list that one
-single-shot timer flushes at most every ``interval_ms``; each flush is cleaned of escape
-sequences, kept in a bounded ``OutputBuffer`` and announced once."""
+"""Coalescing a running call's output (docs/ARCHITECTURE.md §6): pieces go to a pending list
+that one single-shot timer flushes at most every ``interval_ms``; each flush is cleaned of
+escape sequences, kept in a bounded ``OutputBuffer`` and announced once."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ painted, not built from child widgets: a finished, collapsed card is one QFrame,
 while a question is open, the output pane once a command prints, the result view when the user
 expands the card.
 
-Live output is coalesced like answer text (DESIGN.md §6): appends go to a pending list that a
-single-shot timer flushes at most every ``FLUSH_INTERVAL_MS``.
+Live output is coalesced like answer text (docs/ARCHITECTURE.md §6): appends go to a pending
+list that a single-shot timer flushes at most every ``FLUSH_INTERVAL_MS``.
 """
 
 from __future__ import annotations
