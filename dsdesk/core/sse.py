@@ -40,7 +40,7 @@ class SSEDecoder:
         # a flood of tiny lines costs characters, not a Python object per line.
         self._data: list[str] = []
         self._groups: list[str] = []
-        self._data_len = 0  # characters of the pending event's data, "\n" joins included
+        self._data_len = 0  # characters of the pending event's lines as sent, line ends included
         self._event = ""
         self._has_data = False
         self.comments = 0  # keep-alive comments seen; they must not count as activity
@@ -123,8 +123,10 @@ class SSEDecoder:
         if sep and value[:1] == " ":
             value = value[1:]
         if name == "data":
-            # Lines that never end in a blank line would pile up here: bound the event too.
-            self._data_len += len(value) + (1 if self._has_data else 0)
+            # Lines that never end in a blank line would pile up here: bound the event too,
+            # by its size on the wire (field names and line ends included), so a flood of
+            # tiny "data: x" lines trips the bound after 8 MB sent, not 32.
+            self._data_len += len(line) + (1 if self._has_data else 0)
             if self._data_len > self.max_event:
                 raise self._too_long("stream event")
             self._data.append(value)
