@@ -93,13 +93,34 @@ class AppController(QObject):
         self.api_key = secrets.load_api_key()
         self.settings = settings
         save_settings(settings)
-        self.chat.set_options(max_tokens=settings.max_tokens)
+        # The running session follows at once (the next request uses them).
+        self.chat.set_options(
+            model=settings.model,
+            thinking=settings.thinking,
+            effort=settings.effort,
+            max_tokens=settings.max_tokens,
+        )
         self.edits.commit_edits = settings.commit_edits
         self.client.reconfigure(self._client_config())
         self.sig_settings_changed.emit(settings)
         self.sig_key_changed.emit(self.has_key)
         self.client.refresh_account()
         return problem
+
+    def remember_chat_choice(self, **changes: object) -> str | None:
+        """The chat controls' model, thinking switch and effort apply now and are saved, so a
+        restart comes back with them (and the settings dialog shows them). Returns a problem
+        to show, if any."""
+        self.chat.set_options(**changes)
+        updated = replace(self.settings, **changes)  # type: ignore[arg-type]
+        if updated == self.settings:
+            return None
+        self.settings = updated
+        try:
+            save_settings(updated)
+        except OSError as exc:  # not worth stopping the chat for
+            return f"Settings not saved: {exc}"
+        return None
 
     def candidate_config(self, base_url: str, key: str | None) -> ClientConfig:
         """A config to test from the settings dialog before saving."""
