@@ -39,6 +39,9 @@ class AnswerEnd:
     usage: Usage | None
     cost: float | None
     model: str
+    # An answer extended by Continue: the continuation's own usage (``usage`` and ``cost``
+    # are then the whole answer's, as far as this session has seen it).
+    added: Usage | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,9 @@ class AppController(QObject):
             self.edits.sig_applied.connect(self.history.record_edits)
         # Edits are parsed from the answer as it streams and matched when it ends.
         self.chat.sig_answer_started.connect(lambda _meta: self.edits.begin_answer())
+        self.chat.sig_answer_resumed.connect(
+            lambda: self.edits.resume_answer(self.chat.history[-1].content)
+        )
         self.chat.sig_content.connect(self.edits.feed)
         self.chat.sig_answer_ended.connect(lambda _end: self.edits.finish_answer())
 
@@ -78,8 +81,9 @@ class AppController(QObject):
         return self.demo_url or effective_base_url(self.settings)
 
     def _client_config(self) -> ClientConfig:
-        if self.demo_url:
-            return self.settings.client_config("sk-demo", self.demo_url)
+        if self.demo_url:  # the simulator serves prefix completion under /beta
+            config = self.settings.client_config("sk-demo", self.demo_url)
+            return replace(config, beta_url=self.demo_url.rstrip("/") + "/beta")
         return self.settings.client_config(self.api_key.value, effective_base_url(self.settings))
 
     def apply_settings(self, settings: Settings, new_key: str | None = None) -> str | None:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 
 from dsdesk.core.errors import DEEPSEEK_TOP_UP_URL
 from dsdesk.core.pricing import format_cost
-from dsdesk.services.chat import CONTINUE_PROMPT
 from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode
 from dsdesk.services.controller import AppController
 from dsdesk.ui.agent.presenter import AgentPresenter, WindowHooks
@@ -112,6 +111,10 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         c, p, t = self.chat, self.chat_panel, self.transcript
         c.sig_answer_started.connect(t.begin_answer)
+        c.sig_answer_resumed.connect(t.resume_answer)
+        c.sig_continue_sent.connect(
+            lambda text: t.add_user_message(text, describe_mode(self.chat.options))
+        )
         c.sig_reasoning.connect(t.append_reasoning)
         c.sig_content.connect(t.append_content)
         c.sig_answer_ended.connect(self._on_chat_answer_ended)
@@ -254,8 +257,8 @@ class MainWindow(QMainWindow):
 
     def _continue(self) -> None:
         if self.chat.history and not self.chat.busy:
-            # Shown as sent (and as it is stored), so the transcript matches the conversation.
-            self.transcript.add_user_message(CONTINUE_PROMPT, describe_mode(self.chat.options))
+            # In place where the server takes prefix completion; else the prompt is shown as
+            # sent (sig_continue_sent), so the transcript matches the conversation.
             self.chat.continue_answer()
 
     def _on_stop_action(self) -> None:
