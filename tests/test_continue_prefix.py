@@ -207,3 +207,28 @@ def test_window_continue_after_a_refusal_shows_the_prompt_and_stops_asking(
             await close_window(window, controller)
 
         run_scenario(qloop, scenario())
+
+
+def test_stopping_a_continuation_keeps_one_answer_with_what_arrived(bare_sim: Simulator) -> None:
+    bare_sim.enqueue(Reply.text("ee four five six seven eight.", chunk_size=2, chunk_delay=0.05))
+    conv = cut_conversation()
+
+    async def go() -> list[ev.TurnEvent]:
+        config = ClientConfig(
+            base_url=bare_sim.base_url, api_key=SIM_KEY, max_retries=0, beta_url=bare_sim.beta_url
+        )
+        out: list[ev.TurnEvent] = []
+        async with DeepSeekClient(config) as c:
+            turn = Turn(conv, c, OPTS, PRICES, prompt=None, extend=True)
+            async for e in turn.events():
+                out.append(e)
+                if isinstance(e, ev.ContentText):
+                    turn.stop()
+        return out
+
+    events = asyncio.run(go())
+    end = events[-1]
+    assert isinstance(end, ev.TurnEnded) and end.status is TurnStatus.STOPPED
+    assert [m.role for m in conv.messages] == ["user", "assistant"]
+    answer = conv.messages[-1].content
+    assert answer.startswith("one two three") and len(answer) < len("one two three four")
