@@ -176,3 +176,31 @@ def test_stop_at_an_approval_is_recorded_and_reopens_valid(
         await controller.shutdown()
 
     run_scenario(qloop, scenario())
+
+
+def test_continue_after_a_limit_is_recorded(qloop, sim: Simulator, tmp_path: Path) -> None:
+    from dsdesk.agent.calls import TurnLimits
+
+    sim.enqueue(Reply.text("", "Look first.", tool_calls=[call("call_00_a", "read_file")]))
+    sim.enqueue(Reply.text("It is fine."))
+
+    async def scenario() -> None:
+        controller = AppController(Settings())
+        history, chat = controller.history, controller.chat
+        assert history is not None
+        history.set_project(tmp_path)
+        chat.agent = session(tmp_path, _tools(), Mode.AUTO_EDIT)
+        chat.limits = TurnLimits(max_steps=1)
+        chat.send("check app.py")
+        await wait_until(lambda: not chat.busy)
+        assert chat.continue_turn()
+        await wait_until(lambda: not chat.busy)
+        cid = history.conversation_id
+        assert cid is not None
+        thread = history.store.thread(cid)
+        assert [m.role for m in thread.messages] == ["user", "assistant", "tool", "assistant"]
+        assert thread.messages[-1].content == "It is fine."
+        assert conversation_turns(thread.messages) == list(chat.history)
+        await controller.shutdown()
+
+    run_scenario(qloop, scenario())

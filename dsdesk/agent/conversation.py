@@ -74,6 +74,12 @@ class Conversation:
             self._call_ids.update(c.id for c in m.tool_calls)
         self.messages.extend(messages)
 
+    def extend_last(self, answer: Message) -> None:
+        """Replace the last answer by its continued version (Continue by prefix completion):
+        the next request carries it whole, extending the one that asked for the rest."""
+        assert self.messages and self.messages[-1].role == "assistant"
+        self.messages[-1] = answer
+
     def unique_call_id(self, proposed: str, n: int) -> str:
         """The server's id, or a fresh one if it is empty or was used before in this
         conversation (ids must be unique across the whole history)."""

@@ -189,6 +189,21 @@ class TurnEnded:
     http_status: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerResumed:
+    """Continue by prefix completion: the server took the request, so the text that follows
+    extends the last answer (it is not a new one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContinuedAsPrompt:
+    """Continue could not extend the answer in place (``refused``: the server turned prefix
+    completion down); ``prompt`` goes as a visible user turn instead."""
+
+    prompt: str
+    refused: bool
+
+
 TurnEvent = (
     RoundStarted
     | ReasoningText
@@ -204,5 +219,7 @@ TurnEvent = (
     | CheckpointMade
     | Notice
     | Retrying
+    | AnswerResumed
+    | ContinuedAsPrompt
     | TurnEnded
 )

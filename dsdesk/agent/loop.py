@@ -28,6 +28,13 @@ from dataclasses import replace
 
 from dsdesk.agent import events as ev
 from dsdesk.agent.calls import CallRunner, Stopped, TurnLimits
+from dsdesk.agent.continuation import (
+    CONTINUE_PROMPT,
+    can_extend,
+    extended,
+    prefix_request,
+    refused,
+)
 from dsdesk.agent.conversation import Conversation
 from dsdesk.agent.dsml import DsmlGuard
 from dsdesk.agent.events import TurnStatus
@@ -53,6 +60,8 @@ _FINISH_STATUS = {
     "content_filter": TurnStatus.FILTERED,
     "insufficient_system_resource": TurnStatus.BUSY,
 }
+# The first of these from a prefix request means the server took it.
+_ANSWER_STARTS = (StreamStarted, ContentDelta, ReasoningDelta)
 _FINISH_WORDS = {
     TurnStatus.FILTERED: "The server withheld this answer (content filter). Rephrase the request.",
     TurnStatus.BUSY: "DeepSeek is short of capacity right now and stopped the answer. Retry "
@@ -72,9 +81,12 @@ class Turn:
         prompt: str | None,
         session: AgentSession | None = None,
         limits: TurnLimits | None = None,
+        extend: bool = False,
     ) -> None:
         """``prompt`` None continues the conversation as it stands (after a limit, or to
-        retry a turn that failed after some rounds)."""
+        retry a turn that failed after some rounds). ``extend`` (with no prompt): Continue
+        the last answer in place by prefix completion, or else by ``CONTINUE_PROMPT``
+        (see ``agent.continuation``)."""
         self.conv = conversation
         self.client = client
         self.session = session
@@ -95,6 +107,8 @@ class Turn:
         )
         self._dsml_detected = False
         self._ended = False
+        self._extending = extend and prompt is None
+        self._resumed = False  # the server took the prefix request: its text is the answer's
 
     # -- public --------------------------------------------------------------------------------
 
@@ -178,6 +192,7 @@ class Turn:
         except Stopped:
             self._finish_stopped()
         except DsdeskError as exc:
+            self._keep_extension()  # what arrived of a continuation before the error
             self._end(
                 TurnStatus.ERROR,
                 exc.user_message,
@@ -189,7 +204,24 @@ class Turn:
             log.exception("agent turn failed")
             self._end(TurnStatus.ERROR, redact(f"dsdesk failed during this turn: {exc!r}"))
 
+    def _keep_extension(self) -> bool:
+        """A continuation cut short: append what arrived to the answer. True if this turn
+        was extending an answer (then nothing else is kept)."""
+        if not self._extending:
+            return False
+        acc, self._acc = self._acc, None
+        if self._resumed and acc is not None:
+            part = acc.result()
+            if part.content or part.reasoning:
+                self.conv.extend_last(
+                    extended(self.conv.messages[-1], part.content, part.reasoning)
+                )
+        return True
+
     def _finish_stopped(self) -> None:
+        if self._keep_extension():
+            self._end(TurnStatus.STOPPED, "Stopped; what arrived is kept.")
+            return
         acc, self._acc = self._acc, None
         if acc is not None:
             partial = acc.result()
@@ -202,8 +234,50 @@ class Turn:
                 self._emit(ev.MessagesAdded((msg,)))
         self._end(TurnStatus.STOPPED, "Stopped; what arrived is kept.")
 
+    async def _extend_answer(self) -> bool:
+        """Continue the last answer by prefix completion; False when that cannot be used or
+        the server refuses it (then ``self.user`` holds the fallback prompt)."""
+        usable = (
+            self.session is None and can_extend(self.conv) and bool(self.client.config.beta_url)
+        )
+        if usable:
+            self._note_head()
+            self._rounds += 1
+            self._emit(ev.RoundStarted(self._rounds, self.options.model))
+            try:
+                result = await self._stream(prefix_request(self.conv, self.options), beta=True)
+            except DsdeskError as exc:
+                if self._resumed or not refused(exc):
+                    raise
+                self._rounds -= 1  # the fallback is this turn's first round
+                log.info("prefix completion refused (%s); Continue sends a prompt", exc)
+            else:
+                covered = len(self.conv.messages) - 1  # the old text is counted with the new
+                self.conv.extend_last(
+                    extended(self.conv.messages[-1], result.content, result.reasoning)
+                )
+                self._extending = False
+                self._account(result, covered)
+                self._end(_FINISH_STATUS.get(result.finish_reason or "stop", TurnStatus.DONE))
+                return True
+        self._extending = False
+        self.user = self.conv.user_message(CONTINUE_PROMPT)
+        self._emit(ev.ContinuedAsPrompt(CONTINUE_PROMPT, refused=usable))
+        return False
+
+    def _note_head(self) -> None:
+        if self.conv.note_head(_head(self.options, self.conv.system_prompt)) and self.conv.messages:
+            self._emit(
+                ev.Notice(
+                    "The mode, tools, thinking or reasoning effort changed since the last "
+                    "request: they start every request, so this one is a full cache miss."
+                )
+            )
+
     async def _rounds_loop(self) -> None:
         session = self.session
+        if self._extending and await self._extend_answer():
+            return
         while True:
             if self._rounds >= self.limits.max_steps:
                 self._end(
@@ -231,16 +305,7 @@ class Turn:
                         "turns or start a new chat.",
                     )
                     return
-            if (
-                self.conv.note_head(_head(self.options, self.conv.system_prompt))
-                and self.conv.messages
-            ):
-                self._emit(
-                    ev.Notice(
-                        "The mode, tools, thinking or reasoning effort changed since the last "
-                        "request: they start every request, so this one is a full cache miss."
-                    )
-                )
+            self._note_head()
             self._rounds += 1
             self._emit(ev.RoundStarted(self._rounds, self.options.model))
             covered = len(messages) - 1
@@ -291,12 +356,16 @@ class Turn:
             ev.RoundEnded(self._rounds, result.finish_reason, result.usage, cost, self.model)
         )
 
-    async def _stream(self, body: dict[str, object]) -> Completion:
+    async def _stream(self, body: dict[str, object], beta: bool = False) -> Completion:
         acc = self._acc = CompletionAccumulator()
         guard = DsmlGuard()
         ids: dict[int, str] = {}
-        async with aclosing(self.client.stream_chat(body)) as stream:
+        chat = self.client.stream_chat(body, beta=True) if beta else self.client.stream_chat(body)
+        async with aclosing(chat) as stream:
             async for e in stream:
+                if self._extending and not self._resumed and isinstance(e, _ANSWER_STARTS):
+                    self._resumed = True
+                    self._emit(ev.AnswerResumed())
                 acc.add(e)
                 if isinstance(e, ContentDelta):
                     shown = guard.feed(e.text)

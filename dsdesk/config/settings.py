@@ -14,7 +14,7 @@ from dsdesk.config.paths import settings_path
 from dsdesk.core import schema
 from dsdesk.core.request import DEFAULT_MAX_TOKENS, DEFAULT_MODEL, MAX_OUTPUT_TOKENS
 from dsdesk.core.schema import limits
-from dsdesk.llm.config import DEEPSEEK_BASE_URL, ClientConfig
+from dsdesk.llm.config import DEEPSEEK_BASE_URL, ClientConfig, beta_base_url
 
 THEMES = ("system", "light", "dark")
 EFFORTS = ("high", "max")
@@ -24,6 +24,10 @@ def _url_problem(url: str) -> str | None:
     return (
         None if url.startswith(("http://", "https://")) else "must start with http:// or https://"
     )
+
+
+def _beta_problem(url: str) -> str | None:
+    return _url_problem(url) if url else None
 
 
 def _empty_problem(text: str) -> str | None:
@@ -39,6 +43,9 @@ class Settings:
     """The schema of settings.toml: field types and ``limits`` decide what a value may be."""
 
     base_url: str = field(default=DEEPSEEK_BASE_URL, metadata=limits(check=_url_problem))
+    # Where chat prefix completion (Continue extends the answer) is served; empty: DeepSeek's
+    # own beta URL with DeepSeek's API, none (Continue sends a prompt) with other servers.
+    beta_base_url: str = field(default="", metadata=limits(check=_beta_problem))
     model: str = field(default=DEFAULT_MODEL, metadata=limits(check=_empty_problem))
     thinking: bool = True
     effort: str = field(default="high", metadata=limits(choices=EFFORTS))
@@ -53,9 +60,11 @@ class Settings:
     shortcuts: dict[str, str] = field(default_factory=dict)
 
     def client_config(self, api_key: str | None, base_url: str | None = None) -> ClientConfig:
+        url = base_url or self.base_url
         return ClientConfig(
-            base_url=base_url or self.base_url,
+            base_url=url,
             api_key=api_key,
+            beta_url=beta_base_url(url, self.beta_base_url),
             connect_timeout=self.connect_timeout,
             idle_timeout=self.idle_timeout,
             total_timeout=self.total_timeout,

@@ -65,9 +65,14 @@ class ChatEndpoint:
     """The reply queue, the prefix cache and the request validation (thread-safe)."""
 
     def __init__(
-        self, models: list[str], demo_delay: float, default_reply: Reply | None = None
+        self,
+        models: list[str],
+        demo_delay: float,
+        default_reply: Reply | None = None,
+        prefix_completion: bool = True,
     ) -> None:
         self.models = models
+        self.prefix_completion = prefix_completion
         self.demo_delay = demo_delay
         self.default_reply = default_reply
         self._lock = threading.Lock()
@@ -84,7 +89,9 @@ class ChatEndpoint:
         with self._lock:
             return len(self._queue)
 
-    def handle(self, body: bytes) -> Response:
+    def handle(self, body: bytes, beta: bool = False) -> Response:
+        """Answer one request; ``beta``: it came on the beta path (``/beta/chat/completions``),
+        where chat prefix completion is served (if ``prefix_completion``)."""
         try:
             request = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -100,7 +107,8 @@ class ChatEndpoint:
         if request.get("model") not in self.models:
             return error_response(400, errors.MODEL_NOT_EXIST)
         thinking = _thinking_enabled(request)
-        broken = rules.semantic_error(request, thinking)
+        broken = rules.prefix_error(request, beta and self.prefix_completion)
+        broken = broken or rules.semantic_error(request, thinking)
         if broken is not None:
             return error_response(400, broken)
         max_tokens = request.get("max_tokens")

@@ -17,6 +17,16 @@ MODEL_NOT_EXIST = "Model Not Exist"
 REASONING_NOT_PASSED_BACK = (
     "The reasoning_content in the thinking mode must be passed back to the API."
 )
+# Chat prefix completion ("prefix": true on the last assistant message) outside the beta base
+# URL, or on a server that does not offer it. assumed: DeepSeek's wording was never recorded.
+PREFIX_NEEDS_BETA = (
+    "The prefix parameter is only available on the beta endpoint; "
+    "set base_url to https://api.deepseek.com/beta"
+)
+# assumed, as above: "prefix" set anywhere but on a last message from the assistant.
+PREFIX_NOT_LAST_ASSISTANT = (
+    "Only the last message may set prefix, and it must be from the assistant"
+)
 AUTH_NO_SUCH_USER = "Authentication Fails (no such user)"
 AUTH_BAD_FORMAT = "Authentication Fails (auth header format should be Bearer sk-...)"
 

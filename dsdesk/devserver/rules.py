@@ -47,6 +47,19 @@ def semantic_error(request: dict[str, Any], thinking: bool) -> str | None:
     )
 
 
+def prefix_error(request: dict[str, Any], beta: bool) -> str | None:
+    """Chat prefix completion: ``"prefix": true`` only on the last message, an assistant's,
+    and only on the beta path (``beta`` False: the plain path, or a server that refuses it)."""
+    messages = [m for m in request.get("messages") or [] if isinstance(m, dict)]
+    marked = [i for i, m in enumerate(messages) if m.get("prefix") is True]
+    if not marked:
+        return None
+    last = len(messages) - 1
+    if marked != [last] or messages[last].get("role") != "assistant":
+        return errors.PREFIX_NOT_LAST_ASSISTANT
+    return None if beta else errors.PREFIX_NEEDS_BETA
+
+
 # -- deserialization ----------------------------------------------------------------------------
 
 

@@ -21,6 +21,9 @@ from .wire import Response, Static, error_response, json_response
 
 DEFAULT_MODELS = ("deepseek-v4-pro", "deepseek-v4-flash", "deepseek-flash")
 CHAT_PATH = "/chat/completions"
+# DeepSeek serves beta features (chat prefix completion) under https://api.deepseek.com/beta;
+# the simulator mirrors it: its beta base URL is ``base_url + "/beta"``.
+BETA_CHAT_PATH = "/beta" + CHAT_PATH
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Simulator:
         default_reply: Reply | None = None,
         script: str | Path | Sequence[Reply] | None = None,
         verbose: bool = False,
+        prefix_completion: bool = True,
     ) -> None:
         """api_key None accepts any Authorization; demo=True streams the default reply slowly.
 
@@ -57,6 +61,10 @@ class Simulator:
         script: a scripted session, as a file (see `load_script`; ScriptError if it is
         faulty) or as replies; they are queued, and once used up "(end of script)" answers
         unless default_reply says otherwise.
+
+        prefix_completion: whether the beta path (``base_url + "/beta"``) takes
+        ``"prefix": true``; False answers it with a 400 like the plain path does, as a server
+        without the feature would (for testing the fallback).
         """
         loopback_family(host)
         self.api_key = api_key
@@ -72,7 +80,7 @@ class Simulator:
             scripted = script
         if script is not None:
             default_reply = default_reply or end_of_script_reply(delay)
-        self._chat = ChatEndpoint(self.models, delay, default_reply)
+        self._chat = ChatEndpoint(self.models, delay, default_reply, prefix_completion)
         for reply in scripted:
             self._chat.enqueue(reply)
         self._lock = threading.Lock()
@@ -117,6 +125,11 @@ class Simulator:
 
     # inspection
     @property
+    def beta_url(self) -> str:
+        """The beta base URL (chat prefix completion), as ``https://api.deepseek.com/beta``."""
+        return self.base_url + "/beta"
+
+    @property
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError("the simulator is not running")
@@ -144,7 +157,11 @@ class Simulator:
 
     @property
     def chat_requests(self) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.method == "POST" and _route(r.path) == CHAT_PATH]
+        return [
+            r
+            for r in self.requests
+            if r.method == "POST" and _route(r.path) in (CHAT_PATH, BETA_CHAT_PATH)
+        ]
 
     @property
     def open_connections(self) -> int:
@@ -174,8 +191,8 @@ class Simulator:
         if denied is not None:
             return denied
         route = _route(path)
-        if method == "POST" and route == CHAT_PATH:
-            return self._chat.handle(body)
+        if method == "POST" and route in (CHAT_PATH, BETA_CHAT_PATH):
+            return self._chat.handle(body, beta=route == BETA_CHAT_PATH)
         if method == "GET" and route == "/models":
             data = [{"id": m, "object": "model", "owned_by": "deepseek"} for m in self.models]
             return json_response(200, {"object": "list", "data": data})

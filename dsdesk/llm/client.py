@@ -162,17 +162,25 @@ class DeepSeekClient:
                 acc.add(event)
         return acc.result()
 
-    async def stream_chat(self, body: dict[str, Any]) -> AsyncGenerator[StreamEvent, None]:
+    async def stream_chat(
+        self, body: dict[str, Any], *, beta: bool = False
+    ) -> AsyncGenerator[StreamEvent, None]:
         """Yield events of one answer. Retries (with a ``Retrying`` event) only while nothing
         has been output; after that, errors propagate and what arrived stays with the caller.
-        Iterate it inside ``contextlib.aclosing`` so that breaking out closes the connection."""
+        Iterate it inside ``contextlib.aclosing`` so that breaking out closes the connection.
+        ``beta``: send to ``config.beta_url`` (chat prefix completion)."""
         self._require_key()
         payload = encode_body(body)
+        url = "/chat/completions"
+        if beta:
+            if not self.config.beta_url:
+                raise ConfigError("This server has no beta URL for chat prefix completion.")
+            url = self.config.beta_url.rstrip("/") + url  # absolute: the base URL is not used
         attempt = 0
         while True:
             had_output = False
             try:
-                async with aclosing(self._stream_once(payload)) as events:
+                async with aclosing(self._stream_once(payload, url)) as events:
                     async for event in events:
                         if not had_output and isinstance(event, _OUTPUT_EVENTS):
                             had_output = True
@@ -195,11 +203,11 @@ class DeepSeekClient:
         base = min(cfg.backoff_cap, cfg.backoff_base * 2.0**attempt)
         return base * (0.5 + random.random() / 2)
 
-    async def _stream_once(self, payload: bytes) -> AsyncGenerator[StreamEvent, None]:
+    async def _stream_once(self, payload: bytes, url: str) -> AsyncGenerator[StreamEvent, None]:
         cfg = self.config
         request = self._http.build_request(
             "POST",
-            "/chat/completions",
+            url,
             content=payload,
             headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
         )

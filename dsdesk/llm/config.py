@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 DEEPSEEK_BASE_URL = "https://api.deepseek.com"
+DEEPSEEK_BETA_URL = "https://api.deepseek.com/beta"  # beta features: chat prefix completion
+
+
+def beta_base_url(base_url: str, configured: str = "") -> str | None:
+    """Where beta features are served: ``configured`` when set; for DeepSeek's own API its
+    beta URL; for any other server None, since nothing says it takes them."""
+    if configured:
+        return configured.rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme == "https" and parts.hostname == "api.deepseek.com":
+        return DEEPSEEK_BETA_URL
+    return None
 
 
 @dataclass(frozen=True, slots=True)
 class ClientConfig:
     base_url: str = DEEPSEEK_BASE_URL
     api_key: str | None = field(default=None, repr=False)
+    # Chat prefix completion (Continue) is only served here; None: use the fallback.
+    beta_url: str | None = None
     connect_timeout: float = 15.0
     # Longest silence (keep-alive comments do not count) before giving up on a stream.
     idle_timeout: float = 180.0

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from dsdesk.agent import events as ev
 from dsdesk.agent.calls import TurnLimits
+from dsdesk.agent.continuation import CONTINUE_PROMPT, add_usage, can_extend
 from dsdesk.agent.conversation import Conversation
 from dsdesk.agent.loop import Turn
 from dsdesk.agent.session import AgentSession
@@ -32,7 +33,8 @@ from dsdesk.llm.client import DeepSeekClient
 from dsdesk.services.chat_types import AnswerEnd, AnswerStatus, Failure, describe_mode, failure_kind
 from dsdesk.services.tasks import TaskRegistry
 
-CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
+__all__ = ["CONTINUE_PROMPT", "ChatService"]
+
 # Ends whose explanation the window shows (a stop, a cut or a limit has its own display).
 _NOTICE = {ev.TurnStatus.DONE, ev.TurnStatus.FILTERED, ev.TurnStatus.BUSY}
 _STATUS = {
@@ -65,6 +67,11 @@ class ChatService(QObject):
     """() a new chat started: the project context may go into the system message again."""
     sig_budget_changed = Signal()
     """() the conversation or the server's counts changed: re-read ``budget()``."""
+    sig_answer_resumed = Signal()
+    """() Continue extends the last answer in place: the next pieces append to it."""
+    sig_continue_sent = Signal(str)
+    """(prompt) Continue went as a visible prompt instead (the server takes no prefix
+    completion); its answer follows as a new one."""
     sig_turn_event = Signal(object)
     """(TurnEvent) every event of the current turn, for listeners that want them all (tool
     calls, approvals, checkpoints, messages added)."""
@@ -92,6 +99,8 @@ class ChatService(QObject):
         self._last_prompt: str | None = None
         self._last_end: AnswerEnd | None = None
         self._last_in_history = False  # did the last prompt join the conversation?
+        self._refused_prefix: set[str] = set()  # beta URLs that turned prefix completion down
+        self._extending = False  # the running turn extends the last answer
 
     # -- state --------------------------------------------------------------------------------
 
@@ -245,9 +254,17 @@ class ChatService(QObject):
         return True
 
     def continue_answer(self) -> bool:
+        """Continue a cut or stopped answer: in place by prefix completion where the server
+        takes it, else as a visible prompt (``sig_continue_sent``)."""
         if self.busy or not self.conversation.messages:
             return False
-        self._start(CONTINUE_PROMPT)
+        beta = self._client().config.beta_url
+        usable = self.agent is None and can_extend(self.conversation)  # see agent.continuation
+        if beta and beta not in self._refused_prefix and usable:
+            self._start(None, extend=True)  # the turn may still fall back (ContinuedAsPrompt)
+        else:
+            self.sig_continue_sent.emit(CONTINUE_PROMPT)
+            self._start(CONTINUE_PROMPT)
         return True
 
     def load_history(self, messages: list[Message]) -> None:
@@ -277,7 +294,7 @@ class ChatService(QObject):
 
     # -- the turn -----------------------------------------------------------------------------
 
-    def _start(self, prompt: str | None) -> None:
+    def _start(self, prompt: str | None, extend: bool = False) -> None:
         self._turn_id += 1
         opts = self.options
         turn = Turn(
@@ -288,11 +305,14 @@ class ChatService(QObject):
             prompt=prompt,
             session=self.agent,
             limits=self.limits,
+            extend=extend,
         )
         self._turn = turn
+        self._extending = extend
         if prompt is not None:
             self.sig_turn_started.emit(prompt, opts)
-        self.sig_answer_started.emit(describe_mode(opts))
+        if not extend:  # an extension reopens the last answer once the server takes it
+            self.sig_answer_started.emit(describe_mode(opts))
         self._task = self._tasks.spawn(
             self._run(self._turn_id, turn), name=f"chat-turn-{self._turn_id}"
         )
@@ -315,8 +335,21 @@ class ChatService(QObject):
                     self.stats.add(e.usage, e.cost)
                 elif isinstance(e, ev.MessagesAdded):
                     joined = joined or any(m.role == "user" for m in e.messages)
+                elif isinstance(e, ev.AnswerResumed):
+                    self.sig_answer_resumed.emit()
+                elif isinstance(e, ev.ContinuedAsPrompt):
+                    self._continued_as_prompt(turn, e)
                 elif isinstance(e, ev.TurnEnded):
                     self._finish(turn, e, joined)
+
+    def _continued_as_prompt(self, turn: Turn, e: ev.ContinuedAsPrompt) -> None:
+        """The turn could not extend the answer: Continue goes as a prompt after all."""
+        self._extending = False
+        if e.refused and turn.client.config.beta_url:
+            self._refused_prefix.add(turn.client.config.beta_url)  # not asked again
+        self.sig_continue_sent.emit(e.prompt)
+        self.sig_turn_started.emit(e.prompt, turn.options)
+        self.sig_answer_started.emit(describe_mode(turn.options))
 
     def _finish(self, turn: Turn, end: ev.TurnEnded, joined: bool) -> None:
         self._task = None
@@ -325,13 +358,26 @@ class ChatService(QObject):
             joined = self._last_in_history  # a continuation: the prompt joined before
         self._last_in_history = joined
         finish = _finish_reason(end.status)
+        extended, self._extending = self._extending, False
         if end.status is ev.TurnStatus.ERROR:
             self._last_end = AnswerEnd(AnswerStatus.ERROR, finish, end.usage, None, end.model)
-            self.sig_failed.emit(Failure(end.message, end.error_kind or "api", end.http_status))
+            retry = ("Continue", "continue") if extended else ("Retry", "retry")
+            kind = end.error_kind or "api"
+            self.sig_failed.emit(Failure(end.message, kind, end.http_status, retry))
         else:
             status = _STATUS.get(end.status, AnswerStatus.DONE)
+            usage, cost, added = end.usage, end.cost, None
+            prev = self._last_end
+            if extended:  # one answer: its usage and cost add up
+                added = end.usage
+                if prev is not None and prev.status is not AnswerStatus.ERROR:
+                    usage = add_usage(prev.usage, end.usage)
+                    both = prev.cost is not None and end.cost is not None
+                    cost = (prev.cost or 0.0) + (end.cost or 0.0) if both else None
             notice = end.message if end.status in _NOTICE else ""
-            self._last_end = AnswerEnd(status, finish, end.usage, end.cost, end.model, notice)
+            self._last_end = AnswerEnd(
+                status, finish, usage, cost, end.model, notice=notice, added=added
+            )
             self.sig_answer_ended.emit(self._last_end)
         self.sig_busy_changed.emit(False)
         self.sig_budget_changed.emit()

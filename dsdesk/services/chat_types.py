@@ -40,6 +40,9 @@ class AnswerEnd:
     cost: float | None
     model: str
     notice: str = ""  # plain words the window shows: a filtered answer, a busy server, …
+    # An answer extended by Continue: the continuation's own usage (``usage`` and ``cost``
+    # are then the whole answer's, as far as this session has seen it).
+    added: Usage | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,6 +141,12 @@ class ContextService(QObject):
 
         self._tasks.spawn(go(), name="context-add")
 
+    async def restore(self, rels: list[str]) -> None:
+        """Attach these files again (a reopened conversation's), returning once they are read,
+        so that they go into the system message before the conversation is loaded."""
+        fresh = [r for r in dict.fromkeys(rels) if r not in self.files]
+        await self._load(fresh, instructions=False)
+
     def add_whole_project(self) -> None:
         if self.root is not None:
             self.add([self.root])

@@ -66,6 +66,9 @@ class AppController(QObject):
             self.edits.sig_applied.connect(self.history.record_edits)
         # Edits are parsed from the answer as it streams and matched when it ends.
         self.chat.sig_answer_started.connect(lambda _meta: self.edits.begin_answer())
+        self.chat.sig_answer_resumed.connect(
+            lambda: self.edits.resume_answer(self.chat.history[-1].content)
+        )
         self.chat.sig_content.connect(self.edits.feed)
         self.chat.sig_answer_ended.connect(lambda _end: self.edits.finish_answer())
 
@@ -78,8 +81,9 @@ class AppController(QObject):
         return self.demo_url or effective_base_url(self.settings)
 
     def _client_config(self) -> ClientConfig:
-        if self.demo_url:
-            return self.settings.client_config("sk-demo", self.demo_url)
+        if self.demo_url:  # the simulator serves prefix completion under /beta
+            config = self.settings.client_config("sk-demo", self.demo_url)
+            return replace(config, beta_url=self.demo_url.rstrip("/") + "/beta")
         return self.settings.client_config(self.api_key.value, effective_base_url(self.settings))
 
     def apply_settings(self, settings: Settings, new_key: str | None = None) -> str | None:
@@ -93,13 +97,34 @@ class AppController(QObject):
         self.api_key = secrets.load_api_key()
         self.settings = settings
         save_settings(settings)
-        self.chat.set_options(max_tokens=settings.max_tokens)
+        # The running session follows at once (the next request uses them).
+        self.chat.set_options(
+            model=settings.model,
+            thinking=settings.thinking,
+            effort=settings.effort,
+            max_tokens=settings.max_tokens,
+        )
         self.edits.commit_edits = settings.commit_edits
         self.client.reconfigure(self._client_config())
         self.sig_settings_changed.emit(settings)
         self.sig_key_changed.emit(self.has_key)
         self.client.refresh_account()
         return problem
+
+    def remember_chat_choice(self, **changes: object) -> str | None:
+        """The chat controls' model, thinking switch and effort apply now and are saved, so a
+        restart comes back with them (and the settings dialog shows them). Returns a problem
+        to show, if any."""
+        self.chat.set_options(**changes)
+        updated = replace(self.settings, **changes)  # type: ignore[arg-type]
+        if updated == self.settings:
+            return None
+        self.settings = updated
+        try:
+            save_settings(updated)
+        except OSError as exc:  # not worth stopping the chat for
+            return f"Settings not saved: {exc}"
+        return None
 
     def candidate_config(self, base_url: str, key: str | None) -> ClientConfig:
         """A config to test from the settings dialog before saving."""

@@ -37,6 +37,7 @@ class EditService(QObject):
         self._root: Path | None = None
         self._journal: UndoJournal | None = None
         self._parser = EditStreamParser()
+        self._planned = 0
         self._summary = ""
         self.plan: EditPlan | None = None
         # Fingerprints of the files as the model saw them (from the context service).
@@ -64,6 +65,15 @@ class EditService(QObject):
         self._seen_snapshot = dict(self.seen())
         self._parser = EditStreamParser()
         self._summary = ""
+        self._planned = 0  # blocks of this answer already planned (before a Continue)
+
+    def resume_answer(self, text_so_far: str) -> None:
+        """Continue extends the answer: parse it again from its start, so a block cut in the
+        middle is read whole; the blocks already planned are not planned twice."""
+        self._parser = EditStreamParser()
+        self._parser.feed(text_so_far)
+        self._planned = len(self._parser.blocks)
+        self._emit_summary()
 
     def feed(self, text: str) -> None:
         if self._parser.feed(text):
@@ -73,7 +83,7 @@ class EditService(QObject):
         """Plan the answer's edits against the files (in a worker thread)."""
         self._parser.finish()
         self._emit_summary()
-        blocks = list(self._parser.blocks)
+        blocks = list(self._parser.blocks)[self._planned :]
         if not blocks or self._root is None:
             return
         root = self._root

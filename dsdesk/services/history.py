@@ -25,6 +25,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from dsdesk.agent import events as ev
+from dsdesk.agent.continuation import add_usage
 from dsdesk.agent.tools.base import EMPTY_OUTPUT
 from dsdesk.core.diff_hunks import diff_hunks, line_counts
 from dsdesk.core.events import Usage
@@ -32,6 +33,9 @@ from dsdesk.core.messages import Message
 from dsdesk.core.request import ChatOptions
 from dsdesk.services.chat import ChatService
 from dsdesk.services.chat_types import AnswerEnd, Failure
+from dsdesk.services.history_types import Branch as Branch  # re-exported
+from dsdesk.services.history_types import MessageRef as MessageRef
+from dsdesk.services.history_types import StoredTurn as StoredTurn
 from dsdesk.store import (
     ACTIVE,
     AppliedEdit,
@@ -49,36 +53,6 @@ from dsdesk.store import (
 from dsdesk.workspace.journal import ChangeSet
 
 NO_PROJECT = "(no project)"
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRef:
-    """A stored message as the transcript shows it: its id and "position / count" of versions."""
-
-    id: int
-    position: int = 1
-    count: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTurn:
-    """Where a turn that just started was stored (``text``: the prompt as sent)."""
-
-    prompt: MessageRef
-    answer: MessageRef
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Branch:
-    """What the chat needs to resend from an earlier point: the thread to show (cut after
-    ``shown`` messages), the turns before the prompt, the prompt's text and its stored id."""
-
-    thread: Thread
-    shown: int
-    turns: list[Message]
-    prompt: str
-    answer_to: int
 
 
 def conversation_turns(messages: Sequence[StoredMessage]) -> list[Message]:
@@ -134,6 +108,9 @@ class HistoryRecorder(QObject):
         # switching back shows the same turns (not the newest branch under that version).
         self._leaf_under: dict[int, int] = {}
         self._writer: StreamWriter | None = None
+        # An answer being continued in place: its row streams on; its stored usage.
+        self._resuming = False
+        self._resumed_usage: Usage | None = None
         self._turn = _TurnState()
         self._timer = QTimer(self)
         self._timer.setInterval(1000)  # a stalled stream still gets written
@@ -141,6 +118,7 @@ class HistoryRecorder(QObject):
         chat.sig_turn_started.connect(self._on_chat_turn_started)
         chat.sig_reasoning.connect(lambda t: self._append(reasoning=t))
         chat.sig_content.connect(lambda t: self._append(content=t))
+        chat.sig_answer_resumed.connect(self._on_chat_answer_resumed)
         chat.sig_answer_ended.connect(self._on_chat_answer_ended)
         chat.sig_failed.connect(self._on_chat_failed)
         chat.sig_conversation_reset.connect(self._on_chat_conversation_reset)
@@ -259,6 +237,19 @@ class HistoryRecorder(QObject):
         if self._writer is not None:
             self._guard(self._writer.flush_if_due)
 
+    def _on_chat_answer_resumed(self) -> None:
+        """Continue extends the last answer shown: its stored row streams on."""
+        self._guard(self._resume)
+
+    def _resume(self) -> None:
+        leaf = self._leaf
+        message = self.store.message(leaf) if leaf is not None and not self._writer else None
+        if leaf is not None and message is not None and message.role == "assistant":
+            self._writer = self.store.resume_answer(leaf)
+            self._resuming, self._resumed_usage = True, message.usage
+            self.last_answer_id = leaf
+            self._timer.start()
+
     def _on_chat_answer_ended(self, end: AnswerEnd) -> None:
         status = "stopped" if end.status == "stopped" else "done"
         self._finish(status, end, None)
@@ -268,13 +259,20 @@ class HistoryRecorder(QObject):
 
     def _finish(self, status: str, end: AnswerEnd | None, error: str | None) -> None:
         writer, self._writer = self._writer, None
+        resuming, self._resuming = self._resuming, False
         self._timer.stop()
+        usage = end.usage if end else None
+        if resuming and end is not None and end.added is not None:
+            usage = add_usage(self._resumed_usage, end.added)  # one answer: old part + rest
+        if resuming and status == "error":
+            status = "stopped"  # the answer stands; only its continuation broke off
+            usage = self._resumed_usage
         if writer is not None:
             self._guard(
                 lambda: writer.finish(
                     status,  # type: ignore[arg-type]
                     finish_reason=end.finish_reason if end else None,
-                    usage=end.usage if end else None,
+                    usage=usage,
                     error=error,
                 )
             )
@@ -289,9 +287,9 @@ class HistoryRecorder(QObject):
             turn.titles[e.call_id] = e.title
         elif isinstance(e, ev.AwaitingApproval):
             turn.asked[e.call_id] = e.why
-        elif isinstance(e, ev.RoundStarted) and (e.round > 1 or self._writer is None):
-            # Later rounds, and the first round of a continuation (after a limit paused the
-            # turn: no prompt, so no writer was opened) go on under the turn's last message.
+        elif isinstance(e, ev.RoundStarted) and (e.round > 1 or self._after_results(turn)):
+            # Later rounds, and the first round of a turn going on after a limit paused it
+            # (no prompt, so no writer was opened), go on under the turn's last message.
             self._guard(lambda: self._next_round(e.model))
         elif isinstance(e, ev.MessagesAdded):
             for m in e.messages:
@@ -302,6 +300,11 @@ class HistoryRecorder(QObject):
             checkpoint = Checkpoint(e.checkpoint_id, e.label)
             mid = turn.round_message
             self._guard(lambda: self.store.add_checkpoint(mid, checkpoint))
+
+    def _after_results(self, turn: _TurnState) -> bool:
+        """The turn's last stored message is a tool result (a Continue after a limit), not
+        an answer (a Continue that extends it records into that answer's own row)."""
+        return self._writer is None and any(mid == turn.tail for mid, _ in turn.results.values())
 
     def _message_added(self, m: Message) -> None:
         turn, cid = self._turn, self.conversation_id

@@ -37,6 +37,7 @@ from dsdesk.store.records import (
     Role,
     Status,
     StoredMessage,
+    StoreError,
     ToolOutcome,
 )
 from dsdesk.store.streaming import DEFAULT_INTERVAL, StreamWriter, recover_interrupted
@@ -204,6 +205,21 @@ class Store:
                 c, old.conversation_id, old.parent_id, old.role, text, self.clock(), context=ctx
             )
             return conv.get_message(c, mid)
+
+    def resume_answer(self, message_id: int, *, interval: float = DEFAULT_INTERVAL) -> StreamWriter:
+        """Stream more text onto a finished answer (Continue extended it in place): the row is
+        ``streaming`` again until the writer finishes it."""
+        with self.db.transaction() as c:
+            message = conv.get_message(c, message_id)
+            if message.role != "assistant":
+                raise StoreError("Only an answer can be continued.")
+            c.execute(
+                "UPDATE messages SET status = 'streaming', updated_at = ? WHERE id = ?",
+                (self.clock(), message_id),
+            )
+        return StreamWriter(
+            self.db, message_id, message.conversation_id, interval=interval, clock=self.clock
+        )
 
     def begin_answer(
         self,

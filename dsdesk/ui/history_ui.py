@@ -172,4 +172,5 @@ class HistoryPresenter(QObject):
         if thread is not None:
             w.branches_ui.open_thread(thread, at or None)
         self._sync_current()
+        w.session.remember()
         w.prompt.setFocus()

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 
 from dsdesk.core.errors import DEEPSEEK_TOP_UP_URL
 from dsdesk.core.pricing import format_cost
-from dsdesk.services.chat import CONTINUE_PROMPT
 from dsdesk.services.chat_types import AnswerEnd, Failure, describe_mode
 from dsdesk.services.controller import AppController
 from dsdesk.ui.agent.presenter import AgentPresenter, WindowHooks
@@ -31,6 +30,7 @@ from dsdesk.ui.edits_ui import EditsPresenter
 from dsdesk.ui.file_tree import ProjectTree
 from dsdesk.ui.history_ui import HistoryPresenter
 from dsdesk.ui.preview import FilePreview
+from dsdesk.ui.session_memory import SessionMemory
 from dsdesk.ui.thread_view import usage_text
 from dsdesk.ui.ui_state import UiState
 from dsdesk.ui.window_actions import install_actions
@@ -111,6 +111,10 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         c, p, t = self.chat, self.chat_panel, self.transcript
         c.sig_answer_started.connect(t.begin_answer)
+        c.sig_answer_resumed.connect(t.resume_answer)
+        c.sig_continue_sent.connect(
+            lambda text: t.add_user_message(text, describe_mode(self.chat.options))
+        )
         c.sig_reasoning.connect(t.append_reasoning)
         c.sig_content.connect(t.append_content)
         c.sig_answer_ended.connect(self._on_chat_answer_ended)
@@ -120,9 +124,6 @@ class MainWindow(QMainWindow):
         c.sig_budget_changed.connect(self.update_meter)
         p.sig_send.connect(self.send_prompt)
         p.sig_stop.connect(self.chat.stop)
-        p.sig_thinking_changed.connect(self._on_panel_thinking_changed)
-        p.sig_effort_changed.connect(lambda e: self.chat.set_options(effort=e))
-        p.sig_model_changed.connect(self._on_panel_model_changed)
         p.welcome.sig_open_settings.connect(self.open_settings)
         p.welcome.sig_try_demo.connect(self.sig_demo_requested)
         self.prompt.sig_text_changed.connect(lambda _t: self._draft_timer.start())
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
                 lambda: self.prompt.hasFocus() and bool(self.prompt.toPlainText().strip()),
             ),
         )
+        self.session = SessionMemory(self)
         self.controller.agent.probe_sandbox()
         self.controller.context.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self._set_tab_order()
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Not a folder: {path}", 8000)
             return
         self.branches_ui.cancel_edit()  # the prompt being edited belongs to the old project
+        self.session.remember()  # the old project's conversation, before history moves on
         self.project = path
         self.tree.set_root(path)
         self.controller.edits.set_project(path)
@@ -191,6 +194,7 @@ class MainWindow(QMainWindow):
         self.ui_state.last_project = path
         self._title = f"{path.name} — dsdesk"
         self.setWindowTitle(self._title)
+        self.session.restore(path)
 
     def open_folder_dialog(self) -> None:
         dialog = QFileDialog(self, "Open project folder", str(self.project or Path.home()))
@@ -254,8 +258,8 @@ class MainWindow(QMainWindow):
 
     def _continue(self) -> None:
         if self.chat.history and not self.chat.busy:
-            # Shown as sent (and as it is stored), so the transcript matches the conversation.
-            self.transcript.add_user_message(CONTINUE_PROMPT, describe_mode(self.chat.options))
+            # In place where the server takes prefix completion; else the prompt is shown as
+            # sent (sig_continue_sent), so the transcript matches the conversation.
             self.chat.continue_answer()
 
     def _on_stop_action(self) -> None:
@@ -268,13 +272,6 @@ class MainWindow(QMainWindow):
 
     def _toggle_thinking(self) -> None:
         self.chat_panel.thinking.toggle()
-
-    def _on_panel_thinking_changed(self, on: bool) -> None:
-        self.chat.set_options(thinking=on)
-
-    def _on_panel_model_changed(self, model: str) -> None:
-        if model.strip():
-            self.chat.set_options(model=model.strip())
 
     def _on_chat_busy_changed(self, busy: bool) -> None:
         self.chat_panel.set_busy(busy)
@@ -385,6 +382,7 @@ class MainWindow(QMainWindow):
         self.preview.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.session.remember()
         self.ui_state.set_blob("geometry", self.saveGeometry())
         self.ui_state.set_blob("splitter", self.splitter.saveState())
         self.ui_state.sync()

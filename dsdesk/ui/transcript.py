@@ -111,6 +111,15 @@ class TranscriptView(QWidget):
         self._streaming = True
         self._add_entry(answer)
 
+    def resume_answer(self) -> None:
+        """Stream on into the last answer (Continue extended it in place)."""
+        answer = self._answer
+        if self._streaming or answer is None:
+            return
+        self._follow = True
+        answer.resume()
+        self._streaming = True
+
     def append_reasoning(self, text: str) -> None:
         if self._streaming:  # a late delta from a finished stream is dropped
             self._pending_reasoning.append(text)

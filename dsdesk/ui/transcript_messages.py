@@ -258,6 +258,20 @@ class AnswerMessage(QWidget):
         self._status.setVisible(bool(parts))
         self.tools.setVisible(not self.continuation)
 
+    def resume(self) -> None:
+        """Open the finished answer for more (Continue): its text is drawn again, once, as
+        still streaming, so a block cut in the middle goes on instead of starting anew."""
+        self._finished = False
+        self._status.hide()
+        self.tools.hide()
+        if self.action_row is not None:  # "Continue" is being done
+            self.action_row.hide()
+            self.action_row.deleteLater()
+            self.action_row = None
+        self.content_view.document().clear()
+        self.content = StreamRenderer(self.content_view.document(), self._theme)
+        self.content.update("".join(self._source))
+
     def set_reasoning_tokens(self, n: int) -> None:
         self._reasoning_tokens = n
         self._update_reasoning_header()

@@ -1,13 +1,24 @@
-"""Window state (geometry, splitters, last project) — kept apart from settings, in an INI file
-under the config dir, because it changes on every resize and is not something users edit."""
+"""Window state (geometry, splitters, last project, and per project the conversation that was
+open and the agent mode) — kept apart from settings, in an INI file under the config dir,
+because it changes all the time and is not something users edit.
+
+The agent mode is remembered here, per project, and never read from the project itself: a
+cloned repository must not be able to switch dsdesk into a mode that runs commands.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from dsdesk.config.paths import config_dir
+
+
+def _project_key(project: Path) -> str:
+    # A path is no valid INI key (slashes make groups); a digest is, and stays fixed.
+    return hashlib.sha256(str(project).encode("utf-8")).hexdigest()[:20]
 
 
 class UiState:
@@ -31,6 +42,24 @@ class UiState:
     @last_project.setter
     def last_project(self, path: Path | None) -> None:
         self._qs.setValue("last_project", str(path) if path else "")
+
+    # -- per project --------------------------------------------------------------------------
+
+    def conversation(self, project: Path) -> int | None:
+        """The stored conversation that was open in ``project`` (None: a new chat)."""
+        value = self._qs.value(f"projects/{_project_key(project)}/conversation")
+        return int(value) if isinstance(value, str) and value.isdigit() else None
+
+    def set_conversation(self, project: Path, conversation_id: int | None) -> None:
+        key = f"projects/{_project_key(project)}/conversation"
+        self._qs.setValue(key, "" if conversation_id is None else str(conversation_id))
+
+    def mode(self, project: Path) -> str | None:
+        value = self._qs.value(f"projects/{_project_key(project)}/mode")
+        return value if isinstance(value, str) and value else None
+
+    def set_mode(self, project: Path, mode: str) -> None:
+        self._qs.setValue(f"projects/{_project_key(project)}/mode", mode)
 
     def sync(self) -> None:
         self._qs.sync()
