@@ -36,14 +36,13 @@ from dsdesk.agent.continuation import (
     refused,
 )
 from dsdesk.agent.conversation import Conversation
-from dsdesk.agent.dsml import DsmlGuard
 from dsdesk.agent.events import TurnStatus
+from dsdesk.agent.round_stream import RoundStream
 from dsdesk.agent.session import AgentSession
 from dsdesk.core.budget import CONTEXT_WINDOW
 from dsdesk.core.completion import Completion, CompletionAccumulator
 from dsdesk.core.errors import DsdeskError, failure_kind
-from dsdesk.core.events import ContentDelta, ReasoningDelta, StreamStarted, ToolCallDelta, Usage
-from dsdesk.core.events import Retrying as StreamRetrying
+from dsdesk.core.events import ContentDelta, ReasoningDelta, StreamStarted, Usage
 from dsdesk.core.messages import Message, ToolCallRecord
 from dsdesk.core.pricing import PriceTable
 from dsdesk.core.redact import redact
@@ -357,41 +356,19 @@ class Turn:
         )
 
     async def _stream(self, body: dict[str, object], beta: bool = False) -> Completion:
-        acc = self._acc = CompletionAccumulator()
-        guard = DsmlGuard()
-        ids: dict[int, str] = {}
+        rs = RoundStream(self.conv, self._emit)
+        self._acc = rs.acc
         chat = self.client.stream_chat(body, beta=True) if beta else self.client.stream_chat(body)
         async with aclosing(chat) as stream:
             async for e in stream:
                 if self._extending and not self._resumed and isinstance(e, _ANSWER_STARTS):
                     self._resumed = True
                     self._emit(ev.AnswerResumed())
-                acc.add(e)
-                if isinstance(e, ContentDelta):
-                    shown = guard.feed(e.text)
-                    if shown:
-                        self._emit(ev.ContentText(shown))
-                elif isinstance(e, ReasoningDelta):
-                    self._emit(ev.ReasoningText(e.text))
-                elif isinstance(e, ToolCallDelta):
-                    cid = ids.get(e.index)
-                    if cid is None:
-                        cid = ids[e.index] = self.conv.unique_call_id(e.id or "", e.index)
-                        self._emit(ev.ToolCallStarted(cid, e.index, e.name or ""))
-                    if e.arguments:
-                        self._emit(ev.ToolCallArguments(cid, e.arguments))
-                elif isinstance(e, StreamStarted) and e.model:
-                    self.model = e.model
-                elif isinstance(e, StreamRetrying):
-                    self._emit(ev.Retrying(e.attempt, e.delay, e.reason))
-        tail = guard.flush()
-        if tail:
-            self._emit(ev.ContentText(tail))
-        self._dsml_detected = guard.detected
+                rs.feed(e)
+        result = rs.finish()
+        self.model = rs.model or self.model
+        self._dsml_detected = rs.guard.detected
         self._acc = None
-        result = acc.result()
-        for call in result.tool_calls:
-            call.id = ids.get(call.index, call.id)
         return result
 
 
