@@ -91,3 +91,36 @@ def test_at_completes_files_fuzzily_and_attaches(qloop, sim, tmp_path: Path) -> 
         await close_window(window, controller)
 
     run_scenario(qloop, scenario())
+
+
+def test_meter_names_what_is_sent_and_what_is_reserved(qtbot) -> None:
+    from PySide6.QtGui import QTextDocumentFragment
+
+    from dsdesk.core.budget import ContextBudget
+    from dsdesk.ui.context_meter import ContextMeter
+
+    meter = ContextMeter()
+    qtbot.addWidget(meter)
+    # Nothing attached: a short system prompt, and 32k held back for the answer.
+    meter.set_budget(ContextBudget(instructions=420, reserved_output=32_768))
+    label = QTextDocumentFragment.fromHtml(meter.label_text()).toPlainText()
+    assert "420 sent" in label and "33k reserved" in label
+    assert not label.startswith(("≈33k", "33k"))  # the reserved part is not shown as context
+    assert "Reserved for the answer" in meter.toolTip() and "32,768" in meter.toolTip()
+
+
+def test_pending_updates_are_a_short_state_with_the_why_in_the_tooltip(qtbot) -> None:
+    from dsdesk.ui.context_bar import ContextBar
+
+    bar = ContextBar()
+    qtbot.addWidget(bar)
+    bar.show_context([("core/edits_parse.py", 31_000)], None, 2, True)
+    text = bar.text()
+    assert "2 updates pending" in text and "action:rebuild" in text
+    assert "cache miss" not in text  # the explanation is not in the line itself …
+    assert "one cache miss of ≈31k tokens" in bar.toolTip()  # … but one hover away
+    # One line at an ordinary chat width, not three.
+    lines = bar.heightForWidth(900) // bar.fontMetrics().lineSpacing()
+    assert lines == 1, bar.heightForWidth(900)
+    bar.show_context([("core/edits_parse.py", 31_000)], None, 0, True)
+    assert bar.toolTip() == "" and "pending" not in bar.text()
