@@ -64,7 +64,7 @@ def test_space_attaches_meter_moves_and_overflow_is_blocked(qloop, sim, tmp_path
     run_scenario(qloop, scenario(), timeout=60)
 
 
-def test_at_completes_files_fuzzily_and_attaches(qloop, sim, tmp_path: Path) -> None:
+def test_at_completion_attaches_and_keeps_the_mention(qloop, sim, tmp_path: Path) -> None:
     from dsdesk.ui.mention import fuzzy_rank
 
     assert fuzzy_rank("cfg", ["src/config.py", "docs/x.md", "cfg.toml"])[0] == "cfg.toml"
@@ -87,7 +87,9 @@ def test_at_completes_files_fuzzily_and_attaches(qloop, sim, tmp_path: Path) -> 
         assert mention._popup().currentIndex().data() == "src/config.py"
         QTest.keyClick(mention._popup(), Qt.Key.Key_Return)
         await wait_until(lambda: "src/config.py" in controller.context.files)
-        assert window.prompt.toPlainText() == "look at "
+        # The mention stays in the sentence, completed; the file is attached as well.
+        assert window.prompt.toPlainText() == "look at @src/config.py "
+        assert not mention.popup_visible()
         await close_window(window, controller)
 
     run_scenario(qloop, scenario())
