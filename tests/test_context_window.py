@@ -126,3 +126,59 @@ def test_pending_updates_are_a_short_state_with_the_why_in_the_tooltip(qtbot) ->
     assert lines == 1, bar.heightForWidth(900)
     bar.show_context([("core/edits_parse.py", 31_000)], None, 0, True)
     assert bar.toolTip() == "" and "pending" not in bar.text()
+
+
+BLIND_ANSWER = """app.py
+```python
+<<<<<<< SEARCH
+X = 1
+=======
+X = 2
+>>>>>>> REPLACE
+```
+
+util.py
+```python
+<<<<<<< SEARCH
+Y = 1
+=======
+Y = 2
+>>>>>>> REPLACE
+```
+
+new.py
+```python
+<<<<<<< SEARCH
+=======
+Z = 3
+>>>>>>> REPLACE
+```
+"""
+
+
+def test_an_edit_to_a_file_never_shown_is_flagged_on_the_card(qloop, sim, tmp_path: Path) -> None:
+    from dsdesk.devserver import Reply
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "app.py").write_text("X = 1\n")
+    (project / "util.py").write_text("Y = 1\n")
+    sim.enqueue(Reply.text(BLIND_ANSWER))
+
+    async def scenario() -> None:
+        await asyncio.to_thread(v4_counter)
+        window, controller = await open_window(tmp_path)
+        window.open_project(project)
+        ctx = controller.context
+        ctx.add([project / "app.py"])  # util.py is never attached
+        await wait_until(lambda: "app.py" in ctx.files)
+        window.send_prompt("bump both")
+        await wait_until(lambda: window.edits_ui.card is not None, within=15)
+        rows = window.edits_ui.card.plain_text().splitlines()
+        util = next(r for r in rows if r.startswith("● util.py"))
+        assert util.endswith("not shown to the model")
+        # The attached file and a new file are not flagged.
+        assert all("not shown" not in r for r in rows if "util.py" not in r), rows
+        await close_window(window, controller)
+
+    run_scenario(qloop, scenario())
