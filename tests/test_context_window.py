@@ -48,7 +48,7 @@ def test_space_attaches_meter_moves_and_overflow_is_blocked(qloop, sim, tmp_path
         for _ in range(3):  # make the context exceed the window
             (project / "src" / f"more{_}.txt").write_text("lorem ipsum dolor sit amet " * 70_000)
         window.chat_panel.context_bar.sig_action.emit("whole_project")
-        await wait_until(lambda: len(ctx.files) >= 6)
+        await wait_until(lambda: len(ctx.files) >= 6, within=40)  # ≈6 MB to count
         assert window.meter.budget.level == "over"
         window.prompt.setFocus()
         QTest.keyClicks(window.prompt, "explain")
