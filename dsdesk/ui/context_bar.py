@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QTextDocumentFragment
 from PySide6.QtWidgets import QLabel, QWidget
 
 from dsdesk.ui.context_meter import compact
@@ -61,14 +61,17 @@ class ContextBar(QLabel):
             total_now = sum(t for _r, t in files) + (instructions[1] if instructions else 0)
             n = f"{pending_updates} update{'s' * (pending_updates != 1)}"
             actions.append(f"{n} pending · <a href='action:rebuild'>Rebuild</a>")
+            # Rich text, so the tooltip wraps instead of running across the screen.
             tip = (
-                f"{n} pending: files changed, added or removed since the conversation began "
-                "are sent as updates after it, and every turn carries them (their own size) "
-                f"until the context is rebuilt.\nRebuild folds them into the files at the "
-                f"start: one cache miss of ≈{compact(total_now)} tokens now, cache hits after."
+                f"<p><b>{n} pending.</b> Files changed, added or removed since the conversation "
+                "began are sent as updates after it; every turn carries them (their own size) "
+                "until the context is rebuilt.</p><p><b>Rebuild</b> folds them into the files at "
+                f"the start: one cache miss of ≈{compact(total_now)} tokens now, cache hits "
+                "after.</p>"
             )
         self.setToolTip(tip)
-        self.setAccessibleDescription(tip)  # the tooltip's text for keyboard/screen readers
+        # The same words for screen readers (no tooltip without a mouse).
+        self.setAccessibleDescription(QTextDocumentFragment.fromHtml(tip).toPlainText())
         total = sum(t for _r, t in files)
         head = f"<b>Context</b> {compact(total)}: " if files else "<b>Context</b>: no files · "
         self.setText(head + " · ".join(parts + actions))

@@ -79,9 +79,13 @@ class NoProjectPane(QWidget):
         self.setAutoFillBackground(True)
         self.setBackgroundRole(QPalette.ColorRole.Base)
         self.heading = QLabel("<b>No folder open</b>", self)
+        self.heading.setWordWrap(True)
         self.list = QListWidget(self)
         self.list.setObjectName("recent-projects")
         self.list.setFrameShape(QListWidget.Shape.NoFrame)
+        # A long path is elided in the middle (full in the tooltip), never scrolled sideways.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.list.setAccessibleName("Open a folder or a recent project")
         self._open_key = open_key
         lay = QVBoxLayout(self)
