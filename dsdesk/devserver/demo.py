@@ -28,7 +28,8 @@ def greet(name: str) -> str:
 print(greet("DeepSeek"))
 ```
 
-Script other answers with `Simulator.enqueue(Reply.text(...))`.
+To script other answers (tool calls too), run `dsdesk devserver --script session.toml` and
+start dsdesk with `DEEPSEEK_BASE_URL=http://127.0.0.1:8765`; `dsdesk devserver --help` tells more.
 """
 
 

@@ -54,6 +54,9 @@ class ContextService(QObject):
         self._instructions_rel: str | None = None
         self._sent: dict[str, str] = {}  # what the model has seen, per file
         self._sent_fp: dict[str, tuple[int, int]] = {}  # and the file's fingerprint then
+        # Files whose text the request carries (removed ones stay until a rebuild), so an edit
+        # to any other file can be flagged as made blind.
+        self._shown: set[str] = set()
         self.project_counts: dict[str, int] = {}  # every countable file of the project
         self.folder_totals: dict[str, int] = {}
         self._watcher = QFileSystemWatcher(self)
@@ -91,6 +94,7 @@ class ContextService(QObject):
         self._attached_dirs = set()
         self.instructions = None
         self._sent.clear()
+        self._shown.clear()
         if root is None:
             self._cache = self._rules = None
             self._publish_base()
@@ -178,6 +182,7 @@ class ContextService(QObject):
         """Fold every update back into the base context (one cache miss now)."""
         self._chat.set_base_context(self._base_text())
         self._sent = {r: a.text for r, a in self.files.items()}
+        self._shown = set(self.files)
         self._sent_fp = {}
         self._remember_fp(list(self.files))
         self.sig_changed.emit()
@@ -195,6 +200,11 @@ class ContextService(QObject):
         """What the model saw of each context file, so an edit against a file changed since
         is caught (the watcher normally sends the new version first)."""
         return dict(self._sent_fp)
+
+    def shown_files(self) -> set[str]:
+        """Files whose text the next request carries (the instructions file included)."""
+        inst = self.instructions
+        return self._shown | ({inst.rel_path} if inst is not None else set())
 
     def context_items(self) -> tuple[ContextItem, ...]:
         """What goes with the next prompt, to be stored with it."""
@@ -265,6 +275,7 @@ class ContextService(QObject):
             if fresh:
                 self._chat.queue_context_update(update_text(fresh, []))
                 self._sent.update({f.rel_path: f.text for f in fresh})
+                self._shown.update(f.rel_path for f in fresh)
                 self._remember_fp([f.rel_path for f in fresh])
             self.sig_changed.emit()
         else:
@@ -296,6 +307,7 @@ class ContextService(QObject):
         if not self._chat.conversation_started:
             self._chat.set_base_context(self._base_text())
             self._sent = {r: a.text for r, a in self.files.items()}
+            self._shown = set(self.files)
             self._sent_fp = {}
             self._remember_fp(list(self.files))
         self.sig_changed.emit()

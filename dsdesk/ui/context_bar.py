@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette, QTextDocumentFragment
 from PySide6.QtWidgets import QLabel, QWidget
 
 from dsdesk.ui.context_meter import compact
@@ -37,11 +38,12 @@ class ContextBar(QLabel):
         project_open: bool,
     ) -> None:
         parts: list[str] = []
+        dim = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
         if instructions:
             parts.append(f"<i>{html.escape(instructions[0])}</i> {compact(instructions[1])}")
         for rel, tokens in files[:MAX_SHOWN]:
             parts.append(
-                f"{html.escape(rel)} <span style='color:gray'>{compact(tokens)}</span> "
+                f"{html.escape(rel)} <span style='color:{dim}'>{compact(tokens)}</span> "
                 f"<a href='remove:{html.escape(rel)}'>×</a>"
             )
         if len(files) > MAX_SHOWN:
@@ -53,14 +55,23 @@ class ContextBar(QLabel):
             actions.append("<a href='action:excludes'>Exclude…</a>")
         if files:
             actions.append("<a href='action:clear'>Clear</a>")
+        tip = ""
         if pending_updates:
+            # The state stays one short phrase; the trade-off it stands for goes in the tooltip.
             total_now = sum(t for _r, t in files) + (instructions[1] if instructions else 0)
-            actions.append(
-                f"<a href='action:rebuild'>Rebuild context</a> ({pending_updates} update"
-                f"{'s' * (pending_updates != 1)} pending; rebuilding costs one cache miss of "
-                f"≈{compact(total_now)} tokens now, updates cost their own size every turn "
-                "until then)"
+            n = f"{pending_updates} update{'s' * (pending_updates != 1)}"
+            actions.append(f"{n} pending · <a href='action:rebuild'>Rebuild</a>")
+            # Rich text, so the tooltip wraps instead of running across the screen.
+            tip = (
+                f"<p><b>{n} pending.</b> Files changed, added or removed since the conversation "
+                "began are sent as updates after it; every turn carries them (their own size) "
+                "until the context is rebuilt.</p><p><b>Rebuild</b> folds them into the files at "
+                f"the start: one cache miss of ≈{compact(total_now)} tokens now, cache hits "
+                "after.</p>"
             )
+        self.setToolTip(tip)
+        # The same words for screen readers (no tooltip without a mouse).
+        self.setAccessibleDescription(QTextDocumentFragment.fromHtml(tip).toPlainText())
         total = sum(t for _r, t in files)
         head = f"<b>Context</b> {compact(total)}: " if files else "<b>Context</b>: no files · "
         self.setText(head + " · ".join(parts + actions))

@@ -1,20 +1,21 @@
 """The context meter: a bar of what the next request will carry against the 1M window, split by
-source, green / amber / red, with every figure in the tooltip."""
+source, green / amber / red, with every figure in the tooltip. The label names the two parts
+apart — what is sent and what is reserved for the answer — because a bare total read as
+"33k attached" when nothing was (it was the reserved output)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from dsdesk.core.budget import ContextBudget
 
-SEGMENTS = (  # (attribute, label, colour)
+SEGMENTS = (  # (attribute, label, colour) of what the request sends
     ("instructions", "Instructions", QColor("#8e7cc3")),
     ("files", "Files", QColor("#3d85c6")),
     ("conversation", "Conversation", QColor("#45a29e")),
     ("prompt", "Prompt", QColor("#6aa84f")),
-    ("reserved_output", "Reserved output", QColor("#9e9e9e")),
 )
 LEVEL_COLOURS = {"ok": "#2e9d5b", "warn": "#d99a00", "danger": "#d0402b", "over": "#d0402b"}
 
@@ -33,10 +34,10 @@ class _Bar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.budget = ContextBudget()
-        self.setMinimumWidth(160)
+        self.setMinimumWidth(100)
 
     def sizeHint(self) -> QSize:
-        return QSize(220, 12)
+        return QSize(140, 12)
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -49,6 +50,7 @@ class _Bar(QWidget):
         x = rect.left() + 1
         inner = rect.width() - 2
         p.setPen(Qt.PenStyle.NoPen)
+        top, height = rect.top() + 1, rect.height() - 2
         for attr, _label, colour in SEGMENTS:
             value = getattr(b, attr)
             w = inner * min(value, b.window) / b.window
@@ -58,11 +60,19 @@ class _Bar(QWidget):
                 continue
             w = min(w, rect.right() - 1 - x)
             p.setBrush(colour)
-            p.drawRect(QRectF(x, rect.top() + 1, w, rect.height() - 2))
+            p.drawRect(QRectF(x, top, w, height))
             x += w
-        # The level colour marks the fill's end, so the state reads at a glance.
+        # The level colour marks where what is sent ends, so the state reads at a glance.
         p.setBrush(QColor(LEVEL_COLOURS[b.level]))
-        p.drawRect(QRectF(min(x, rect.right() - 3), rect.top() + 1, 2, rect.height() - 2))
+        p.drawRect(QRectF(min(x, rect.right() - 3), top, 2, height))
+        x += 2
+        # The reserved output is held back, not used: hatched, in the palette's text colour.
+        w = min(inner * min(b.reserved_output, b.window) / b.window, rect.right() - 1 - x)
+        if w > 0:
+            hatch = QColor(self.palette().color(QPalette.ColorRole.Text))
+            hatch.setAlphaF(0.45)
+            p.setBrush(QBrush(hatch, Qt.BrushStyle.BDiagPattern))
+            p.drawRect(QRectF(x, top, w, height))
         p.end()
 
 
@@ -94,13 +104,18 @@ class ContextMeter(QWidget):
         pct = budget.fraction * 100
         colour = LEVEL_COLOURS[budget.level]
         self._label.setText(
-            f"<span style='color:{colour}'>{approx}{compact(budget.total)}</span>"
-            f" / {compact(budget.window)} ({pct:.1f}%)"
+            f"<span style='color:{colour}'>{approx}{compact(budget.input_tokens)}</span> sent"
+            f" · {compact(budget.reserved_output)} reserved / {compact(budget.window)}"
         )
         rows = "".join(
             f"<tr><td><span style='color:{c.name()}'>■</span> {label}</td>"
             f"<td align='right'>{getattr(budget, attr):,}</td></tr>"
             for attr, label, c in SEGMENTS
+        )
+        rows += (
+            f"<tr><td><b>Sent</b></td><td align='right'><b>{budget.input_tokens:,}</b></td></tr>"
+            f"<tr><td>▨ Reserved for the answer (max output)</td>"
+            f"<td align='right'>{budget.reserved_output:,}</td></tr>"
         )
         note = (
             "Exact V4 token counts."
@@ -118,7 +133,7 @@ class ContextMeter(QWidget):
             "over": "<br><b>The next request does not fit: remove context.</b>",
         }.get(budget.level, "")
         self.setToolTip(
-            f"<b>Next request: {budget.total:,} of {budget.window:,} tokens</b>"
+            f"<b>Next request: {budget.total:,} of {budget.window:,} tokens ({pct:.1f}%)</b>"
             f"<table>{rows}</table>{note}{server}{warn}"
         )
         self._bar.update()

@@ -16,6 +16,7 @@ from dsdesk.ui.transcript_widgets import RoundedFrame
 from dsdesk.workspace.edit_plan import EditPlan
 
 PREVIEW_LINES = 6  # per file: enough to recognise the change, short enough to scan
+UNSEEN_NOTE = "not shown to the model"
 
 
 def plan_summary_rows(
@@ -43,10 +44,17 @@ class EditsCard(RoundedFrame):
     sig_action = Signal(str)
     """(action_id) review, apply_all or fix_edits."""
 
-    def __init__(self, plan: EditPlan, theme: Theme, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        plan: EditPlan,
+        theme: Theme,
+        parent: QWidget | None = None,
+        unseen: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("edits-card")
         self.plan = plan
+        self.unseen = unseen  # edited files the model was never shown: its SEARCH text is a guess
         self._theme = theme
         # The plan never changes: diff each file once, not on every re-render.
         self._hunks = {
@@ -85,7 +93,8 @@ class EditsCard(RoundedFrame):
         for change in self.plan.changes:
             parts.append(self._file_html(change.rel_path, self._hunks[change.rel_path]))
         for mark, path, detail in plan_summary_rows(self.plan, self._hunks):
-            self._plain.append(f"{mark} {path} — {detail}")
+            blind = f" · {UNSEEN_NOTE}" if mark == "●" and path in self.unseen else ""
+            self._plain.append(f"{mark} {path} — {detail}{blind}")
             if mark == "✖":
                 parts.append(
                     f"<div><span style='color:{t.error_border.name()}'>✖</span> "
@@ -113,9 +122,14 @@ class EditsCard(RoundedFrame):
         )
         if more > 0:
             body += f"<br><span style='color:{t.dim.name()}'>… {more} more lines</span>"
+        blind = (
+            f" <b style='color:{t.error_border.name()}'>{UNSEEN_NOTE}</b>"
+            if path in self.unseen
+            else ""
+        )
         return (
             f"<div style='margin-top:6px'>● <code>{html.escape(path)}</code> "
-            f"<span style='color:{t.dim.name()}'>+{added} −{removed}</span></div>"
+            f"<span style='color:{t.dim.name()}'>+{added} −{removed}</span>{blind}</div>"
             f"<div style='font-family:{t.mono_family}; background:{t.code_bg.name()}'>"
             f"{body}</div>"
         )

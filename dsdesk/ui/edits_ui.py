@@ -79,7 +79,9 @@ class EditsPresenter(QObject):
             self.window.chat_panel.status.setText(f"Answering… · {summary}")
 
     def _on_edits_plan_ready(self, plan: EditPlan) -> None:
-        self.card = EditsCard(plan, self.window.transcript.theme)
+        shown = self.window.controller.context.shown_files()
+        unseen = frozenset(c.rel_path for c in plan.changes if c.old_text is not None) - shown
+        self.card = EditsCard(plan, self.window.transcript.theme, unseen=unseen)
         self.window.transcript.add_card(self.card)
 
     def _on_edits_applied(self, cs: ChangeSet) -> None:

@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QMenu,
     QStyle,
@@ -47,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from dsdesk.store import Conversation, Store
 from dsdesk.store.trash import RETENTION_DAYS
+from dsdesk.ui.empty_states import PlaceholderList
 
 _MARK = re.compile(r"</?mark>")
 _Index = QModelIndex | QPersistentModelIndex
@@ -144,7 +144,8 @@ class HistorySidebar(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search all conversations…")
         self.search.setClearButtonEnabled(True)
-        self.list = QListWidget(self)
+        self.list = PlaceholderList(self)
+        self.list.placeholder = "Open a folder to see its conversations (kept per project)."
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
         self.list.setSpacing(2)
@@ -190,6 +191,7 @@ class HistorySidebar(QWidget):
                 item.setData(HTML_ROLE, hit_html(hit.conversation_title, hit.snippet_html, meta))
                 self.list.addItem(item)
             self.status.setText(f"{len(hits)} match{'es' * (len(hits) != 1)}")
+            self.list.placeholder = f"No conversation mentions “{query}”."
         else:
             for c in store.conversations(self.project_id):
                 item = QListWidgetItem(c.title or "(untitled)")
@@ -198,6 +200,7 @@ class HistorySidebar(QWidget):
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
                 self.list.addItem(item)
             self.status.setText("Enter opens · F2 renames · Delete moves to trash")
+            self.list.placeholder = "No conversations yet in this project: each chat is kept here."
         self._select_current(query)
         self.list.blockSignals(False)
 
@@ -302,7 +305,8 @@ class TrashDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Trash")
         now = now or time.time()
-        self.list = QListWidget(self)
+        self.list = PlaceholderList(self)
+        self.list.placeholder = "Open a folder to see its conversations (kept per project)."
         for c in conversations:
             deleted = c.deleted_at or now
             left = max(0, RETENTION_DAYS - int((now - deleted) // 86400))

@@ -27,6 +27,7 @@ from dsdesk.ui.chat_panel import ChatPanel
 from dsdesk.ui.context_meter import ContextMeter
 from dsdesk.ui.context_ui import ContextPresenter
 from dsdesk.ui.edits_ui import EditsPresenter
+from dsdesk.ui.empty_states import EmptyStates
 from dsdesk.ui.file_tree import ProjectTree
 from dsdesk.ui.history_ui import HistoryPresenter
 from dsdesk.ui.preview import FilePreview
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         self.controller.agent.probe_sandbox()
         self.controller.context.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self._set_tab_order()
+        self.empty_states = EmptyStates(self)  # after the Tab chain: it joins in the tree's place
 
     def _set_tab_order(self) -> None:
         """Tab follows the screen: sidebar, tree, transcript (its messages' links are kept in

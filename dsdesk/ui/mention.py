@@ -1,5 +1,6 @@
 """ "@" in the prompt: fuzzy completion of project files and folders; accepting one attaches it
-to the context and removes the "@query" from the prompt."""
+to the context and completes the mention in place ("Look at @core/edits_parse.py "), so the
+sentence still says which file it means."""
 
 from __future__ import annotations
 
@@ -93,6 +94,8 @@ class MentionCompleter(QObject):
             cursor = self._edit.textCursor()
             cursor.setPosition(q[0])
             cursor.setPosition(q[0] + 1 + len(q[1]), cursor.MoveMode.KeepAnchor)
-            cursor.removeSelectedText()
+            # The trailing space ends the mention, so the popup does not reopen on it.
+            cursor.insertText(f"@{rel} ")
+            self._edit.setTextCursor(cursor)
         self._popup().hide()
         self.sig_attach.emit(rel)

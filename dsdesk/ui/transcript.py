@@ -78,6 +78,7 @@ class TranscriptView(QWidget):
         self._scroll.installEventFilter(self)
         self._chain_end: QWidget = self._scroll  # last Tab stop of the transcript so far
         self._insert_at: int | None = None  # adding earlier messages above the others
+        self._placeholder: QWidget | None = None  # shown while there are no entries
 
         vbar = self._scroll.verticalScrollBar()
         vbar.setSingleStep(40)
@@ -187,6 +188,13 @@ class TranscriptView(QWidget):
             self._watch_keys(self._answer.action_row)
             self._chain(self._answer.action_row)
 
+    def set_placeholder(self, widget: QWidget) -> None:
+        """Show ``widget`` (e.g. example prompts) while the transcript has no entries."""
+        self._placeholder = widget
+        self._column.insertWidget(0, widget)  # above where entries go; hidden, it takes no room
+        QWidget.setTabOrder(self._scroll, widget)
+        widget.setVisible(not self._entries)
+
     def clear(self) -> None:
         self._timer.stop()
         self._scheduled = False
@@ -202,6 +210,8 @@ class TranscriptView(QWidget):
         self._entries.clear()
         self._chain_end = self._scroll
         self._follow = True
+        if self._placeholder is not None:
+            self._placeholder.show()
 
     def flush(self) -> None:
         """Render everything pending now, in full."""
@@ -294,6 +304,8 @@ class TranscriptView(QWidget):
             entry.deleteLater()
 
     def _add_entry(self, entry: _Entry) -> None:
+        if self._placeholder is not None:
+            self._placeholder.hide()
         if self._insert_at is not None:
             self._entries.insert(self._insert_at, entry)
             self._column.insertWidget(self._insert_at, entry)

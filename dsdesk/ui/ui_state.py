@@ -1,6 +1,6 @@
-"""Window state (geometry, splitters, last project, and per project the conversation that was
-open and the agent mode) — kept apart from settings, in an INI file under the config dir,
-because it changes all the time and is not something users edit.
+"""Window state (geometry, splitters, last and recent projects, and per project the
+conversation that was open and the agent mode) — kept apart from settings, in an INI file
+under the config dir, because it changes all the time and is not something users edit.
 
 The agent mode is remembered here, per project, and never read from the project itself: a
 cloned repository must not be able to switch dsdesk into a mode that runs commands.
@@ -9,11 +9,14 @@ cloned repository must not be able to switch dsdesk into a mode that runs comman
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from dsdesk.config.paths import config_dir
+
+MAX_RECENT = 8
 
 
 def _project_key(project: Path) -> str:
@@ -41,7 +44,21 @@ class UiState:
 
     @last_project.setter
     def last_project(self, path: Path | None) -> None:
+        """The project opened last; it also goes first in the recent list."""
         self._qs.setValue("last_project", str(path) if path else "")
+        if path:
+            recent = [str(path)] + [str(p) for p in self.recent_projects if p != path]
+            # JSON, not an INI list: QSettings reads a one-element list back as a string.
+            self._qs.setValue("recent_projects", json.dumps(recent[:MAX_RECENT]))
+
+    @property
+    def recent_projects(self) -> list[Path]:
+        """Projects opened before, most recent first (they may no longer exist)."""
+        try:
+            value = json.loads(str(self._qs.value("recent_projects", "[]")))
+        except ValueError:
+            return []
+        return [Path(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
     # -- per project --------------------------------------------------------------------------
 
