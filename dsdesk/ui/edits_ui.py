@@ -116,9 +116,10 @@ class EditsPresenter(QObject):
             self.review.set_files(files)
 
     def _on_edits_applied(self, cs: ChangeSet) -> None:
+        them = "it" if len(cs.files) == 1 else "them"
         note = (
             f"Applied to {plural(len(cs.files), 'file')} · Undo on the card (or Ctrl+Alt+Z) "
-            "puts them back"
+            f"puts {them} back"
             if cs.files
             else "Nothing to write: the files already hold these changes."
         )

@@ -260,8 +260,10 @@ class ReviewDialog(QDialog):
                 detail = f"applied ({len(fr.applied)}/{len(fr.hunks)} hunks)"
             else:
                 detail = fr.state.value
+            # The first hunk's anchor sits above the file's name, so scrolling to it shows both.
             parts.append(
-                f"<h3>{html.escape(c.rel_path)} <span style='color:{colors['dim']}; "
+                f"<a name='h{f}-0'></a><h3>{html.escape(c.rel_path)} "
+                f"<span style='color:{colors['dim']}; "
                 f"font-weight:normal'>{kind} · {detail}</span></h3>"
             )
             old_lines = (c.old_text or "").split("\n")
@@ -277,7 +279,7 @@ class ReviewDialog(QDialog):
                 else:
                     accepted, state = False, fr.state.value
                 parts.append(
-                    f"<a name='h{f}-{h}'></a><p style='margin:6px 0 2px 0; "
+                    (f"<a name='h{f}-{h}'></a>" if h else "") + "<p style='margin:6px 0 2px 0; "
                     f"color:{colors['cur'] if is_cur else colors['dim']}'>"
                     f"{mark} hunk {h + 1} · line {hunk.old_start + 1} · <b>{state}</b></p>"
                 )

@@ -315,9 +315,10 @@ class AnswerMessage(QWidget):
             renderer.set_copied(index, True)
             QTimer.singleShot(1500, self, lambda: renderer.set_copied(index, False))
         elif url.scheme() == EDIT_SCHEME and url.path().isdigit():
-            link = renderer.toggle_edit(int(url.path()))
             view = self.content_view if renderer is self.content else self.reasoning_view
-            if link is not None and view.hasFocus():
+            by_keyboard = view.textCursor().hasSelection()  # a Tab-selected link, not a click
+            link = renderer.toggle_edit(int(url.path()))
+            if link is not None and by_keyboard:
                 view.setTextCursor(link)  # Enter again folds it back
         elif url.scheme() in _EXTERNAL:
             QDesktopServices.openUrl(url)
