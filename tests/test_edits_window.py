@@ -12,10 +12,11 @@ from PySide6.QtWidgets import QApplication
 from dsdesk.config.settings import Settings
 from dsdesk.devserver import Reply
 from dsdesk.services.controller import AppController
+from dsdesk.ui.edits_card import EditsCard
 from dsdesk.ui.main_window import MainWindow
 from dsdesk.ui.review import ReviewDialog
 from dsdesk.ui.ui_state import UiState
-from tests.qt_async import run_scenario, wait_until
+from tests.qt_async import close_window, open_window, run_scenario, wait_until
 
 APP = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
 UTIL = "VALUE = 1\r\nNAME = 'x'\r\n"  # CRLF must survive
@@ -102,11 +103,18 @@ def test_review_reject_one_hunk_apply_and_undo(qloop, sim, tmp_path: Path) -> No
         QTest.keyClicks(view, "r")  # reject it
         assert "rejected" in view.toPlainText()
         QTest.keyClick(view, Qt.Key.Key_Return)
-        await wait_until(lambda: "Applied to 2 file(s)" in review.status.text())
+        # Once written, the review closes; the card says what happened to each file.
+        await wait_until(lambda: QApplication.activeModalWidget() is None)
+        assert "Applied to 2 files" in window.statusBar().currentMessage()
         app_now = (project / "app.py").read_text()
         assert "def add(a: int, b: int) -> int:" in app_now
         assert "def sub(a, b):" in app_now  # the rejected hunk
         assert (project / "util.py").read_bytes() == b"VALUE = 2\r\nNAME = 'x'\r\n"
+        card = window.edits_ui.card
+        assert card is not None
+        assert "app.py — edited · +2 −2 · applied (some hunks left out)" in card.plain_text()
+        assert "util.py — edited · +1 −1 · applied" in card.plain_text()
+        assert _actions(card) == ["Undo", "Fix failed edits"]
         # The answer's stored record names the files changed from it.
         history = controller.history
         assert history is not None and history.last_answer_id is not None
@@ -114,10 +122,28 @@ def test_review_reject_one_hunk_apply_and_undo(qloop, sim, tmp_path: Path) -> No
         edits = {e.rel_path: e for e in history.store.message(history.last_answer_id).edits}
         assert set(edits) == {"app.py", "util.py"} and edits["util.py"].added == 1
 
-        QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-        await wait_until(lambda: "Undone" in review.status.text())
+        # Opened again, Review marks what was written and what was left out.
+        window.edits_ui.open_review()
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ReviewDialog))
+        review = QApplication.activeModalWidget()
+        assert isinstance(review, ReviewDialog)
+        text = review.view.toPlainText()
+        assert "applied (1/2 hunks)" in text and "✔ applied" in text and "left out" in text
+        assert not review.buttons["apply"].isEnabled()
+        QTest.keyClicks(review.view, "a")  # a written file cannot be toggled
+        assert "app.py is applied; undo it" in review.status.text()
+        QTest.keyClick(review.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        await wait_until(
+            lambda: (
+                "3/3 hunks accepted" not in review.view.toPlainText()
+                and "2/2 hunks accepted" in review.view.toPlainText()
+            )
+        )
         assert {p.name: p.read_bytes() for p in project.iterdir()} == original
-        QTest.keyClick(view, Qt.Key.Key_Escape)
+        assert review.buttons["apply"].isEnabled()
+        assert "app.py — edited · +2 −2 · undone" in card.plain_text()
+        assert _actions(card)[:2] == ["Review (Ctrl+Shift+R)", "Apply all"]
+        QTest.keyClick(review.view, Qt.Key.Key_Escape)
         await wait_until(lambda: QApplication.activeModalWidget() is None)
 
         window.transcript.sig_action.emit("fix_edits")
@@ -130,6 +156,102 @@ def test_review_reject_one_hunk_apply_and_undo(qloop, sim, tmp_path: Path) -> No
         window.close()
         await controller.shutdown()
         window.deleteLater()
+
+    run_scenario(qloop, scenario())
+
+
+def _actions(card: EditsCard) -> list[str]:
+    return [b.text() for b in card.visible_actions()]
+
+
+def _click(card: EditsCard, label: str) -> None:
+    [button] = [b for b in card.visible_actions() if b.text() == label]
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+ONE_FILE = ANSWER.split("util.py")[0]  # the two app.py blocks
+
+
+def test_card_follows_apply_all_and_undo(qloop, sim, tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "app.py").write_text(APP)
+    sim.enqueue(Reply.text(ONE_FILE))
+
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        window.open_project(project)
+        window.send_prompt("Add type hints")
+        await wait_until(lambda: window.edits_ui.card is not None)
+        card = window.edits_ui.card
+        assert "2 of 2 blocks match · 1 file\n" in card.plain_text()
+        assert "● app.py — edited · +2 −2 · proposed" in card.plain_text()
+        assert _actions(card) == ["Review (Ctrl+Shift+R)", "Apply all"]
+
+        _click(card, "Apply all")
+        await wait_until(lambda: "· applied" in card.plain_text())
+        assert "def sub(a: int, b: int) -> int:" in (project / "app.py").read_text()
+        assert "✔ app.py — edited · +2 −2 · applied" in card.plain_text()
+        assert "Applied to 1 file ·" in card.plain_text()
+        assert _actions(card) == ["Undo"]  # applying again is not offered
+        window.transcript.sig_action.emit("apply_all")  # nor done by the palette
+        assert "Nothing left to apply" in window.statusBar().currentMessage()
+
+        _click(card, "Undo")
+        await wait_until(lambda: "· undone" in card.plain_text())
+        assert (project / "app.py").read_text() == APP
+        assert "Undone: 1 change set, 1 file restored" in card.plain_text()
+        assert _actions(card) == ["Review (Ctrl+Shift+R)", "Apply all"]
+        _click(card, "Apply all")  # the file is as planned against again: no "changed on disk"
+        await wait_until(lambda: "· applied" in card.plain_text())
+        assert "def add(a: int, b: int) -> int:" in (project / "app.py").read_text()
+        assert "changed on disk" not in window.transcript.plain_text()
+        await close_window(window, controller)
+
+    run_scenario(qloop, scenario())
+
+
+def test_review_buttons_and_a_rejected_file(qloop, sim, tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "app.py").write_text(APP)
+    (project / "util.py").write_bytes(UTIL.encode())
+    sim.enqueue(Reply.text(ANSWER))
+
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        window.open_project(project)
+        window.send_prompt("Add type hints")
+        await wait_until(lambda: window.edits_ui.card is not None)
+        card = window.edits_ui.card
+        _click(card, "Review (Ctrl+Shift+R)")
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ReviewDialog))
+        review = QApplication.activeModalWidget()
+        assert isinstance(review, ReviewDialog)
+        assert not review.buttons["prev"].isEnabled()
+        buttons = review.buttons
+        QTest.mouseClick(buttons["next"], Qt.MouseButton.LeftButton)
+        QTest.mouseClick(buttons["next"], Qt.MouseButton.LeftButton)  # util.py's hunk
+        QTest.mouseClick(buttons["reject_file"], Qt.MouseButton.LeftButton)
+        assert "0/1 hunks accepted" in review.view.toPlainText()
+        assert review.view.hasFocus() or not review.isActiveWindow()  # keys keep working
+        QTest.mouseClick(buttons["apply"], Qt.MouseButton.LeftButton)
+        await wait_until(lambda: QApplication.activeModalWidget() is None)
+        assert (project / "util.py").read_bytes() == UTIL.encode()
+        text = card.plain_text()
+        assert "✔ app.py — edited · +2 −2 · applied" in text
+        assert "○ util.py — edited · +1 −1 · rejected" in text
+        assert _actions(card) == [
+            "Review (Ctrl+Shift+R)",
+            "Apply the rest (1 file)",
+            "Undo",
+            "Fix failed edits",
+        ]
+        _click(card, "Apply the rest (1 file)")
+        await wait_until(lambda: "· rejected" not in card.plain_text())
+        assert (project / "util.py").read_bytes() == b"VALUE = 2\r\nNAME = 'x'\r\n"
+        assert _actions(card) == ["Undo", "Fix failed edits"]
+        await close_window(window, controller)
 
     run_scenario(qloop, scenario())
 

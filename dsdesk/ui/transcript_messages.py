@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from dsdesk.services.history import MessageRef
 from dsdesk.ui.message_tools import MessageTools
-from dsdesk.ui.transcript_render import COPY_SCHEME, StreamRenderer
+from dsdesk.ui.transcript_render import COPY_SCHEME, EDIT_SCHEME, StreamRenderer
 from dsdesk.ui.transcript_style import Theme
 from dsdesk.ui.transcript_widgets import (
     AutoHeightBrowser,
@@ -194,7 +194,7 @@ class AnswerMessage(QWidget):
         lay.addWidget(self._status)
 
         self.reasoning = StreamRenderer(self.reasoning_view.document(), self._reasoning_theme())
-        self.content = StreamRenderer(self.content_view.document(), theme)
+        self.content = StreamRenderer(self.content_view.document(), theme, fold_edits=True)
         self.apply_theme(theme)
 
     # -- theme -----------------------------------------------------------------------------------
@@ -328,6 +328,12 @@ class AnswerMessage(QWidget):
             QGuiApplication.clipboard().setText(renderer.code(index))
             renderer.set_copied(index, True)
             QTimer.singleShot(1500, self, lambda: renderer.set_copied(index, False))
+        elif url.scheme() == EDIT_SCHEME and url.path().isdigit():
+            view = self.content_view if renderer is self.content else self.reasoning_view
+            by_keyboard = view.textCursor().hasSelection()  # a Tab-selected link, not a click
+            link = renderer.toggle_edit(int(url.path()))
+            if link is not None and by_keyboard:
+                view.setTextCursor(link)  # Enter again folds it back
         elif url.scheme() in _EXTERNAL:
             QDesktopServices.openUrl(url)
 

@@ -1,26 +1,28 @@
 """Incremental rendering of one streamed markdown text into a QTextDocument.
 
-Finished blocks (from ``core.markdown_blocks``) are converted to HTML once and appended through a
-persistent cursor; only the open tail is removed and redrawn on each update, and an open code
-fence is extended in place (new lines appended, the partial last line replaced), so an update
-costs the size of the new text plus the open block, never the whole answer.
+Finished blocks (from ``core.markdown_blocks``) are converted to HTML once (``transcript_html``)
+and appended through a persistent cursor; only the open tail is removed and redrawn on each
+update, and an open code fence is extended in place (new lines appended, the partial last line
+replaced), so an update costs the size of the new text plus the open block, never the whole answer.
 
 The open block is usually a paragraph (well under a millisecond to redraw), but a long table or
 tight list stays open until its blank line, and Qt lays a table out again in full on any change
 (a 200-row table costs ~25 ms). So an unforced redraw of a markdown tail waits until
 ``TAIL_BUDGET`` times its last cost has passed: tail redraws never take more than a fifth of the
 GUI thread, however large the open block grows.
+
+In an answer, a fenced block of SEARCH/REPLACE edits is folded to one line ("▸ edit to app.py
+(9 lines)", with the path line before it when that only names the file): the edits card under
+the answer is their main view. A click unfolds it, re-rendering the finished blocks once.
 """
 
 from __future__ import annotations
 
 import html
-import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from markdown_it import MarkdownIt
 from PySide6.QtGui import (
     QTextBlockFormat,
     QTextCharFormat,
@@ -29,68 +31,17 @@ from PySide6.QtGui import (
     QTextDocumentFragment,
 )
 
+from dsdesk.core.edit_fold import edit_fold, holds_search
 from dsdesk.core.markdown_blocks import Block, BlockSplitter
 from dsdesk.ui.highlight import highlight_html
+from dsdesk.ui.transcript_html import code_box_html, fold_html, markdown_html
 from dsdesk.ui.transcript_style import Theme
 
-__all__ = ["COPY_SCHEME", "StreamRenderer", "markdown_html"]
+__all__ = ["COPY_SCHEME", "EDIT_SCHEME", "StreamRenderer", "markdown_html"]
 
 COPY_SCHEME = "copy"
+EDIT_SCHEME = "edit"  # "edit:<code index>" folds / unfolds a block of SEARCH/REPLACE edits
 TAIL_BUDGET = 4.0  # wait this many times a markdown tail's redraw cost before redrawing it again
-
-
-def _render_image(_self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
-    # No remote fetches from a chat transcript (and QTextDocument would warn on unknown
-    # resources): an image becomes a link labelled with its alt text.
-    tok = tokens[idx]
-    alt = html.escape(tok.content or "image", quote=False)
-    src = html.escape(str(tok.attrGet("src") or ""))
-    return f'<a href="{src}">[image: {alt}]</a>'
-
-
-def _render_softbreak(_self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
-    return " "  # so that every "\n" left in the HTML is layout, removable outside <pre>
-
-
-_md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-_md.add_render_rule("image", _render_image)
-_md.add_render_rule("softbreak", _render_softbreak)
-_PRE = re.compile(r"(<pre>.*?</pre>)", re.DOTALL)
-
-
-def markdown_html(text: str, theme: Theme) -> str:
-    """Markdown → HTML for QTextDocument (raw HTML in the text is shown, not interpreted)."""
-    out = _md.render(text)
-    # Qt keeps the newline between "</li>" or "</h1>" and the next tag as a trailing space.
-    parts = _PRE.split(out)
-    out = "".join(p if i % 2 else p.replace("\n", "") for i, p in enumerate(parts))
-    if "<table>" in out:
-        out = out.replace(
-            "<table>",
-            '<table border="1" cellspacing="0" cellpadding="5" '
-            f'style="border-collapse:collapse; border-style:solid; '
-            f'border-color:{theme.border.name()}; margin-bottom:8px">',
-        )
-    return out
-
-
-def code_box_html(theme: Theme, language: str, body_html: str, copy_href: str | None) -> str:
-    """A code block: a header row (language, Copy link) above the code, on a subtle background."""
-    label = html.escape(language or "code")
-    copy = f'<a href="{copy_href}">Copy</a>' if copy_href else "&nbsp;"
-    small = f"font-size:{theme.font.pointSizeF() * 0.82:.1f}pt"
-    return (
-        f'<table width="100%" cellspacing="0" cellpadding="0" '
-        f'style="border-collapse:collapse; margin-top:2px; margin-bottom:10px" '
-        f'bgcolor="{theme.code_bg.name()}">'
-        f'<tr><td bgcolor="{theme.code_head_bg.name()}" style="padding:3px 10px; {small}; '
-        f'color:{theme.dim.name()}">{label}</td>'
-        f'<td align="right" bgcolor="{theme.code_head_bg.name()}" '
-        f'style="padding:3px 10px; {small}">{copy}</td></tr>'
-        f'<tr><td colspan="2" style="padding:8px 10px">'
-        f'<pre style="margin:0px; background-color:{theme.code_bg.name()}">{body_html}</pre>'
-        f"</td></tr></table>"
-    )
 
 
 class StreamRenderer:
@@ -101,8 +52,11 @@ class StreamRenderer:
         document: QTextDocument,
         theme: Theme,
         clock: Callable[[], float] = time.perf_counter,
+        *,
+        fold_edits: bool = False,
     ) -> None:
         self._doc = document
+        self._fold_edits = fold_edits  # the answer's edits are on the card; reasoning stays raw
         self._clock = clock
         self._tail_due = 0.0  # clock time before which an unforced tail redraw is skipped
         self._tail_stale = False  # a redraw was skipped: the shown tail is behind the text
@@ -127,6 +81,15 @@ class StreamRenderer:
         self._code_shown = 0
         self._code_piece = 0
         self._code_fmt = QTextCharFormat()
+        # Edit blocks are folded to one line (the edits card shows them); a click unfolds one,
+        # which re-renders the finished blocks once (a click, not a per-token cost).
+        self._blocks: list[Block] = []
+        self._unfolded: set[int] = set()  # code indices shown in full
+        self._final = False
+        # The last markdown block appended: a cursor at its start and the formats its first
+        # block had before, so a path line that only names the next edit block can be removed.
+        self._prev_md: tuple[QTextCursor, QTextBlockFormat, QTextCharFormat, str] | None = None
+        self._scan: tuple[list[str], int, bool] = ([], 0, False)  # open fence: SEARCH seen?
         self.set_theme(theme)
 
     def set_theme(self, theme: Theme) -> None:
@@ -142,6 +105,27 @@ class StreamRenderer:
 
     def code(self, index: int) -> str:
         return self._codes[index] if 0 <= index < len(self._codes) else ""
+
+    def toggle_edit(self, index: int) -> QTextCursor | None:
+        """Unfold (or fold again) the edit block with this code index; returns a cursor
+        selecting its link (to keep the keyboard on it)."""
+        self._unfolded ^= {index}
+        c = self._cursor
+        c.beginEditBlock()
+        try:
+            self._doc.clear()
+            self.set_theme(self._theme)
+            self._codes, self._copy_links, self._prev_md = [], [], None
+            self._tail_drawn, self._code_cursor = False, None
+            for block in self._blocks:
+                self._append_block(block)
+            c.movePosition(QTextCursor.MoveOperation.End)
+            self._finished_end = c.position()
+            if not self._final:
+                self._draw_tail()
+        finally:
+            c.endEditBlock()
+        return _find_anchor(self._doc, 0, f"{EDIT_SCHEME}:{index}", blocks=None)
 
     def set_copied(self, index: int, copied: bool) -> None:
         """Relabel a code block's Copy link ("Copied") as feedback, or back."""
@@ -187,10 +171,13 @@ class StreamRenderer:
         c = self._cursor
         c.beginEditBlock()
         try:
-            if not blocks and not final and self._code_cursor is not None:
+            open_code = not blocks and not final and self._code_cursor is not None
+            if open_code and not self._open_fence_is_edit():
                 self._extend_code_tail()  # the same fence is still open: append only
                 return
             self._remove_tail()
+            self._final = final
+            self._blocks += blocks
             for block in blocks:
                 self._append_block(block)
             c.movePosition(QTextCursor.MoveOperation.End)
@@ -210,13 +197,57 @@ class StreamRenderer:
         if block.kind == "code":
             code = block.code
             self._codes.append(code)
+            index = len(self._codes) - 1
+            prev, self._prev_md = self._prev_md, None
+            fold = edit_fold(block, prev[3] if prev else "") if self._fold_edits else None
+            label = ""
+            if fold is not None:
+                if fold.path_before and prev is not None:
+                    self._remove_from(*prev[:3])  # the fold line names the file itself
+                edit_href = f"{EDIT_SCHEME}:{index}"
+                if index not in self._unfolded:
+                    self._copy_links.append(None)
+                    self._insert_html(fold_html(self._theme, fold.label, fold.lines, edit_href))
+                    return
+                label = f'<a href="{edit_href}">{html.escape("▾ " + fold.label)}</a>'
             body = highlight_html(code, block.language, dark=self._theme.dark)
-            href = f"{COPY_SCHEME}:{len(self._codes) - 1}"
+            href = f"{COPY_SCHEME}:{index}"
             start = self._cursor.position()
-            self._insert_html(code_box_html(self._theme, block.language, body, href))
+            self._insert_html(code_box_html(self._theme, block.language, body, href, label))
             self._copy_links.append(_find_anchor(self._doc, start, href))
         elif not block.is_blank:
+            c = self._cursor
+            block_fmt, char_fmt = c.blockFormat(), c.blockCharFormat()
+            start = c.position()
             self._insert_html(markdown_html(block.text, self._theme))
+            at = QTextCursor(self._doc)  # made after the insert, so it stays at the start
+            at.setPosition(start)
+            self._prev_md = (at, block_fmt, char_fmt, block.text)
+
+    def _remove_from(
+        self, at: QTextCursor, block_fmt: QTextBlockFormat, char_fmt: QTextCharFormat
+    ) -> None:
+        """Remove everything from ``at`` to the end, and give the block there back the formats
+        it had before (as _remove_tail does)."""
+        c = self._cursor
+        c.setPosition(at.position())
+        c.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        c.removeSelectedText()
+        if c.block().length() == 1 and not _in_table(c.block()):
+            c.setBlockFormat(block_fmt)
+            c.setBlockCharFormat(char_fmt)
+
+    def _open_fence_is_edit(self) -> bool:
+        """The open fence holds a SEARCH marker (scanning only lines not looked at yet)."""
+        lines = self._splitter.code_lines
+        if not self._fold_edits:
+            return False
+        seen, done, found = self._scan
+        if seen is not lines:
+            done, found = 0, False
+        found = found or any(holds_search(ln) for ln in lines[done:])
+        self._scan = (lines, len(lines), found)
+        return found
 
     def _insert_html(self, markup: str) -> None:
         """Append HTML as new blocks at the end, keeping every block's own format.
@@ -277,6 +308,11 @@ class StreamRenderer:
         self._base_char_fmt = base.charFormat()
         self._base_in_list = base.textList() is not None
         sp = self._splitter
+        if sp.in_code and self._open_fence_is_edit():
+            lines = len(sp.code_lines)
+            self._insert_html(fold_html(self._theme, "writing an edit…", lines, None))
+            self._tail_drawn = True
+            return
         if sp.in_code:
             # An open fence is plain monospace text in the code box: highlighting half a block
             # would flicker as tokens change meaning, and re-lexing it per update would cost O(n).
@@ -331,10 +367,15 @@ def _in_table(block: Any) -> bool:
     return QTextCursor(block).currentTable() is not None
 
 
-def _find_anchor(doc: QTextDocument, start: int, href: str) -> QTextCursor | None:
-    """A cursor selecting the text of the link ``href`` found after ``start`` (a few blocks)."""
+def _find_anchor(
+    doc: QTextDocument, start: int, href: str, blocks: int | None = 8
+) -> QTextCursor | None:
+    """A cursor selecting the text of the link ``href`` found after ``start`` (within a few
+    blocks, or anywhere after it with ``blocks=None``)."""
     block = doc.findBlock(start)
-    for _ in range(8):
+    while blocks is None or blocks > 0:
+        if blocks is not None:
+            blocks -= 1
         if not block.isValid():
             break
         it = block.begin()
