@@ -1,7 +1,7 @@
 """Review of proposed edits, hunk by hunk, from the keyboard.
 
-j / k (or n / p) move between hunks, a / r accept or reject the current one, A / R the whole
-file, Enter applies the accepted hunks, Ctrl+Z undoes the last applied change set, Esc closes.
+The keys are ``keys.REVIEW_KEYS`` (j / k between hunks, a / r accept or reject one, A / R the
+whole file, Enter applies, Ctrl+Z undoes, Esc closes); the help line is written from them.
 Every hunk starts accepted; rejected ones are greyed and left out when applying.
 """
 
@@ -10,13 +10,26 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from dsdesk.core.diff_hunks import Hunk, apply_hunks, diff_hunks
 from dsdesk.core.edits_report import REASON_TEXT
 from dsdesk.ui.highlight import highlight_html
+from dsdesk.ui.keys import (
+    REVIEW_ACCEPT,
+    REVIEW_ACCEPT_FILE,
+    REVIEW_APPLY,
+    REVIEW_CLOSE,
+    REVIEW_KEYS,
+    REVIEW_NEXT,
+    REVIEW_PREV,
+    REVIEW_REJECT,
+    REVIEW_REJECT_FILE,
+    REVIEW_UNDO,
+    key_help,
+)
 from dsdesk.workspace.edit_plan import EditPlan, FileChange
 
 CONTEXT = 2  # unchanged lines shown around each hunk
@@ -59,10 +72,7 @@ class ReviewDialog(QDialog):
         # (file index, hunk index) for every hunk, in order: the j/k sequence.
         self.order = [(f, h) for f, fr in enumerate(self.files) for h in range(len(fr.hunks))]
         self.current = 0
-        self.help = QLabel(
-            "j/k next/previous hunk · a/r accept/reject · A/R whole file · Enter apply accepted · "
-            "Ctrl+Z undo last applied · Esc close"
-        )
+        self.help = QLabel(key_help(REVIEW_KEYS))
         self.help.setWordWrap(True)
         self.view = QTextBrowser(self)
         self.view.setObjectName("review-view")
@@ -120,29 +130,27 @@ class ReviewDialog(QDialog):
             super().keyPressEvent(event)
 
     def _key(self, event: QKeyEvent) -> bool:
-        if event.matches(QKeySequence.StandardKey.Undo):
+        if REVIEW_UNDO.matches(event):
             self.sig_undo.emit()
-            return True
-        key, text = event.key(), event.text()
-        if text in ("j", "n"):
+        elif REVIEW_NEXT.matches(event):
             self.step(1)
-        elif text in ("k", "p"):
+        elif REVIEW_PREV.matches(event):
             self.step(-1)
-        elif text == "a":
+        elif REVIEW_ACCEPT.matches(event):
             self.set_current(True)
-        elif text == "r":
+        elif REVIEW_REJECT.matches(event):
             self.set_current(False)
-        elif text == "A":
+        elif REVIEW_ACCEPT_FILE.matches(event):
             self.set_file(True)
-        elif text == "R":
+        elif REVIEW_REJECT_FILE.matches(event):
             self.set_file(False)
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        elif REVIEW_APPLY.matches(event):
             result = self.accepted_result()
             if result:
                 self.sig_apply.emit(result)
             else:
                 self.show_status("Nothing accepted: nothing to apply.")
-        elif key == Qt.Key.Key_Escape:
+        elif REVIEW_CLOSE.matches(event):
             self.reject()
         else:
             return False
