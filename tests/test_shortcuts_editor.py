@@ -34,7 +34,8 @@ def test_edit_save_conflict_and_restart(qloop, tmp_path: Path) -> None:
         editor = await _open_editor(window)
         editor.edits["new_chat"].setKeySequence(QKeySequence("Ctrl+T"))  # taken by Thinking
         editor._on_buttons_accepted()
-        assert "used by both" in editor.problem.text() and "Thinking mode" in editor.problem.text()
+        problem = editor.problem.text()
+        assert "used by both" in problem and "Toggle thinking" in problem
         assert editor.isVisible()
         editor.edits["new_chat"].setKeySequence(QKeySequence("Ctrl+Alt+N"))
         editor._on_buttons_accepted()

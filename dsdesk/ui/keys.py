@@ -95,8 +95,11 @@ REVIEW_KEYS = [
     REVIEW_CLOSE,
 ]
 
+# Esc in the preview: the window's Esc action (stop) closes the preview when it has the focus.
+PREVIEW_CLOSE = KeySpec("preview_close", ("Esc",), "Close the preview", "Preview")
 # Keys of the prompt and the transcript; their widgets handle them (listed here for F1).
 OTHER_KEYS = [
+    PREVIEW_CLOSE,
     KeySpec("prompt_send", ("Return",), "Send the prompt", "Prompt"),
     KeySpec("prompt_newline", ("Shift+Return",), "New line in the prompt", "Prompt"),
     KeySpec(
