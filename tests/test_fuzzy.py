@@ -45,3 +45,8 @@ def test_ties_are_ordered_and_positions_are_given() -> None:
     assert m is not None and m.positions == (0, 2, 7, 8)
     assert fuzzy_match("", "anything") is not None
     assert fuzzy_match("T G", "toggle") is not None  # case and spaces do not matter
+
+
+def test_a_run_beats_jumping_to_the_next_word() -> None:
+    m = fuzzy_match("mod", "Model: deepseek-v4-pro")
+    assert m is not None and m.positions == (0, 1, 2)

@@ -20,7 +20,7 @@ T = TypeVar("T")
 MATCH = 1
 WORD_START = 8  # the first letter of a word ("Toggle", "thinking", "camelCase")
 FIRST_CHAR = 4  # extra for the text's own first letter
-RUN = 5  # the letter right after the previous matched one
+RUN = 10  # the letter right after the previous one: a run beats a jump to the next word
 _SEPARATORS = frozenset(" _-/.:,()[]…+")
 _NEG = -(10**9)
 
