@@ -3,7 +3,9 @@ appear in order; among the ways they can, the best-scoring one is kept, and cand
 by it.
 
 Scores favour what a person means by an abbreviation: letters at word starts (``tgth`` is
-*T*o*g*gle *th*inking) and contiguous runs; a scattered match still counts, but lower. Ties fall
+*T*o*g*gle *th*inking) and contiguous runs; a scattered match still counts, but lower. As in
+fzf, a letter that continues a run earns as much as the letter that started it, so a run that
+starts a word ("Mod" in "Model") beats one inside a word ("ct" in "project"). Ties fall
 back to the shorter text, then alphabetical order, so the list never reorders by chance.
 """
 
@@ -20,7 +22,8 @@ T = TypeVar("T")
 MATCH = 1
 WORD_START = 8  # the first letter of a word ("Toggle", "thinking", "camelCase")
 FIRST_CHAR = 4  # extra for the text's own first letter
-RUN = 10  # the letter right after the previous one: a run beats a jump to the next word
+RUN = 5  # the least a letter right after the previous matched one earns
+GAP = 1  # the cost of a jump: with equal bonuses, a run ("Mod") beats "Mo" + "d" further on
 _SEPARATORS = frozenset(" _-/.:,()[]…+")
 _NEG = -(10**9)
 
@@ -51,14 +54,15 @@ def fuzzy_match(query: str, text: str) -> Match | None:
     t = text.lower()
     n = len(t)
     starts = _word_starts(text)
-    bonus = [
-        MATCH + (WORD_START if starts[j] else 0) + (FIRST_CHAR if j == 0 else 0) for j in range(n)
-    ]
-    # back[i][j]: where query letter i-1 was matched when letter i is matched at j.
+    word = [WORD_START if starts[j] else 0 for j in range(n)]
+    # back[i][j]: where query letter i-1 was matched when letter i is matched at j;
+    # lead[j]: the bonus of the letter that started the run ending at j.
     back: list[list[int]] = []
     prev: list[int] = []
+    prev_lead: list[int] = []
     for i, ch in enumerate(q):
         cur = [_NEG] * n
+        lead = [0] * n
         links = [-1] * n
         best_before, best_at = _NEG, -1  # max of prev[k] for k < j - 1
         for j in range(n):
@@ -66,16 +70,19 @@ def fuzzy_match(query: str, text: str) -> Match | None:
                 best_before, best_at = prev[j - 2], j - 2
             if t[j] != ch:
                 continue
+            first = FIRST_CHAR if j == 0 else 0
             if i == 0:
-                cur[j] = bonus[j]
+                cur[j], lead[j] = MATCH + word[j] + first, word[j]
                 continue
-            run = prev[j - 1] + RUN if j >= 1 and prev[j - 1] > _NEG else _NEG
-            if run >= best_before and run > _NEG:
-                cur[j], links[j] = run + bonus[j], j - 1
-            elif best_before > _NEG:
-                cur[j], links[j] = best_before + bonus[j], best_at
+            if j >= 1 and prev[j - 1] > _NEG:
+                carried = max(word[j], prev_lead[j - 1], RUN)
+                cur[j], lead[j], links[j] = prev[j - 1] + MATCH + carried, prev_lead[j - 1], j - 1
+            if best_before > _NEG:
+                jump = best_before + MATCH + word[j] + first - GAP
+                if jump > cur[j]:
+                    cur[j], lead[j], links[j] = jump, word[j], best_at
         back.append(links)
-        prev = cur
+        prev, prev_lead = cur, lead
     end = max(range(n), key=lambda j: (prev[j], -j), default=-1)
     if end < 0 or prev[end] <= _NEG:
         return None

@@ -17,6 +17,7 @@ from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPalette, QStandardItem, Q
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
+    QGraphicsDropShadowEffect,
     QLineEdit,
     QListView,
     QStyle,
@@ -115,6 +116,12 @@ class CommandPalette(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
         self.setBackgroundRole(QPalette.ColorRole.Window)
+        # It floats over the chat: a shadow in the palette's own shadow colour sets it apart.
+        shadow = QGraphicsDropShadowEffect(self)
+        shadow.setBlurRadius(24)
+        shadow.setOffset(0, 4)
+        shadow.setColor(self.palette().color(QPalette.ColorRole.Shadow))
+        self.setGraphicsEffect(shadow)
         self.recent: list[str] = []  # entry ids, most recent first; updated when one runs
         self._entries: list[PaletteEntry] = []
         self._return_to: QWidget | None = None
