@@ -1,5 +1,6 @@
 """Shortcuts are configurable: saved with the settings, applied at once and on the next start;
-a conflict is refused, naming both actions; Tab walks through the window's controls."""
+a conflict is refused, naming both actions; Tab walks through the window's controls; F1 lists
+every key (the widgets' too) with a filter."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from PySide6.QtWidgets import QApplication
 from dsdesk.config.paths import settings_path
 from dsdesk.config.settings import load_settings
 from dsdesk.services.controller import AppController
+from dsdesk.ui.dialogs import ShortcutsDialog
+from dsdesk.ui.keys import REVIEW_ACCEPT_FILE, REVIEW_KEYS, TREE_CONTEXT, TREE_KEYS
 from dsdesk.ui.main_window import MainWindow
 from dsdesk.ui.shortcuts_editor import ShortcutsEditor
 from dsdesk.ui.ui_state import UiState
@@ -34,7 +37,8 @@ def test_edit_save_conflict_and_restart(qloop, tmp_path: Path) -> None:
         editor = await _open_editor(window)
         editor.edits["new_chat"].setKeySequence(QKeySequence("Ctrl+T"))  # taken by Thinking
         editor._on_buttons_accepted()
-        assert "used by both" in editor.problem.text() and "Thinking mode" in editor.problem.text()
+        problem = editor.problem.text()
+        assert "used by both" in problem and "Toggle thinking" in problem
         assert editor.isVisible()
         editor.edits["new_chat"].setKeySequence(QKeySequence("Ctrl+Alt+N"))
         editor._on_buttons_accepted()
@@ -91,6 +95,39 @@ def test_a_clash_shows_while_typing_and_defaults_come_back(qloop, tmp_path: Path
         assert editor.problem.text() == "" and field.styleSheet() == ""
         assert editor.mapping()["edit_prompt"] == "Ctrl+E" and editor.mapping()["fix_edits"] == ""
         editor.reject()
+        await close_window(window, controller)
+
+    run_scenario(qloop, scenario())
+
+
+def test_f1_lists_every_key_from_the_same_tables_and_filters(qloop, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        window.prompt.setFocus()
+        QTest.keyClick(window.prompt, Qt.Key.Key_F1)
+        await wait_until(lambda: isinstance(QApplication.activeModalWidget(), ShortcutsDialog))
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ShortcutsDialog)
+        rows = dialog.visible_rows()
+        # The tree's and Review's keys, read from the specs the widgets match against.
+        for spec in TREE_KEYS + REVIEW_KEYS:
+            assert (spec.key_text(), spec.text, spec.where) in rows
+        assert ("Space", TREE_CONTEXT.text, "File tree") in rows
+        assert ("A", REVIEW_ACCEPT_FILE.text, "Review") in rows
+        assert any(r[1] == "Clear context" for r in rows)
+        await wait_until(lambda: dialog.filter.hasFocus())
+        QTest.keyClicks(dialog.filter, "review")
+        shown = dialog.visible_rows()
+        assert [r for r in shown if r[2] == "Review"] == [r for r in rows if r[2] == "Review"]
+        assert {r[1] for r in shown if r[2] != "Review"} == {"Review edits…"}
+        dialog.filter.clear()
+        QTest.keyClicks(dialog.filter, "tgth")  # no word starts so: letters in order
+        fuzzy = [r[1] for r in dialog.visible_rows()]
+        assert "Toggle thinking" in fuzzy and "New chat" not in fuzzy
+        dialog.filter.clear()
+        QTest.keyClicks(dialog.filter, "ctrl+t")
+        assert [r[1] for r in dialog.visible_rows()] == ["Toggle thinking"]
+        dialog.close()
         await close_window(window, controller)
 
     run_scenario(qloop, scenario())

@@ -169,7 +169,7 @@ def test_keyboard_focus_recall_new_chat_and_shortcut_list(qloop, sim, tmp_path) 
         await wait_until(lambda: isinstance(QApplication.activeModalWidget(), QDialog))
         dialog = QApplication.activeModalWidget()
         texts = {dialog.table.item(r, 1).text() for r in range(dialog.table.rowCount())}
-        assert {"Stop answer", "New chat", "Thinking mode", "Keyboard shortcuts"} <= texts
+        assert {"Stop answer", "New chat", "Toggle thinking", "Keyboard shortcuts"} <= texts
         dialog.close()
         assert window.actions_.conflicts() == []
         await close(window, controller)

@@ -2,7 +2,7 @@
 
 ``set_root`` returns at once; every folder, the top level included, is listed on a worker thread
 the first time it is shown (see ``file_tree_model``). Keyboard: the QTreeView defaults (arrows,
-Left/Right to collapse/expand, type-ahead search), plus Enter: open a file, toggle a folder.
+Left/Right to collapse/expand, type-ahead search), plus the keys of ``keys.TREE_KEYS``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QTreeView, QWidget
 
 from dsdesk.ui.file_tree_model import IS_DIR_ROLE, KIND_ROLE, REL_PATH_ROLE, ProjectModel
+from dsdesk.ui.keys import TREE_CONTEXT, TREE_OPEN
 
 __all__ = ["IS_DIR_ROLE", "KIND_ROLE", "REL_PATH_ROLE", "ProjectModel", "ProjectTree"]
 
@@ -84,26 +85,33 @@ class ProjectTree(QTreeView):
     # -- keyboard and mouse ---------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Space and not event.modifiers():
-            path = self.current_path()
-            if path is not None:
-                self.sig_toggle_context.emit(path)
-                self.viewport().update()
+        if TREE_CONTEXT.matches(event):
+            self.toggle_context()
             event.accept()
             return
-        if (
-            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            and self.state() != QAbstractItemView.State.EditingState
-        ):
-            index = self.currentIndex()
-            if index.isValid():
-                if self._model.is_dir(index):
-                    self.setExpanded(index, not self.isExpanded(index))
-                else:
-                    self._open(index)
-                event.accept()
-                return
+        editing = self.state() == QAbstractItemView.State.EditingState
+        if TREE_OPEN.matches(event) and not editing and self.open_current():
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def toggle_context(self) -> None:
+        """Put the current file or folder in or out of the context (Space)."""
+        path = self.current_path()
+        if path is not None:
+            self.sig_toggle_context.emit(path)
+            self.viewport().update()
+
+    def open_current(self) -> bool:
+        """Open the current file, or expand/collapse the current folder (Enter)."""
+        index = self.currentIndex()
+        if not index.isValid():
+            return False
+        if self._model.is_dir(index):
+            self.setExpanded(index, not self.isExpanded(index))
+        else:
+            self._open(index)
+        return True
 
     def _on_self_double_clicked(self, index: QModelIndex) -> None:
         # Folders: QTreeView's own double-click already toggles them.

@@ -1,10 +1,11 @@
 """Review of proposed edits, hunk by hunk, from the keyboard (each key also has a button).
 
-j / k (or n / p) move between hunks, a / r accept or reject the current one, A / R the whole
-file, Enter applies the accepted hunks, Ctrl+Z undoes the last applied change set, Esc closes.
-Every hunk of a file not yet written starts accepted; rejected ones are greyed and left out when
-applying. Files already written (or failed) are shown with their state and cannot be toggled:
-writing them again from this plan would only fail. The dialog closes once the apply is done.
+The keys are ``keys.REVIEW_KEYS`` (j / k between hunks, a / r accept or reject one, A / R the
+whole file, Enter applies the accepted hunks, Ctrl+Z undoes the last applied change set, Esc
+closes); the help line and the buttons say the same. Every hunk of a file not yet written starts
+accepted; rejected ones are greyed and left out when applying. Files already written (or failed)
+are shown with their state and cannot be toggled: writing them again from this plan would only
+fail. The dialog closes once the apply is done.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import html
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -28,6 +29,17 @@ from dsdesk.core.diff_hunks import Hunk, apply_hunks, diff_hunks
 from dsdesk.core.edits_report import REASON_TEXT
 from dsdesk.services.edit_state import FileState, PlanFiles, plural
 from dsdesk.ui.highlight import highlight_html
+from dsdesk.ui.keys import (
+    REVIEW_ACCEPT,
+    REVIEW_ACCEPT_FILE,
+    REVIEW_APPLY,
+    REVIEW_CLOSE,
+    REVIEW_NEXT,
+    REVIEW_PREV,
+    REVIEW_REJECT,
+    REVIEW_REJECT_FILE,
+    REVIEW_UNDO,
+)
 from dsdesk.workspace.edit_plan import FileChange
 
 CONTEXT = 2  # unchanged lines shown around each hunk
@@ -205,25 +217,23 @@ class ReviewDialog(QDialog):
             super().keyPressEvent(event)
 
     def _key(self, event: QKeyEvent) -> bool:
-        if event.matches(QKeySequence.StandardKey.Undo):
+        if REVIEW_UNDO.matches(event):
             self.sig_undo.emit()
-            return True
-        key, text = event.key(), event.text()
-        if text in ("j", "n"):
+        elif REVIEW_NEXT.matches(event):
             self.step(1)
-        elif text in ("k", "p"):
+        elif REVIEW_PREV.matches(event):
             self.step(-1)
-        elif text == "a":
+        elif REVIEW_ACCEPT.matches(event):
             self.set_current(True)
-        elif text == "r":
+        elif REVIEW_REJECT.matches(event):
             self.set_current(False)
-        elif text == "A":
+        elif REVIEW_ACCEPT_FILE.matches(event):
             self.set_file(True)
-        elif text == "R":
+        elif REVIEW_REJECT_FILE.matches(event):
             self.set_file(False)
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        elif REVIEW_APPLY.matches(event):
             self.apply_accepted()
-        elif key == Qt.Key.Key_Escape:
+        elif REVIEW_CLOSE.matches(event):
             self.reject()
         else:
             return False

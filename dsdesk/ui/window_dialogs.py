@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from dsdesk.config.settings import Settings
 from dsdesk.ui.dialogs import AboutDialog, ShortcutsDialog
 from dsdesk.ui.palette import CommandPalette
+from dsdesk.ui.palette_entries import palette_entries
 from dsdesk.ui.settings_dialog import SettingsDialog
 from dsdesk.ui.shortcuts_editor import ShortcutsEditor
 from dsdesk.ui.theme import apply_theme
@@ -24,13 +25,18 @@ class WindowDialogs(QObject):
         super().__init__(window)
         self.window = window
         self.models: list[str] = []  # from the server, offered in Settings
-        self.recent_actions: list[str] = []  # the palette lists these first
+        self._palette: CommandPalette | None = None  # made on first use, kept (it keeps recents)
         self._settings: SettingsDialog | None = None
         window.controller.client.sig_connection_tested.connect(self._on_connection_tested)
 
+    @property
+    def palette(self) -> CommandPalette:
+        if self._palette is None:
+            self._palette = CommandPalette(self.window)
+        return self._palette
+
     def show_palette(self) -> None:
-        w = self.window
-        w.open_dialog(CommandPalette(w.actions_, self.recent_actions, w))
+        self.palette.popup(palette_entries(self.window))
 
     def show_shortcuts(self) -> None:
         self.window.open_dialog(ShortcutsDialog(self.window.actions_, self.window))
