@@ -30,6 +30,7 @@ from dsdesk.ui.context_ui import ContextPresenter
 from dsdesk.ui.edits_ui import EditsPresenter
 from dsdesk.ui.file_tree import ProjectTree
 from dsdesk.ui.history_ui import HistoryPresenter
+from dsdesk.ui.panes import Pane, SplitterPanes
 from dsdesk.ui.preview import FilePreview
 from dsdesk.ui.thread_view import usage_text
 from dsdesk.ui.ui_state import UiState
@@ -160,6 +161,14 @@ class MainWindow(QMainWindow):
         self.controller.agent.probe_sandbox()
         self.controller.context.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self._set_tab_order()
+        self.panes = SplitterPanes(
+            self.splitter,
+            [
+                Pane(self.history_ui.sidebar, minimum=22, preferred=34),
+                Pane(self.tree, minimum=20, preferred=32),
+                Pane(self.preview, minimum=32, preferred=60),
+            ],
+        )
 
     def _set_tab_order(self) -> None:
         """Tab follows the screen: sidebar, tree, transcript (its messages' links are kept in
@@ -199,13 +208,8 @@ class MainWindow(QMainWindow):
         self.open_dialog(dialog)
 
     def _on_tree_open_file(self, path: Path) -> None:
-        self.preview.show()
-        sizes = self.splitter.sizes()
-        chat, preview = self.splitter.indexOf(self.chat_panel), self.splitter.indexOf(self.preview)
-        if sizes[preview] == 0:
-            half = max(300, sizes[chat] // 2)
-            sizes[chat], sizes[preview] = half, half
-            self.splitter.setSizes(sizes)
+        # First shown: half of the chat's width (the widest pane gives it).
+        self.panes.reveal(self.preview, max(300, self.chat_panel.width() // 2))
         self.preview.show_file(path)
 
     def _close_preview(self) -> None:
@@ -377,8 +381,9 @@ class MainWindow(QMainWindow):
             self.resize(1280, 820)
         splitter = self.ui_state.blob("splitter")
         if splitter is not None:
-            self.splitter.restoreState(splitter)
+            self.panes.restore(splitter)
         self.preview.hide()
+        self.history_ui.sidebar.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.ui_state.set_blob("geometry", self.saveGeometry())
