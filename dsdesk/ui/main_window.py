@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
         sidebar, p = self.history_ui.sidebar, self.chat_panel
         chain = [sidebar.search, sidebar.list, self.tree, self.transcript, p.context_bar]
         chain += [self.prompt, p.mode_switch.combo, p.thinking, p.effort, p.model, p.send_button]
-        chain.append(self.preview)
+        chain += [self.preview, self.preview.wrap_button, self.preview.close_button]
         for a, b in pairwise(chain):
             QWidget.setTabOrder(a, b)
 
@@ -210,7 +210,9 @@ class MainWindow(QMainWindow):
     def _on_tree_open_file(self, path: Path) -> None:
         # First shown: half of the chat's width (the widest pane gives it).
         self.panes.reveal(self.preview, max(300, self.chat_panel.width() // 2))
-        self.preview.show_file(path)
+        keys = self.actions_
+        self.preview.set_key_hints(keys.shortcut_text("stop"), keys.shortcut_text("preview_wrap"))
+        self.preview.show_file(path, self.project)
 
     def _close_preview(self) -> None:
         self.preview.hide()
@@ -264,10 +266,13 @@ class MainWindow(QMainWindow):
     def _on_stop_action(self) -> None:
         if self.chat.busy:
             self.chat.stop()
-        elif self.preview.isVisible() and self.preview.isAncestorOf(self.focusWidget()):
-            self._close_preview()
+        elif self.preview.isVisible() and self._in_preview_or_tree(self.focusWidget()):
+            self._close_preview()  # the tree too: Enter there opens it and keeps the focus
         else:
             self.branches_ui.cancel_edit()
+
+    def _in_preview_or_tree(self, widget: QWidget | None) -> bool:
+        return widget is not None and (widget is self.tree or self.preview.isAncestorOf(widget))
 
     def _toggle_thinking(self) -> None:
         self.chat_panel.thinking.toggle()
