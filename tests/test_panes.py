@@ -113,3 +113,24 @@ def test_each_pane_has_a_usable_minimum_and_shows_at_it_or_wider(qloop, sim, tmp
         await close_window(window, controller)
 
     run_scenario(qloop, scenario())
+
+
+def test_the_preview_leaves_the_chat_its_natural_width_when_there_is_room(
+    qloop, sim, tmp_path
+) -> None:
+    project = _project(tmp_path)
+
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        window.resize(1100, 760)
+        window.open_project(project)
+        await asyncio.sleep(0.05)
+        window._on_tree_open_file(project / "hello.py")
+        await wait_until(lambda: window.preview.isVisible())
+        await asyncio.sleep(0.05)
+        chat = window.chat_panel
+        assert chat.width() >= chat.sizeHint().width()  # the model box is not cut
+        assert window.preview.width() >= 300
+        await close_window(window, controller)
+
+    run_scenario(qloop, scenario())

@@ -161,14 +161,9 @@ class MainWindow(QMainWindow):
         self.controller.agent.probe_sandbox()
         self.controller.context.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self._set_tab_order()
-        self.panes = SplitterPanes(
-            self.splitter,
-            [
-                Pane(self.history_ui.sidebar, minimum=22, preferred=34),
-                Pane(self.tree, minimum=20, preferred=32),
-                Pane(self.preview, minimum=32, preferred=60),
-            ],
-        )
+        # Widths in characters: the minimum, and the width a pane first shows at.
+        panes = [Pane(self.history_ui.sidebar, 22, 40), Pane(self.tree, 20, 32)]
+        self.panes = SplitterPanes(self.splitter, [*panes, Pane(self.preview, 32, 60)])
 
     def _set_tab_order(self) -> None:
         """Tab follows the screen: sidebar, tree, transcript (its messages' links are kept in
@@ -208,8 +203,10 @@ class MainWindow(QMainWindow):
         self.open_dialog(dialog)
 
     def _on_tree_open_file(self, path: Path) -> None:
-        # First shown: half of the chat's width (the widest pane gives it).
-        self.panes.reveal(self.preview, max(300, self.chat_panel.width() // 2))
+        # First shown: half of the chat, but leaving the chat its natural width when it can.
+        room = self.chat_panel.width() - self.splitter.handleWidth()
+        natural = self.chat_panel.sizeHint().width()
+        self.panes.reveal(self.preview, max(300, min(room // 2, room - natural)))
         keys = self.actions_
         self.preview.set_key_hints(keys.shortcut_text("stop"), keys.shortcut_text("preview_wrap"))
         self.preview.show_file(path, self.project)

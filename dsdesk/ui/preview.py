@@ -19,6 +19,7 @@ from pygments.token import _TokenType
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPalette, QTextCharFormat, QTextLayout
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -84,17 +85,18 @@ class FilePreview(QWidget):
         self._info.setObjectName("previewInfo")
         self._info.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         # Tab-reachable buttons: Space presses them; Alt+Z and Esc work from the window too.
-        self.wrap_button = QToolButton(self)
+        # A check box, not a flat button: its state is visible at a glance.
+        self.wrap_button = QCheckBox("Wrap", self)
         self.wrap_button.setObjectName("previewWrap")
-        self.wrap_button.setText("Wrap")
-        self.wrap_button.setCheckable(True)
-        self.wrap_button.setAutoRaise(True)
         self.wrap_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.wrap_button.toggled.connect(self._on_wrap_button_toggled)
         self.close_button = QToolButton(self)
         self.close_button.setObjectName("previewClose")
         self.close_button.setText("\u00d7")  # ×: Latin-1, in every font
         self.close_button.setAutoRaise(True)
+        font = self.close_button.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)  # a bare × is a small target otherwise
+        self.close_button.setFont(font)
         self.close_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.close_button.clicked.connect(self.sig_closed)
         self.set_key_hints("Esc", "Alt+Z")
@@ -102,6 +104,7 @@ class FilePreview(QWidget):
         header.setContentsMargins(8, 2, 2, 2)
         header.addWidget(self._title, 1)
         header.addWidget(self._info)
+        header.addSpacing(8)
         header.addWidget(self.wrap_button)
         header.addWidget(self.close_button)
 
