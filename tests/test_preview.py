@@ -154,3 +154,66 @@ def test_token_runs_split_multiline_tokens_and_count_utf16() -> None:
     assert number and number[0][0] == 14
     assert runs[1] and runs[2]  # both lines of the docstring
     assert token_runs("plain words\n", "notes.txt") == [[], []]
+
+
+# -- header controls, wrapping, the project jail (issue 14, item 3) ----------------------------
+
+
+def test_close_button_is_visible_and_names_its_key(
+    qtbot: QtBot, preview: FilePreview, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("hello\n", encoding="utf-8")
+    preview.show_file(path, root=tmp_path)
+    button = preview.close_button
+    assert button.isVisible() and button.text()
+    assert "Esc" in button.toolTip()
+    with qtbot.waitSignal(preview.sig_closed, timeout=2000):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    # Keyboard users reach it with Tab from the text, and Space presses it.
+    button.setFocus()
+    with qtbot.waitSignal(preview.sig_closed, timeout=2000):
+        qtbot.keyClick(button, Qt.Key.Key_Space)
+
+
+def test_wrap_toggle_wraps_long_lines_and_is_kept_for_the_next_file(
+    qtbot: QtBot, preview: FilePreview, tmp_path: Path
+) -> None:
+    long_line = "word " * 400 + "\n"
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(long_line, encoding="utf-8")
+    b.write_text(long_line, encoding="utf-8")
+    preview.show_file(a, root=tmp_path)
+    qtbot.waitUntil(lambda: preview.text() == long_line, timeout=5000)
+    bar = preview._view.horizontalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5000)  # unwrapped: scrolls sideways
+    assert not preview.wrap_button.isChecked()
+    preview.wrap_button.setFocus()
+    qtbot.keyClick(preview.wrap_button, Qt.Key.Key_Space)
+    assert preview.wrap_button.isChecked() and preview.wraps()
+    qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=5000)
+    assert preview._view.document().firstBlock().layout().lineCount() > 1
+    preview.show_file(b, root=tmp_path)
+    qtbot.waitUntil(lambda: preview.current_path() == b and preview.text() == long_line)
+    assert preview.wraps()  # remembered for the session
+    preview.toggle_wrap()
+    assert not preview.wraps() and not preview.wrap_button.isChecked()
+
+
+def test_a_file_resolving_outside_the_project_is_refused_with_the_reason(
+    qtbot: QtBot, preview: FilePreview, tmp_path: Path
+) -> None:
+    project, outside = tmp_path / "proj", tmp_path / "secret.txt"
+    project.mkdir()
+    outside.write_text("TOKEN=abc\n", encoding="utf-8")
+    (project / "notes.txt").symlink_to(outside)
+    (project / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    preview.show_file(project / "notes.txt", root=project)
+    qtbot.waitUntil(lambda: preview.message() != "", timeout=5000)
+    assert "outside the project" in preview.message()
+    assert "TOKEN" not in preview.text()
+    preview.show_file(project / "elsewhere" / "secret.txt", root=project)
+    qtbot.waitUntil(lambda: "linked folder" in preview.message(), timeout=5000)
+    # Without a project (a file shown on its own) there is nothing to jail it to.
+    assert read_for_preview(project / "notes.txt").text == "TOKEN=abc\n"
+    assert read_for_preview(project / "notes.txt", root=project).text is None

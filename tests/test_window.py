@@ -319,3 +319,35 @@ def test_401_points_to_settings(qloop, sim, tmp_path) -> None:
         await close(window, controller)
 
     run_scenario(qloop, scenario())
+
+
+def test_escape_from_the_tree_closes_the_preview_and_the_header_is_project_relative(
+    qloop, sim, tmp_path
+) -> None:
+    project = tmp_path / "proj"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pkg" / "hello.py").write_text("def hello():\n    return 'hi'\n")
+
+    async def scenario() -> None:
+        window, controller = await opened(tmp_path)
+        window.open_project(project)
+        window.tree.setFocus()
+        target = window.project / "pkg" / "hello.py"
+        assert window.tree.select_path(target)
+        await wait_until(lambda: window.tree.current_path() == target)
+        QTest.keyClick(window.tree, Qt.Key.Key_Return)
+        await wait_until(lambda: "return 'hi'" in window.preview.text())
+        assert window.tree.hasFocus()  # Enter keeps the keyboard in the tree
+        assert window.preview._title.text() == "pkg/hello.py"
+        assert window.preview.close_button.isVisible()
+        QTest.keyClick(window.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.AltModifier)
+        assert window.preview.wraps()  # the wrap key works from the tree too
+        QTest.keyClick(window.tree, Qt.Key.Key_Escape)
+        await wait_until(lambda: not window.preview.isVisible())
+        assert window.tree.hasFocus()
+        # With no preview open, Esc in the tree still does what it did (nothing to stop).
+        QTest.keyClick(window.tree, Qt.Key.Key_Escape)
+        assert window.tree.hasFocus() and not window.preview.isVisible()
+        await close(window, controller)
+
+    run_scenario(qloop, scenario())

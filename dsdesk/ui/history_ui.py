@@ -90,7 +90,7 @@ class HistoryPresenter(QObject):
             return
         self.sidebar.current_id = history.conversation_id
         self.sidebar.bind(history.store, history.project_id)
-        self.sidebar.show()
+        self.window.panes.reveal(self.sidebar)
         if focus_search:
             self.sidebar.search.setFocus()
             self.sidebar.search.selectAll()

@@ -30,6 +30,7 @@ from dsdesk.ui.edits_ui import EditsPresenter
 from dsdesk.ui.empty_states import EmptyStates
 from dsdesk.ui.file_tree import ProjectTree
 from dsdesk.ui.history_ui import HistoryPresenter
+from dsdesk.ui.panes import Pane, SplitterPanes
 from dsdesk.ui.preview import FilePreview
 from dsdesk.ui.session_memory import SessionMemory
 from dsdesk.ui.thread_view import usage_text
@@ -165,6 +166,9 @@ class MainWindow(QMainWindow):
         self.controller.context.sig_notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self._set_tab_order()
         self.empty_states = EmptyStates(self)  # after the Tab chain: it joins in the tree's place
+        # Widths in characters: the minimum, and the width a pane first shows at.
+        panes = [Pane(self.history_ui.sidebar, 22, 40), Pane(self.tree, 20, 32)]
+        self.panes = SplitterPanes(self.splitter, [*panes, Pane(self.preview, 32, 60)])
 
     def _set_tab_order(self) -> None:
         """Tab follows the screen: sidebar, tree, transcript (its messages' links are kept in
@@ -172,7 +176,7 @@ class MainWindow(QMainWindow):
         sidebar, p = self.history_ui.sidebar, self.chat_panel
         chain = [sidebar.search, sidebar.list, self.tree, self.transcript, p.context_bar]
         chain += [self.prompt, p.mode_switch.combo, p.thinking, p.effort, p.model, p.send_button]
-        chain.append(self.preview)
+        chain += [self.preview, self.preview.wrap_button, self.preview.close_button]
         for a, b in pairwise(chain):
             QWidget.setTabOrder(a, b)
 
@@ -206,14 +210,13 @@ class MainWindow(QMainWindow):
         self.open_dialog(dialog)
 
     def _on_tree_open_file(self, path: Path) -> None:
-        self.preview.show()
-        sizes = self.splitter.sizes()
-        chat, preview = self.splitter.indexOf(self.chat_panel), self.splitter.indexOf(self.preview)
-        if sizes[preview] == 0:
-            half = max(300, sizes[chat] // 2)
-            sizes[chat], sizes[preview] = half, half
-            self.splitter.setSizes(sizes)
-        self.preview.show_file(path)
+        # First shown: half of the chat, but leaving the chat its natural width when it can.
+        room = self.chat_panel.width() - self.splitter.handleWidth()
+        natural = self.chat_panel.sizeHint().width()
+        self.panes.reveal(self.preview, max(300, min(room // 2, room - natural)))
+        keys = self.actions_
+        self.preview.set_key_hints(keys.shortcut_text("stop"), keys.shortcut_text("preview_wrap"))
+        self.preview.show_file(path, self.project)
 
     def _close_preview(self) -> None:
         self.preview.hide()
@@ -267,10 +270,13 @@ class MainWindow(QMainWindow):
     def _on_stop_action(self) -> None:
         if self.chat.busy:
             self.chat.stop()
-        elif self.preview.isVisible() and self.preview.isAncestorOf(self.focusWidget()):
-            self._close_preview()
+        elif self.preview.isVisible() and self._in_preview_or_tree(self.focusWidget()):
+            self._close_preview()  # the tree too: Enter there opens it and keeps the focus
         else:
             self.branches_ui.cancel_edit()
+
+    def _in_preview_or_tree(self, widget: QWidget | None) -> bool:
+        return widget is not None and (widget is self.tree or self.preview.isAncestorOf(widget))
 
     def _toggle_thinking(self) -> None:
         self.chat_panel.thinking.toggle()
@@ -380,8 +386,9 @@ class MainWindow(QMainWindow):
             self.resize(1280, 820)
         splitter = self.ui_state.blob("splitter")
         if splitter is not None:
-            self.splitter.restoreState(splitter)
+            self.panes.restore(splitter)
         self.preview.hide()
+        self.history_ui.sidebar.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.session.remember()

@@ -16,25 +16,15 @@ from typing import Any
 
 from pygments.styles import get_style_by_name
 from pygments.token import _TokenType
-from PySide6.QtCore import QEvent, QFileSystemWatcher, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontDatabase,
-    QKeyEvent,
-    QPainter,
-    QPaintEvent,
-    QPalette,
-    QResizeEvent,
-    QTextCharFormat,
-    QTextLayout,
-)
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPalette, QTextCharFormat, QTextLayout
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QSizePolicy,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -48,6 +38,7 @@ from dsdesk.ui.preview_text import (
     read_for_preview,
     token_runs,
 )
+from dsdesk.ui.preview_view import CodeView
 
 __all__ = ["MAX_PREVIEW_BYTES", "FilePreview", "PreviewText", "read_for_preview", "token_runs"]
 
@@ -64,87 +55,11 @@ class _Lexed:
     runs: Runs
 
 
-class _LineNumbers(QWidget):
-    def __init__(self, view: _CodeView) -> None:
-        super().__init__(view)
-        self._view = view
-
-    def sizeHint(self) -> QSize:
-        return QSize(self._view.gutter_width(), 0)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        self._view.paint_gutter(self, event)
-
-
-class _CodeView(QPlainTextEdit):
-    """Read-only code with a line-number gutter."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setReadOnly(True)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByKeyboard
-            | Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        self.setFont(font)
-        self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * 4)
-        self._gutter = _LineNumbers(self)
-        self.blockCountChanged.connect(self._on_self_block_count_changed)
-        self.updateRequest.connect(self._on_self_update_request)
-        self._on_self_block_count_changed(1)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            event.ignore()  # for FilePreview: Esc closes the preview
-            return
-        super().keyPressEvent(event)
-
-    def gutter_width(self) -> int:
-        digits = max(3, len(str(self.blockCount())))
-        return 12 + self.fontMetrics().horizontalAdvance("9") * digits
-
-    def _on_self_block_count_changed(self, _count: int) -> None:
-        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
-
-    def _on_self_update_request(self, rect: QRect, dy: int) -> None:
-        if dy:
-            self._gutter.scroll(0, dy)
-        else:
-            self._gutter.update(0, rect.y(), self._gutter.width(), rect.height())
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        r = self.contentsRect()
-        self._gutter.setGeometry(QRect(r.left(), r.top(), self.gutter_width(), r.height()))
-
-    def paint_gutter(self, gutter: QWidget, event: QPaintEvent) -> None:
-        p = QPainter(gutter)
-        pal = self.palette()
-        p.fillRect(event.rect(), pal.color(QPalette.ColorRole.AlternateBase))
-        p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-        block = self.firstVisibleBlock()
-        offset = self.contentOffset()
-        width = gutter.width() - 6
-        height = self.fontMetrics().height()
-        while block.isValid():
-            top = round(self.blockBoundingGeometry(block).translated(offset).top())
-            if top > event.rect().bottom():
-                break
-            if block.isVisible() and top + height >= event.rect().top():
-                p.drawText(
-                    0, top, width, height, Qt.AlignmentFlag.AlignRight, str(block.blockNumber() + 1)
-                )
-            block = block.next()
-        p.end()
-
-
 class FilePreview(QWidget):
-    """Shows one file read-only; Esc asks to go back (``sig_closed``)."""
+    """Shows one file read-only; Esc or × asks to go back (``sig_closed``)."""
 
-    sig_closed = Signal()  # () the user pressed Esc: the window should go back to the chat
+    sig_closed = Signal()
+    """() Esc or the × button: the window should close the preview."""
 
     def __init__(self, parent: QWidget | None = None, max_bytes: int = MAX_PREVIEW_BYTES) -> None:
         super().__init__(parent)
@@ -169,12 +84,31 @@ class FilePreview(QWidget):
         self._info = QLabel()
         self._info.setObjectName("previewInfo")
         self._info.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        # Tab-reachable buttons: Space presses them; Alt+Z and Esc work from the window too.
+        # A check box, not a flat button: its state is visible at a glance.
+        self.wrap_button = QCheckBox("Wrap", self)
+        self.wrap_button.setObjectName("previewWrap")
+        self.wrap_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.wrap_button.toggled.connect(self._on_wrap_button_toggled)
+        self.close_button = QToolButton(self)
+        self.close_button.setObjectName("previewClose")
+        self.close_button.setText("\u00d7")  # ×: Latin-1, in every font
+        self.close_button.setAutoRaise(True)
+        font = self.close_button.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)  # a bare × is a small target otherwise
+        self.close_button.setFont(font)
+        self.close_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.close_button.clicked.connect(self.sig_closed)
+        self.set_key_hints("Esc", "Alt+Z")
         header = QHBoxLayout()
-        header.setContentsMargins(8, 4, 8, 4)
+        header.setContentsMargins(8, 2, 2, 2)
         header.addWidget(self._title, 1)
         header.addWidget(self._info)
+        header.addSpacing(8)
+        header.addWidget(self.wrap_button)
+        header.addWidget(self.close_button)
 
-        self._view = _CodeView(self)
+        self._view = CodeView(self)
         self._message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self._message.setObjectName("previewMessage")
         self._message.setWordWrap(True)
@@ -188,6 +122,8 @@ class FilePreview(QWidget):
         layout.addLayout(header)
         layout.addWidget(self._stack, 1)
         self.setFocusProxy(self._view)
+        QWidget.setTabOrder(self._view, self.wrap_button)
+        QWidget.setTabOrder(self.wrap_button, self.close_button)
 
         self._view.updateRequest.connect(self._on_view_update_request)
         self._watcher = QFileSystemWatcher(self)
@@ -210,6 +146,21 @@ class FilePreview(QWidget):
 
     def current_path(self) -> Path | None:
         return self._path
+
+    def set_key_hints(self, close: str, wrap: str) -> None:
+        """Name the window's keys for closing and wrapping in the buttons' tooltips."""
+        self.close_button.setToolTip(f"Close the preview ({close})" if close else "Close")
+        self.wrap_button.setToolTip(f"Wrap long lines ({wrap})" if wrap else "Wrap long lines")
+
+    def wraps(self) -> bool:
+        return self.wrap_button.isChecked()
+
+    def toggle_wrap(self) -> None:
+        """Wrap long lines or not; kept for every file shown until the app quits."""
+        self.wrap_button.toggle()
+
+    def _on_wrap_button_toggled(self, on: bool) -> None:
+        self._view.set_wrap(on)
 
     def text(self) -> str:
         """The text shown (empty when a message is shown instead)."""
@@ -241,9 +192,9 @@ class FilePreview(QWidget):
     def _load(self, keep_scroll: bool) -> None:
         assert self._path is not None
         self._seq += 1
-        seq, path, limit = self._seq, self._path, self.max_bytes
+        seq, path, limit, root = self._seq, self._path, self.max_bytes, self._root
         self._keep_scroll = keep_scroll
-        submit(self, lambda: _Loaded(seq, read_for_preview(path, limit)), self._on_job_loaded)
+        submit(self, lambda: _Loaded(seq, read_for_preview(path, limit, root)), self._on_job_loaded)
 
     def _on_job_loaded(self, loaded: _Loaded) -> None:
         if loaded.seq != self._seq or self._path is None:

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from pygments.token import Token, _TokenType
 
+from dsdesk.core.errors import EditError
 from dsdesk.ui.highlight import lexer_for
+from dsdesk.workspace.jail import jailed_path
 
 __all__ = [
     "MAX_PREVIEW_BYTES",
@@ -55,8 +57,17 @@ def _human(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MiB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KiB"
 
 
-def read_for_preview(path: Path, max_bytes: int = MAX_PREVIEW_BYTES) -> PreviewText:
-    """Read ``path`` as text for display; refuses folders, binaries and files over ``max_bytes``."""
+def read_for_preview(
+    path: Path, max_bytes: int = MAX_PREVIEW_BYTES, root: Path | None = None
+) -> PreviewText:
+    """Read ``path`` as text for display; refuses folders, binaries and files over ``max_bytes``
+    and, given the project ``root``, a file that resolves outside it (the tree shows symlinks,
+    and a file can be replaced by one while it is shown)."""
+    if root is not None:
+        try:
+            path = jailed_path(root, os.path.relpath(os.path.abspath(path), root))
+        except EditError as exc:
+            return PreviewText(None, exc.user_message)
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
