@@ -206,10 +206,12 @@ class TranscriptView(QWidget):
         answer = self._answer
         if answer is None:
             return
-        if self._pending_reasoning or answer.reasoning.stale:
+        if self._pending_reasoning or answer.reasoning_stale:
             text = "".join(self._pending_reasoning)
             self._pending_reasoning.clear()
-            answer.add_reasoning(text, force)
+            # With the first content in the same render, the reasoning would collapse at once:
+            # it starts collapsed (and is not laid out until shown).
+            answer.add_reasoning(text, force, expand=not self._pending_content)
         if self._pending_content or answer.content.stale:
             text = "".join(self._pending_content)
             self._pending_content.clear()
@@ -293,6 +295,9 @@ class TranscriptView(QWidget):
             self._entries.append(entry)
             self._column.insertWidget(self._column.count() - 1, entry)  # before the stretch
         entry.show()  # now, not on the layout's queued show: tests and flush() see it at once
+        built = getattr(entry, "sig_built", None)
+        if built is not None:
+            built.connect(self._watch_keys)  # a part built later (an answer's reasoning)
         self._watch_keys(entry)
         self._chain(entry)
 
