@@ -3,6 +3,7 @@ reasoning with its token count, status and the usage line."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from dsdesk.agent.events import ToolStatus
@@ -56,7 +57,7 @@ def first_shown(thread: Thread, shown: int | None = None, include: int | None = 
     return first
 
 
-def _starts_round(messages: list[StoredMessage], i: int) -> bool:
+def _starts_round(messages: Sequence[StoredMessage], i: int) -> bool:
     m = messages[i]
     return m.role == "user" or (m.role == "assistant" and messages[i - 1].role == "tool")
 
