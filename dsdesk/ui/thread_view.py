@@ -72,7 +72,8 @@ def show_thread(
     """Replace the transcript with messages ``first`` to ``shown`` of the thread (None: to the
     end); a link offers the ones before ``first``."""
     view.clear()
-    _add(view, thread, prices, first, shown)
+    with view.layout_deferred():
+        _add(view, thread, prices, first, shown)
 
 
 def show_earlier(
@@ -81,7 +82,7 @@ def show_earlier(
     """Add messages ``first`` to ``end`` above the ones shown (which start at ``end``, under
     the "Show earlier messages" link); only the new ones are built."""
     view.remove_first()
-    with view.inserting_at_top():
+    with view.inserting_at_top(), view.layout_deferred():
         _add(view, thread, prices, first, end)
     if 0 < end < len(thread.messages) and _starts_round(thread.messages, end):
         entry = view.message(thread.messages[end].id)  # it opened the part shown before
