@@ -51,6 +51,9 @@ class Conversation:
     _changes: CacheChanges = field(default_factory=CacheChanges)
     _call_ids: set[str] = field(default_factory=set)
     _head: str | None = None
+    # estimate_message per message (by identity), once exact: a reopened agent session has a
+    # thousand messages, and the meter asks again at every pause in typing.
+    _estimates: dict[int, tuple[Message, int]] = field(default_factory=dict)
 
     # -- what is sent ------------------------------------------------------------------------
 
@@ -157,6 +160,15 @@ class Conversation:
             self._changes = replace(self._changes, head_changed=True)
         return changed
 
+    def _estimate(self, m: Message) -> int:
+        hit = self._estimates.get(id(m))
+        if hit is not None and hit[0] is m:
+            return hit[1]
+        n = estimate_message(m)
+        if loaded_counter() is not None:  # exact: it will not change
+            self._estimates[id(m)] = (m, n)
+        return n
+
     def budget(
         self,
         reserved_output: int,
@@ -173,9 +185,9 @@ class Conversation:
         if self.server_prompt is not None:
             sent, covered = self.server_prompt
             later = self.messages[covered:]
-            conversation = sent - instructions - files + sum(estimate_message(m) for m in later)
+            conversation = sent - instructions - files + sum(self._estimate(m) for m in later)
         else:
-            conversation = sum(estimate_message(m) for m in self.messages)
+            conversation = sum(self._estimate(m) for m in self.messages)
         return ContextBudget(
             instructions=instructions,
             files=files,
