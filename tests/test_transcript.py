@@ -19,7 +19,7 @@ from dsdesk.ui.transcript import TranscriptView
 from dsdesk.ui.transcript_messages import AnswerMessage, ErrorBox
 from dsdesk.ui.transcript_render import StreamRenderer
 from dsdesk.ui.transcript_style import Theme
-from dsdesk.ui.transcript_widgets import LinkButton
+from dsdesk.ui.transcript_widgets import AutoHeightBrowser, LinkButton
 
 # The offscreen platform warns whenever a top-level widget's size hints change.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -421,6 +421,38 @@ def test_reasoning_collapses_when_the_answer_ends_without_content(view: Transcri
     assert not view.is_reasoning_expanded()
     # Finished without a count: no ellipsis that would say it is still arriving.
     assert "▸  Reasoning\n" in view.plain_text() and "Reasoning…" not in view.plain_text()
+
+
+def test_reasoning_arriving_with_the_content_is_built_only_when_shown(
+    view: TranscriptView, qtbot: QtBot
+) -> None:
+    # A reopened answer (or one whose reasoning and first content share a render) starts
+    # collapsed, and its reasoning is not laid out until the user shows it.
+    view.begin_answer("m")
+    view.append_reasoning("Use **ls**:\n\n```sh\nls -la\n```\n")
+    view.append_content("Done.\n\n" + "more\n\n" * 80)
+    view.end_answer("done")
+    msg = answer(view)
+    assert not view.is_reasoning_expanded()
+    assert msg.reasoning_button.isVisible() and msg.reasoning_button.text() == "▸  Reasoning"
+    assert msg.findChildren(AutoHeightBrowser) == [msg.content_view]  # not built yet
+    assert "ls -la" not in view.plain_text()
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    focus_by_tab(qtbot, view, msg.reasoning_button)
+    qtbot.keyClick(msg.reasoning_button, Qt.Key.Key_Return)
+    assert view.is_reasoning_expanded() and msg.reasoning_view.isVisible()
+    assert view.reasoning_text() == "Use ls:\nsh\nCopy\nls -la\n"  # rendered and finished
+    # Built late, it is still a Tab stop right after its button, and scroll keys pressed in it
+    # scroll the transcript.
+    qtbot.keyClick(msg.reasoning_button, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is msg.reasoning_view
+    settle(qtbot)
+    bar = view.scroll_bar()
+    assert bar.maximum() > 0
+    bar.setValue(bar.maximum())
+    qtbot.keyClick(msg.reasoning_view, Qt.Key.Key_Home)
+    assert bar.value() == 0
 
 
 def test_no_reasoning_section_without_reasoning(view: TranscriptView) -> None:

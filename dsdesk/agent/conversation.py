@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from dsdesk.core.budget import ContextBudget
+from dsdesk.core.budget import ContextBudget, estimate_tokens
 from dsdesk.core.cache_diag import CacheChanges, explain_cache
 from dsdesk.core.events import Usage
 from dsdesk.core.messages import Message
@@ -29,10 +29,20 @@ __all__ = ["Conversation", "estimate_message"]
 
 
 def estimate_message(m: Message) -> int:
+    return count_without_waiting(_counted_text(m)) + MESSAGE_OVERHEAD
+
+
+def _counted_text(m: Message) -> str:
     text = m.content
     if m.tool_calls:
         text += (m.reasoning or "") + "".join(c.name + c.arguments for c in m.tool_calls)
-    return count_without_waiting(text) + MESSAGE_OVERHEAD
+    return text
+
+
+# Characters counted exactly per budget (a few ms on the GUI thread); the rest is estimated
+# roughly this time and counted on later budgets, so a reopened session of a thousand messages
+# (1-2 MB: a second of counting) opens at once and its meter becomes exact as it updates.
+EXACT_CHARS_PER_BUDGET = 20_000
 
 
 @dataclass(slots=True)
@@ -51,6 +61,9 @@ class Conversation:
     _changes: CacheChanges = field(default_factory=CacheChanges)
     _call_ids: set[str] = field(default_factory=set)
     _head: str | None = None
+    # estimate_message per message (by identity), once exact: a reopened agent session has a
+    # thousand messages, and the meter asks again at every pause in typing.
+    _estimates: dict[int, tuple[Message, int]] = field(default_factory=dict)
 
     # -- what is sent ------------------------------------------------------------------------
 
@@ -163,6 +176,29 @@ class Conversation:
             self._changes = replace(self._changes, head_changed=True)
         return changed
 
+    def _estimate(self, m: Message, room: list[int]) -> tuple[int, bool]:
+        """(tokens, exact) of one message: remembered once exact; counted exactly only while
+        ``room`` (characters left for this budget) allows."""
+        hit = self._estimates.get(id(m))
+        if hit is not None and hit[0] is m:
+            return hit[1], True
+        text = _counted_text(m)
+        if loaded_counter() is None or len(text) > room[0]:
+            return estimate_tokens(text) + MESSAGE_OVERHEAD, False
+        room[0] -= len(text)
+        n = count_without_waiting(text) + MESSAGE_OVERHEAD
+        self._estimates[id(m)] = (m, n)
+        return n, True
+
+    def _estimate_all(self, messages: list[Message]) -> tuple[int, bool]:
+        room = [EXACT_CHARS_PER_BUDGET]
+        total, exact = 0, True
+        for m in messages:
+            n, ok = self._estimate(m, room)
+            total += n
+            exact = exact and ok
+        return total, exact
+
     def budget(
         self,
         reserved_output: int,
@@ -179,13 +215,14 @@ class Conversation:
         if self.server_prompt is not None:
             sent, covered = self.server_prompt
             later = self.messages[covered:]
-            conversation = sent - instructions - files + sum(estimate_message(m) for m in later)
+            n, counted = self._estimate_all(later)
+            conversation = sent - instructions - files + n
         else:
-            conversation = sum(estimate_message(m) for m in self.messages)
+            conversation, counted = self._estimate_all(self.messages)
         return ContextBudget(
             instructions=instructions,
             files=files,
-            exact=self.server_prompt is None and loaded_counter() is not None,
+            exact=self.server_prompt is None and loaded_counter() is not None and counted,
             conversation=max(0, conversation),
             prompt=count_without_waiting(draft) + MESSAGE_OVERHEAD if draft else 0,
             reserved_output=reserved_output,

@@ -316,7 +316,7 @@ class ContextService(QObject):
         if self.root is None:
             return
         rel = Path(path).relative_to(self.root).as_posix()
-        if rel in self.files:
+        if rel in self.files and not self._tasks.closed:  # a change seen while closing: moot
             self._tasks.spawn(self._load([rel], instructions=False), name="context-reload")
 
 

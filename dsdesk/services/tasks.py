@@ -41,6 +41,11 @@ class TaskRegistry:
             log.error("task %s failed", task.get_name(), exc_info=task.exception())
 
     @property
+    def closed(self) -> bool:
+        """Shutting down: ``spawn`` refuses new tasks."""
+        return self._closed
+
+    @property
     def active(self) -> list[str]:
         return sorted(t.get_name() for t in self._tasks)
 

@@ -3,6 +3,7 @@ reasoning with its token count, status and the usage line."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from dsdesk.agent.events import ToolStatus
@@ -14,6 +15,7 @@ from dsdesk.store import StoredMessage, Thread
 from dsdesk.ui.agent.checkpoints_ui import CheckpointRow
 from dsdesk.ui.agent.tool_card import ToolCard
 from dsdesk.ui.transcript import TranscriptView
+from dsdesk.ui.transcript_messages import AnswerMessage
 from dsdesk.ui.transcript_style import Theme
 
 # A stored answer cut off by a crash (or still being written by another dsdesk) shows as
@@ -42,15 +44,22 @@ def usage_text(usage: Usage, cost: float | None, currency: str) -> str:
 
 def first_shown(thread: Thread, shown: int | None = None, include: int | None = None) -> int:
     """Index of the first message to build: the last ``TAIL`` ones, reaching back to the
-    message ``include`` (an id) if it is earlier; always a prompt, not an answer."""
+    message ``include`` (an id) if it is earlier; always where an exchange or a round starts:
+    a prompt, or a round of an agent turn (an answer after a tool result), so one agent turn
+    of hundreds of steps opens at its last rounds too."""
     messages = thread.messages[:shown]
     first = max(0, len(messages) - TAIL)
     ids = [m.id for m in messages]
     if include in ids:
         first = min(first, ids.index(include))
-    while first > 0 and messages[first].role != "user":
+    while first > 0 and not _starts_round(messages, first):
         first -= 1
     return first
+
+
+def _starts_round(messages: Sequence[StoredMessage], i: int) -> bool:
+    m = messages[i]
+    return m.role == "user" or (m.role == "assistant" and messages[i - 1].role == "tool")
 
 
 def show_thread(
@@ -63,7 +72,8 @@ def show_thread(
     """Replace the transcript with messages ``first`` to ``shown`` of the thread (None: to the
     end); a link offers the ones before ``first``."""
     view.clear()
-    _add(view, thread, prices, first, shown)
+    with view.layout_deferred():
+        _add(view, thread, prices, first, shown)
 
 
 def show_earlier(
@@ -72,8 +82,12 @@ def show_earlier(
     """Add messages ``first`` to ``end`` above the ones shown (which start at ``end``, under
     the "Show earlier messages" link); only the new ones are built."""
     view.remove_first()
-    with view.inserting_at_top():
+    with view.inserting_at_top(), view.layout_deferred():
         _add(view, thread, prices, first, end)
+    if 0 < end < len(thread.messages) and _starts_round(thread.messages, end):
+        entry = view.message(thread.messages[end].id)  # it opened the part shown before
+        if isinstance(entry, AnswerMessage) and thread.messages[end].role == "assistant":
+            entry.set_continuation()  # now under its tool cards: no header
 
 
 def _add(
@@ -82,8 +96,15 @@ def _add(
     if first > 0:
         view.add_actions([(f"▲ Show {first:,} earlier messages", EARLIER_ACTION)])
     messages = thread.messages
-    checkpoints: list[tuple[str, str]] = []  # of the turn being shown, added at its end
-    for i in range(first, len(messages) if end is None else end):
+    stop = len(messages) if end is None else end
+    # Of the turn being shown, added at its end; a turn shown from one of its later rounds
+    # has its checkpoints in the rounds before (not built): collect them too.
+    checkpoints: list[tuple[str, str]] = []
+    start = first
+    while start > 0 and messages[start].role != "user":
+        start -= 1
+        checkpoints[:0] = [(c.id, c.label) for c in messages[start].checkpoints]
+    for i in range(first, stop):
         m = messages[i]
         ref = MessageRef(m.id, *thread.version(m.id))
         if m.role == "user" and checkpoints:
@@ -99,8 +120,8 @@ def _add(
             checkpoints += [(c.id, c.label) for c in m.checkpoints]
         elif m.role == "tool":
             view.add_card(stored_tool_card(m, view.theme))
-    if checkpoints:
-        _add_checkpoints(view, checkpoints)
+    if checkpoints and (stop == len(messages) or messages[stop].role == "user"):
+        _add_checkpoints(view, checkpoints)  # the turn ends here (not in the part shown below)
 
 
 def _add_checkpoints(view: TranscriptView, checkpoints: list[tuple[str, str]]) -> None:

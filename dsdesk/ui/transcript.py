@@ -145,7 +145,8 @@ class TranscriptView(QWidget):
             return
         self.flush()
         self._streaming = False
-        self._answer.finish(status, usage)
+        with self.layout_deferred():
+            self._answer.finish(status, usage)
 
     def tag_turn(self, turn: StoredTurn) -> None:
         """Give the last prompt and the answer about to stream their stored ids."""
@@ -218,6 +219,10 @@ class TranscriptView(QWidget):
         self._render(force=True)
 
     def _render(self, force: bool) -> None:
+        with self.layout_deferred():
+            self._render_pending(force)
+
+    def _render_pending(self, force: bool) -> None:
         """Render pending deltas. The timer's unforced renders may postpone redrawing a costly
         open block (a long table); then the timer stays armed until it is drawn."""
         self._timer.stop()
@@ -225,10 +230,12 @@ class TranscriptView(QWidget):
         answer = self._answer
         if answer is None:
             return
-        if self._pending_reasoning or answer.reasoning.stale:
+        if self._pending_reasoning or answer.reasoning_stale:
             text = "".join(self._pending_reasoning)
             self._pending_reasoning.clear()
-            answer.add_reasoning(text, force)
+            # With the first content in the same render, the reasoning would collapse at once:
+            # it starts collapsed (and is not laid out until shown).
+            answer.add_reasoning(text, force, expand=not self._pending_content)
         if self._pending_content or answer.content.stale:
             text = "".join(self._pending_content)
             self._pending_content.clear()
@@ -282,6 +289,21 @@ class TranscriptView(QWidget):
     # -- internals -------------------------------------------------------------------------------
 
     @contextmanager
+    def layout_deferred(self) -> Iterator[None]:
+        """Showing a widget makes Qt lay out the layouts of its visible ancestors on the spot,
+        the column too: a pass over every entry, and a 500-step agent turn has a thousand.
+        Inside, the column is disabled, so entries added or grown lay it out once, on the
+        request queued for the event loop, not once per widget shown."""
+        if not self._column.isEnabled():  # nested
+            yield
+            return
+        self._column.setEnabled(False)
+        try:
+            yield
+        finally:
+            self._column.setEnabled(True)
+
+    @contextmanager
     def inserting_at_top(self) -> Iterator[None]:
         """Entries added inside go above the existing ones, in order (earlier messages of a
         long conversation); the last answer stays the one the chat continues."""
@@ -313,7 +335,11 @@ class TranscriptView(QWidget):
         else:
             self._entries.append(entry)
             self._column.insertWidget(self._column.count() - 1, entry)  # before the stretch
-        entry.show()  # now, not on the layout's queued show: tests and flush() see it at once
+        with self.layout_deferred():
+            entry.show()  # now, not on the layout's queued show: tests and flush() see it at once
+        built = getattr(entry, "sig_built", None)
+        if built is not None:
+            built.connect(self._watch_keys)  # a part built later (an answer's reasoning)
         self._watch_keys(entry)
         self._chain(entry)
 

@@ -135,6 +135,8 @@ class AnswerMessage(QWidget):
 
     sig_action = Signal(str)
     """action_id of an action link under the answer."""
+    sig_built = Signal(QWidget)
+    """A part built after the answer was added (its reasoning, when first shown)."""
 
     def __init__(
         self,
@@ -175,27 +177,77 @@ class AnswerMessage(QWidget):
         self.reasoning_button.clicked.connect(self._on_reasoning_button_clicked)
         self.reasoning_button.hide()
         lay.addWidget(self.reasoning_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.reasoning_frame = RoundedFrame(self, rule=True)
-        rlay = QVBoxLayout(self.reasoning_frame)
-        rlay.setContentsMargins(14, 2, 0, 2)
-        self.reasoning_view = AutoHeightBrowser(self.reasoning_frame)
-        rlay.addWidget(self.reasoning_view)
-        self.reasoning_frame.hide()
-        lay.addWidget(self.reasoning_frame)
+        # The reasoning's frame, view and renderer are built when it is first shown: most
+        # answers of a long agent session arrive (or reopen) with their reasoning collapsed.
+        self._reasoning_frame: RoundedFrame | None = None
+        self._reasoning_view: AutoHeightBrowser | None = None
+        self._reasoning: StreamRenderer | None = None
+        self._reasoning_unbuilt: list[str] = []  # received while not built
+        self._expanded = False
 
         self.content_view = AutoHeightBrowser(self)
         self.content_view.hide()
         self.content_view.anchorClicked.connect(self._on_content_view_anchorClicked)
-        self.reasoning_view.anchorClicked.connect(self._on_reasoning_view_anchorClicked)
         lay.addWidget(self.content_view)
 
         self._status = _label(self)
         self._status.hide()
         lay.addWidget(self._status)
 
-        self.reasoning = StreamRenderer(self.reasoning_view.document(), self._reasoning_theme())
         self.content = StreamRenderer(self.content_view.document(), theme, fold_edits=True)
         self.apply_theme(theme)
+
+    # -- the reasoning section, built on demand --------------------------------------------------
+
+    @property
+    def reasoning_frame(self) -> RoundedFrame:
+        return self._build_reasoning()[0]
+
+    @property
+    def reasoning_view(self) -> AutoHeightBrowser:
+        return self._build_reasoning()[1]
+
+    @property
+    def reasoning(self) -> StreamRenderer:
+        return self._build_reasoning()[2]
+
+    @property
+    def reasoning_stale(self) -> bool:
+        return self._reasoning is not None and self._reasoning.stale
+
+    def _build_reasoning(self) -> tuple[RoundedFrame, AutoHeightBrowser, StreamRenderer]:
+        if self._reasoning_frame is None or self._reasoning_view is None:
+            frame = RoundedFrame(self, rule=True)
+            rlay = QVBoxLayout(frame)
+            rlay.setContentsMargins(14, 2, 0, 2)
+            view = AutoHeightBrowser(frame)
+            rlay.addWidget(view)
+            view.anchorClicked.connect(self._on_reasoning_view_anchorClicked)
+            frame.setVisible(self._expanded)
+            self._lay.insertWidget(self._lay.indexOf(self.reasoning_button) + 1, frame)
+            self._reasoning_frame, self._reasoning_view = frame, view
+            self._reasoning = StreamRenderer(view.document(), self._reasoning_theme())
+            self._apply_reasoning_theme()
+            text = "".join(self._reasoning_unbuilt)
+            self._reasoning_unbuilt.clear()
+            if text:
+                self._reasoning.update(text, True)
+            if self._finished:
+                self._reasoning.finish()
+            QWidget.setTabOrder(self.reasoning_button, view)  # Tab order: as on screen
+            self.sig_built.emit(frame)
+        assert self._reasoning is not None
+        return self._reasoning_frame, self._reasoning_view, self._reasoning
+
+    def _apply_reasoning_theme(self) -> None:
+        if self._reasoning_frame is None or self._reasoning_view is None:
+            return
+        theme = self._theme
+        _set_text_color(self._reasoning_view, theme.dim)
+        self._reasoning_frame.set_colors(theme.base, theme.border)
+        self._reasoning_view.setFont(theme.font)
+        if self._reasoning is not None:
+            self._reasoning.set_theme(self._reasoning_theme())
 
     # -- theme -----------------------------------------------------------------------------------
 
@@ -214,21 +266,23 @@ class AnswerMessage(QWidget):
         self.reasoning_button.setFont(small)
         self.reasoning_button.set_color(theme.dim)
         _set_text_color(self._status, theme.dim)
-        _set_text_color(self.reasoning_view, theme.dim)
-        self.reasoning_frame.set_colors(theme.base, theme.border)
-        for view in (self.content_view, self.reasoning_view):
-            view.setFont(theme.font)
-        self.reasoning.set_theme(self._reasoning_theme())
+        self.content_view.setFont(theme.font)
         self.content.set_theme(theme)
+        self._apply_reasoning_theme()
 
     # -- streaming -------------------------------------------------------------------------------
 
-    def add_reasoning(self, text: str, force: bool = True) -> None:
+    def add_reasoning(self, text: str, force: bool = True, *, expand: bool = True) -> None:
+        """More reasoning; the first shows the section, expanded unless ``expand`` is False
+        (the answer's content arrives with it: it would collapse at once)."""
         if not self._has_reasoning:
             self._has_reasoning = True
             self.reasoning_button.show()
-            self._set_expanded(True)
-        self.reasoning.update(text, force)
+            self._set_expanded(expand)
+        if self._reasoning is None:
+            self._reasoning_unbuilt.append(text)
+        else:
+            self._reasoning.update(text, force)
 
     def add_content(self, text: str, force: bool = True) -> None:
         if not self._has_content:
@@ -242,14 +296,15 @@ class AnswerMessage(QWidget):
     @property
     def stale(self) -> bool:
         """A throttled update is still to be drawn (see StreamRenderer)."""
-        return self.reasoning.stale or self.content.stale
+        return self.reasoning_stale or self.content.stale
 
     def finish(self, status: str, usage: str | None) -> None:
         if self._finished:
             return
         self._finished = True
         self._update_reasoning_header()
-        self.reasoning.finish()
+        if self._reasoning is not None:
+            self._reasoning.finish()
         self.content.finish()
         self._auto_collapse()
         parts = [p for p in (_STATUS_TEXT.get(status, ""), usage or "") if p]
@@ -269,8 +324,14 @@ class AnswerMessage(QWidget):
             self.action_row.deleteLater()
             self.action_row = None
         self.content_view.document().clear()
-        self.content = StreamRenderer(self.content_view.document(), self._theme)
+        self.content = StreamRenderer(self.content_view.document(), self._theme, fold_edits=True)
         self.content.update("".join(self._source))
+
+    def set_continuation(self) -> None:
+        """Become a later round of an agent turn (the rounds before it were just built)."""
+        self.continuation = True
+        self._header.hide()
+        self.tools.hide()
 
     def set_reasoning_tokens(self, n: int) -> None:
         self._reasoning_tokens = n
@@ -287,14 +348,16 @@ class AnswerMessage(QWidget):
     # -- reasoning section -----------------------------------------------------------------------
 
     def is_reasoning_expanded(self) -> bool:
-        return self._has_reasoning and not self.reasoning_frame.isHidden()
+        return self._has_reasoning and self._expanded
 
     def _auto_collapse(self) -> None:
         if self._has_reasoning and not self._user_toggled:
             self._set_expanded(False)
 
     def _set_expanded(self, expanded: bool) -> None:
-        self.reasoning_frame.setVisible(expanded)
+        self._expanded = expanded
+        if expanded or self._reasoning_frame is not None:
+            self.reasoning_frame.setVisible(expanded)
         self._update_reasoning_header()
 
     def _on_reasoning_button_clicked(self) -> None:

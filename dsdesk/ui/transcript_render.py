@@ -63,8 +63,9 @@ class StreamRenderer:
         self._theme = theme
         self._splitter = BlockSplitter()
         self._cursor = QTextCursor(document)  # persistent: always left at the end
-        self._scratch = QTextDocument()  # HTML is parsed here first (see _insert_html)
-        self._scratch.setUndoRedoEnabled(False)
+        # HTML is parsed here first (see _insert_html); built when needed, dropped at the end
+        # of the stream (a long agent session keeps a thousand finished answers).
+        self._scratch: QTextDocument | None = None
         self._codes: list[str] = []  # finished code blocks, for the Copy links
         self._copy_links: list[QTextCursor | None] = []  # each selects its "Copy" label
         self._finished_end = 0  # document position where the open tail starts
@@ -95,9 +96,8 @@ class StreamRenderer:
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._doc.setDefaultStyleSheet(theme.document_css())
-        self._scratch.setDefaultStyleSheet(theme.document_css())
         self._doc.setDefaultFont(theme.font)
-        self._scratch.setDefaultFont(theme.font)
+        self._scratch = None  # rebuilt with the new theme when needed
         fmt = QTextCharFormat()
         fmt.setFontFamilies([theme.mono_family, "monospace"])
         fmt.setFontPointSize(theme.code_pt)
@@ -161,6 +161,16 @@ class StreamRenderer:
     def finish(self) -> None:
         """End of stream: render the rest as finished blocks."""
         self._apply(self._splitter.finish(), final=True, force=True)
+        self._scratch = None
+
+    def _scratch_doc(self) -> QTextDocument:
+        if self._scratch is None:
+            doc = QTextDocument()
+            doc.setUndoRedoEnabled(False)
+            doc.setDefaultStyleSheet(self._theme.document_css())
+            doc.setDefaultFont(self._theme.font)
+            self._scratch = doc
+        return self._scratch
 
     def _apply(self, blocks: list[Block], final: bool, force: bool) -> None:
         quiet = not blocks and not final and self._code_cursor is None
@@ -258,7 +268,7 @@ class StreamRenderer:
         and the rest is copied as a fragment. A fragment that starts with a table or list brings
         its own blocks.
         """
-        s = self._scratch
+        s = self._scratch_doc()
         s.setHtml(markup)
         first = s.begin()
         src = QTextCursor(s)

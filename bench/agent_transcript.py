@@ -1,0 +1,450 @@
+"""A 500-step agent session in the real window. Prints figures; asserts nothing.
+
+The model is the simulator, in a child process (so its JSON work does not compete with the GUI
+for the GIL); the tools really run, in full-auto mode, on a copy of dsdesk's own source. The
+script: ``--steps`` tool calls, one per round, each round with a little reasoning and a line of
+content (read_file, grep, list_dir, glob, run_command printing a few kB, now and then a
+write_file), then a final answer. Most rounds stream at once; the last ``--live`` rounds stream
+reasoning and content at about 100 tokens/s (4-character chunks, 10 ms apart) and run a command
+that prints 200 lines over 2 s.
+
+1. longest GUI stall while streaming (target: none > 16 ms): a 1 ms repeating QTimer records the
+   event loop's gaps during the whole session; the longest gap and the 99th percentile, for the
+   fast rounds and for the live ones. A watchdog thread samples the GUI thread's Python stack
+   while a gap is open, so the longest gaps come with the code that held the loop.
+2. time to show it (target < 300 ms): the stored conversation reopened from history in the
+   window (``history_ui.open_conversation``: load, build, lay out, paint), median and worst of
+   ``--rounds``.
+3. scroll from top to bottom of the whole transcript: "Show earlier" clicked until everything is
+   built (time per click), then PageDown from the top to the bottom, the events processed
+   (layout, paint) after each step.
+4. peak RSS (target < 400 MB).
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/agent_transcript.py [--steps 500] [--live 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import faulthandler
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+
+KEY = "sk-bench-agent-transcript-0001"
+PROMPT = "Study this project and tell me how it is layered."
+STREAM_COMMAND = "for i in $(seq 200); do echo line $i of the live output; sleep 0.01; done"
+_TEXT = (
+    "the module keeps its state in one place so the window only renders what the service "
+    "emits and a test can drive it without a screen while the loop stays responsive"
+)
+_WORDS = _TEXT.split(" ")
+
+
+def _sentence(n: int, seed: int) -> str:
+    return " ".join(_WORDS[(seed * 7 + k * 3) % len(_WORDS)] for k in range(n)) + "."
+
+
+# -- the script (the simulator's side) -------------------------------------------------------------
+
+
+def script(project: Path, steps: int, live: int) -> list[Any]:
+    from dsdesk.devserver import Reply
+
+    files = sorted(p.relative_to(project).as_posix() for p in project.rglob("*.py"))
+    dirs = sorted({f.rsplit("/", 1)[0] for f in files if "/" in f})
+    greps = ("def ", "class ", "import ", "return ", "async ", "Signal", "raise ", "self._")
+    replies = []
+    for n in range(steps):
+        f = files[(n * 7) % len(files)]
+        kind = n % 6
+        if n >= steps - live:
+            name, args = "run_command", {"command": f"{STREAM_COMMAND} # step {n}"}
+        elif n % 50 == 49:
+            name = "write_file"
+            args = {"path": f"notes/step_{n}.md", "content": _sentence(40, n) + "\n"}
+        elif kind in (0, 3):
+            name, args = "read_file", {"path": f}
+        elif kind == 1:
+            name, args = "grep", {"pattern": greps[n % len(greps)] + Path(f).stem[:4]}
+        elif kind == 2:
+            name, args = "list_dir", {"path": dirs[n % len(dirs)]}
+        elif kind == 4:
+            name, args = "glob", {"pattern": f"*{Path(f).stem[:3]}*.py"}
+        else:
+            name, args = "run_command", {"command": f"seq 1 {400 + n} | sed 's/^/row /'"}
+        reasoning = _sentence(30 + n % 20, n)
+        content = f"Step {n + 1}: {name} to learn more about {args.get('path', f)}."
+        slow = {"chunk_size": 4, "chunk_delay": 0.01} if n >= steps - live else {"chunk_size": 64}
+        replies.append(
+            Reply.text(
+                content,
+                reasoning,
+                tool_calls=[{"name": name, "arguments": json.dumps(args)}],
+                **slow,  # type: ignore[arg-type]
+            )
+        )
+    final = "The project is layered as documented: " + _sentence(120, 1)
+    replies.append(Reply.text(final, _sentence(60, 2), chunk_size=4, chunk_delay=0.01))
+    return replies
+
+
+def serve(project: Path, steps: int, live: int) -> None:
+    """The child process: the simulator with the script queued; its URL on stdout, then it
+    serves until stdin closes."""
+    import functools
+
+    from dsdesk.devserver import Simulator, tokens
+
+    # Each request resends the whole session: count each distinct message once, not per request
+    # (the simulator's exact counts, only cached; it stands for a remote server here).
+    count = functools.lru_cache(maxsize=None)(
+        lambda text: tokens.v4_counter().message_tokens(json.loads(text))
+    )
+    cached = lambda m: count(json.dumps(m, sort_keys=True))  # noqa: E731
+    tokens.estimate_message_tokens = cached  # type: ignore[assignment]
+    with Simulator(api_key=KEY, script=script(project, steps, live)) as sim:
+        print(sim.base_url, flush=True)
+        sys.stdin.read()
+
+
+# -- measuring the event loop ----------------------------------------------------------------------
+
+
+class Watchdog:
+    """A 1 ms repeating QTimer stamps each tick; a thread samples the GUI thread's Python
+    stack whenever no tick came for ``SAMPLE_AFTER`` seconds, so a long gap says what held it."""
+
+    SAMPLE_AFTER = 0.008
+    SAMPLE_EVERY = 0.002
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.gaps: list[tuple[float, float, str]] = []  # (start, length, phase)
+        self.phase = "fast"
+        self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(1)
+        self._timer.timeout.connect(self._tick)
+        self._main = threading.get_ident()
+        self._samples: dict[float, list[tuple[str, ...]]] = collections.defaultdict(list)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._stop.set()
+        self._thread.join()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((self._last, now - self._last, self.phase))
+        self._last = now
+
+    def _sample(self) -> None:
+        # faulthandler reads the stacks without taking references to the GUI thread's frames
+        # (a frame kept alive here would keep its locals alive: a QPainter ended on this thread).
+        with tempfile.TemporaryFile() as f:
+            while not self._stop.wait(self.SAMPLE_EVERY):
+                last = self._last
+                if time.perf_counter() - last < self.SAMPLE_AFTER:
+                    continue
+                f.seek(0)
+                f.truncate()
+                faulthandler.dump_traceback(file=f, all_threads=True)
+                f.seek(0)
+                self._samples[last].append(self._main_stack(f.read().decode("utf-8", "replace")))
+
+    def _main_stack(self, dump: str) -> tuple[str, ...]:
+        """The GUI thread's frames in a faulthandler dump, outermost first."""
+        frames: list[str] = []
+        mine = False
+        for line in dump.splitlines():
+            if line.startswith(("Thread 0x", "Current thread 0x")):
+                mine = int(line.split("0x", 1)[1].split()[0], 16) == self._main
+            elif mine and line.strip().startswith("File "):
+                m = re.match(r'\s*File "([^"]+)", line (\d+) in (\S+)', line)
+                if m and ("/dsdesk/" in m[1] or "qasync" in m[1] or "http" in m[1]):
+                    frames.append(f"{Path(m[1]).name}:{m[2]} {m[3]}")
+        return tuple(reversed(frames))
+
+    def report(self, phase: str, worst: int = 3) -> list[str]:
+        gaps = [g for g in self.gaps if g[2] == phase]
+        if not gaps:
+            return [f"  {phase}: no ticks"]
+        lengths = sorted(g[1] * 1000 for g in gaps)
+        p99 = lengths[min(len(lengths) - 1, int(len(lengths) * 0.99))]
+        over = sum(1 for v in lengths if v > 16)
+        lines = [
+            f"  {phase:6} {len(lengths):6} ticks: longest {lengths[-1]:6.1f} ms, p99 "
+            f"{p99:5.1f} ms, median {statistics.median(lengths):4.1f} ms, "
+            f"{over} gaps > 16 ms   target: none > 16 ms "
+            f"{'ok' if lengths[-1] <= 16 else 'OVER'}"
+        ]
+        for start, length, _ in sorted(gaps, key=lambda g: -g[1])[:worst]:
+            if length * 1000 <= 16:
+                break
+            stacks = self._samples.get(start, [])
+            lines.append(
+                f"    gap {length * 1000:.1f} ms, {len(stacks)} samples of the GUI thread:"
+            )
+            common = collections.Counter(s[-4:] for s in stacks).most_common(2)
+            for stack, count in common:
+                lines.append(f"      {count}× " + " > ".join(stack) if stack else "      (in Qt)")
+        return lines
+
+
+# -- the session ---------------------------------------------------------------------------------
+
+
+class Out(list[str]):
+    """Lines of the report, printed as they come (a crash keeps what was measured)."""
+
+    def append(self, line: str) -> None:
+        print(line, flush=True)
+        super().append(line)
+
+    def __iadd__(self, lines: Any) -> Out:  # type: ignore[override]
+        for line in lines:
+            self.append(line)
+        return self
+
+
+def rss_now() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def wait_until(pred: Any, within: float, step: float = 0.02) -> None:
+    deadline = time.monotonic() + within
+    while not pred():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(step)
+
+
+def settle(app: Any, rounds: int = 2) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+async def session(args: argparse.Namespace, project: Path) -> list[str]:
+    from PySide6.QtWidgets import QAbstractSlider, QApplication
+
+    from dsdesk.agent import events as ev
+    from dsdesk.agent.calls import TurnLimits
+    from dsdesk.agent.policy import Mode
+    from dsdesk.config.settings import Settings
+    from dsdesk.services.controller import AppController
+    from dsdesk.ui.agent.tool_card import ToolCard
+    from dsdesk.ui.main_window import MainWindow
+    from dsdesk.ui.ui_state import UiState
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    out = Out()
+    controller = AppController(Settings())
+    window = MainWindow(controller, UiState(project.parent / "ui.ini"))
+    window.resize(1400, 900)
+    window.show()
+    window.activateWindow()
+    await wait_until(lambda: window.isVisible(), 10)
+    window.open_project(project)
+    await wait_until(lambda: controller.agent.sandboxed is not None, 30)
+    mode = Mode.FULL_AUTO if controller.agent.sandboxed else Mode.AUTO_EDIT
+    window.agent_ui.set_mode(mode)
+    assert controller.agent.mode is Mode.FULL_AUTO, "full-auto needs a working sandbox here"
+    # The script revisits files and folders: no pause for repeated calls.
+    window.chat.limits = TurnLimits(max_steps=args.steps + 10, repeat_warn=999, repeat_pause=999)
+    transcript = window.transcript
+
+    # 1. The live session.
+    dog = Watchdog()
+    live_from = args.steps - args.live + 1
+
+    ended: list[ev.TurnEnded] = []
+
+    def on_event(e: object) -> None:
+        if isinstance(e, ev.RoundStarted) and e.round >= live_from:
+            dog.phase = "live"
+        elif isinstance(e, ev.TurnEnded):
+            ended.append(e)
+
+    window.chat.sig_turn_event.connect(on_event)
+    rss0 = rss_now()
+    dog.start()
+    t0 = time.perf_counter()
+    window.prompt.setPlainText(PROMPT)
+    window.send_prompt(PROMPT)
+    await wait_until(lambda: window.chat.busy, 10)
+    await wait_until(lambda: not window.chat.busy, 3600, step=0.05)
+    wall = time.perf_counter() - t0
+    turns = lambda: [n for n in controller.tasks.active if n.startswith("chat-turn")]  # noqa: E731
+    await wait_until(lambda: not turns(), 30)  # its task ended (no callback left to re-enter)
+    dog.stop()
+    window.chat.sig_turn_event.disconnect(on_event)
+    n_cards = sum(1 for e in transcript._entries if isinstance(e, ToolCard))
+    out.append(
+        f"live session: {args.steps} steps ({args.live} at ~100 tokens/s with a command printing "
+        f"200 lines over 2 s), {wall:.0f} s, {n_cards} tool cards, {len(transcript._entries)} "
+        f"transcript entries, RSS {rss0:.0f} → {rss_now():.0f} MB"
+    )
+    if ended and (ended[0].status is not ev.TurnStatus.DONE or ended[0].rounds <= args.steps):
+        out.append(f"  the turn ended early: {ended[0]}")
+    out.append("longest GUI stall (1 ms timer; gaps between its ticks):")
+    out += dog.report("fast")
+    out += dog.report("live")
+
+    # 2. Reopen it from history.
+    history = controller.history
+    assert history is not None
+    cid = history.conversation_id
+    assert cid is not None
+    stored = history.store.thread(cid)
+    size = sum(len(m.content) + len(m.reasoning or "") for m in stored.messages)
+    out.append(
+        f"stored: {len(stored.messages)} messages, {size / 1e6:.1f} MB of text "
+        f"({sum(1 for m in stored.messages if m.role == 'tool')} tool results)"
+    )
+    shows, entries = [], 0
+    for _ in range(args.rounds):
+        window.new_chat()
+        await asyncio.sleep(0.2)  # the old entries deleted (deleteLater), as between two clicks
+        t0 = time.perf_counter()
+        window.history_ui.open_conversation(cid)
+        app.processEvents()  # layout and the first paint
+        transcript._column.activate()  # the layout is final before the clock stops
+        app.processEvents()
+        shows.append((time.perf_counter() - t0) * 1000)
+        entries = len(transcript._entries)
+    worst = max(shows)
+    out.append(
+        f"time to show it (reopen from history, {entries} entries built): median "
+        f"{statistics.median(shows):.0f} ms, worst {worst:.0f} ms   target: < 300 ms "
+        f"{'ok' if worst < 300 else 'OVER'}"
+    )
+
+    # 3. Everything built, then scrolled from top to bottom.
+    clicks: list[float] = []
+    while True:
+        first = transcript._entries[0] if transcript._entries else None
+        if first is None or "earlier" not in first.plain_text():
+            break
+        t0 = time.perf_counter()
+        transcript.sig_action.emit("earlier")
+        app.processEvents()
+        transcript._column.activate()
+        app.processEvents()
+        clicks.append((time.perf_counter() - t0) * 1000)
+    if clicks:
+        out.append(
+            f"'Show earlier' until all is built: {len(clicks)} clicks, median "
+            f"{statistics.median(clicks):.0f} ms, worst {max(clicks):.0f} ms; "
+            f"{len(transcript._entries)} entries"
+        )
+    bar = transcript.scroll_bar()
+    bar.setValue(0)
+    settle(app)
+    steps: list[float] = []
+    t_all = time.perf_counter()
+    while bar.value() < bar.maximum() and len(steps) < 100_000:
+        t0 = time.perf_counter()
+        bar.triggerAction(QAbstractSlider.SliderAction.SliderPageStepAdd)
+        app.processEvents()
+        steps.append((time.perf_counter() - t0) * 1000)
+    total = (time.perf_counter() - t_all) * 1000
+    if steps:
+        p99 = sorted(steps)[min(len(steps) - 1, int(len(steps) * 0.99))]
+        out.append(
+            f"scroll top to bottom: {len(steps)} page steps of {bar.pageStep()} px "
+            f"({bar.maximum() + bar.pageStep():,} px), {total:.0f} ms in all; per step median "
+            f"{statistics.median(steps):.1f} ms, p99 {p99:.1f} ms, worst {max(steps):.1f} ms"
+        )
+    window.close()
+    await controller.shutdown()
+    window.deleteLater()
+    settle(app)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.append(f"peak RSS: {peak:.0f} MB   target: < 400 MB {'ok' if peak < 400 else 'OVER'}")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--steps", type=int, default=500)
+    ap.add_argument("--live", type=int, default=12, help="rounds streamed at ~100 tokens/s")
+    ap.add_argument("--rounds", type=int, default=5, help="reopens measured")
+    ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        serve(args.serve, args.steps, args.live)
+        return
+    with tempfile.TemporaryDirectory(prefix="dsdesk-bench-transcript-") as tmp:
+        project = Path(tmp) / "dsdesk-src"
+        shutil.copytree(ROOT / "dsdesk", project / "dsdesk")
+        shutil.copytree(ROOT / "tests", project / "tests", ignore=shutil.ignore_patterns("fix*"))
+        os.environ["DSDESK_HOME"] = str(Path(tmp) / "home")
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(project), "--steps", str(args.steps),
+             "--live", str(args.live)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert child.stdout is not None
+            os.environ["DEEPSEEK_BASE_URL"] = child.stdout.readline().strip()
+            os.environ["DEEPSEEK_API_KEY"] = KEY
+            os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+            for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+                os.environ.pop(var, None)
+                os.environ.pop(var.lower(), None)
+            run_gui(args, project)
+        finally:
+            assert child.stdin is not None
+            child.stdin.close()
+            child.wait(10)
+
+
+def run_gui(args: argparse.Namespace, project: Path) -> list[str]:
+    from dsdesk.app import make_app
+    from dsdesk.services.event_loop import new_event_loop
+    from dsdesk.services.main_thread_gc import MainThreadGC
+
+    faulthandler.enable()
+    app = make_app()
+    collector = MainThreadGC(app)  # as the app: collect on the GUI thread, when due
+    collector.start()
+    try:
+        with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
+            return runner.run(session(args, project))
+    finally:
+        collector.stop()
+
+
+if __name__ == "__main__":
+    main()
