@@ -1,22 +1,29 @@
-"""One widget per transcript entry: the user's prompt, an assistant answer, an error box."""
+"""An assistant answer in the transcript (the other entries are in ``transcript_entries``)."""
 
 from __future__ import annotations
 
 import dataclasses
-import html
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from dsdesk.services.history import MessageRef
 from dsdesk.ui.message_tools import MessageTools
+from dsdesk.ui.transcript_entries import (
+    ActionRow,
+    ErrorBox,
+    UserMessage,
+    header_html,
+    header_row,
+    label,
+    set_text_color,
+)
 from dsdesk.ui.transcript_render import COPY_SCHEME, EDIT_SCHEME, StreamRenderer
 from dsdesk.ui.transcript_style import Theme
 from dsdesk.ui.transcript_widgets import (
     AutoHeightBrowser,
     DisclosureButton,
-    LinkButton,
     RoundedFrame,
 )
 
@@ -24,110 +31,6 @@ __all__ = ["ActionRow", "AnswerMessage", "ErrorBox", "UserMessage"]
 
 _STATUS_TEXT = {"stopped": "■ stopped", "length": "Answer cut at max tokens", "error": "✕ failed"}
 _EXTERNAL = frozenset({"http", "https", "mailto"})
-
-
-def _header_html(who: str, meta: str, theme: Theme) -> str:
-    who_html = f"<b>{html.escape(who)}</b>"
-    if not meta:
-        return who_html
-    return (
-        f'{who_html}&nbsp;&nbsp;<span style="color:{theme.dim.name()}">{html.escape(meta)}</span>'
-    )
-
-
-def _label(parent: QWidget, rich: bool = False) -> QLabel:
-    label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def _header_row(header: QLabel, tools: MessageTools) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(header, 1)
-    row.addWidget(tools, 0, Qt.AlignmentFlag.AlignTop)
-    return row
-
-
-def _set_text_color(widget: QWidget, color: QColor) -> None:
-    pal = widget.palette()
-    pal.setColor(QPalette.ColorRole.WindowText, color)
-    pal.setColor(QPalette.ColorRole.Text, color)
-    widget.setPalette(pal)
-
-
-class ActionRow(QWidget):
-    """A row of action links, e.g. Retry · Open settings."""
-
-    sig_action = Signal(str)
-    """action_id of the link that was activated."""
-
-    def __init__(self, actions: list[tuple[str, str]], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(10)
-        self.buttons: list[LinkButton] = []
-        for label, action_id in actions:
-            button = LinkButton(label, self)
-            button.setObjectName(f"action:{action_id}")
-            button.clicked.connect(lambda _=False, a=action_id: self.sig_action.emit(a))
-            row.addWidget(button)
-            self.buttons.append(button)
-        row.addStretch(1)
-
-    def plain_text(self) -> str:
-        return " · ".join(b.text() for b in self.buttons)
-
-
-class UserMessage(RoundedFrame):
-    """The user's prompt, as escaped plain text in a tinted box."""
-
-    sig_action = Signal(str)
-    """A header link: "edit:ID" or "version:ID:STEP"."""
-
-    def __init__(
-        self,
-        text: str,
-        meta: str,
-        theme: Theme,
-        parent: QWidget | None = None,
-        ref: MessageRef | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._text, self._meta = text, meta
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(14, 7, 10, 10)
-        lay.setSpacing(3)
-        self._header = _label(self, rich=True)
-        self.tools = MessageTools("user", lambda: self._text, self)
-        self.tools.sig_action.connect(self.sig_action)
-        self.tools.set_ref(ref)
-        self.body = AutoHeightBrowser(self)
-        self.body.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # selectable, but not a Tab stop
-        self.body.setPlainText(text)
-        lay.addLayout(_header_row(self._header, self.tools))
-        lay.addWidget(self.body)
-        self.apply_theme(theme)
-
-    @property
-    def text(self) -> str:
-        return self._text
-
-    def apply_theme(self, theme: Theme) -> None:
-        self.set_colors(theme.user_bg, theme.user_border)
-        self.tools.apply_theme(theme.font, theme.dim)
-        self._header.setText(_header_html("You", self._meta, theme))
-        self.body.setFont(theme.font)
-        self.body.document().setDefaultFont(theme.font)
-
-    def plain_text(self) -> str:
-        head = f"You · {self._meta}" if self._meta else "You"
-        versions = self.tools.plain_text()
-        head += f"  [{versions}]" if versions else ""
-        return f"{head}\n{self._text}"
 
 
 class AnswerMessage(QWidget):
@@ -165,12 +68,12 @@ class AnswerMessage(QWidget):
         lay.setContentsMargins(2, 0, 2, 0)
         lay.setSpacing(4)
         self._lay = lay
-        self._header = _label(self, rich=True)
+        self._header = label(self, rich=True)
         self.tools = MessageTools("answer", self.source_text, self)
         self.tools.sig_action.connect(self.sig_action)
         self.tools.set_ref(ref)
         self.tools.hide()  # shown when the answer is finished
-        lay.addLayout(_header_row(self._header, self.tools))
+        lay.addLayout(header_row(self._header, self.tools))
         self._header.setVisible(not continuation)
 
         self.reasoning_button = DisclosureButton(self)
@@ -190,7 +93,7 @@ class AnswerMessage(QWidget):
         self.content_view.anchorClicked.connect(self._on_content_view_anchorClicked)
         lay.addWidget(self.content_view)
 
-        self._status = _label(self)
+        self._status = label(self)
         self._status.hide()
         lay.addWidget(self._status)
 
@@ -243,7 +146,7 @@ class AnswerMessage(QWidget):
         if self._reasoning_frame is None or self._reasoning_view is None:
             return
         theme = self._theme
-        _set_text_color(self._reasoning_view, theme.dim)
+        set_text_color(self._reasoning_view, theme.dim)
         self._reasoning_frame.set_colors(theme.base, theme.border)
         self._reasoning_view.setFont(theme.font)
         if self._reasoning is not None:
@@ -258,14 +161,14 @@ class AnswerMessage(QWidget):
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
-        self._header.setText(_header_html("DeepSeek", self._meta, theme))
+        self._header.setText(header_html("DeepSeek", self._meta, theme))
         self.tools.apply_theme(theme.font, theme.dim)
         small = self.font()
         small.setPointSizeF(theme.font.pointSizeF() * 0.86)
         self._status.setFont(small)
         self.reasoning_button.setFont(small)
         self.reasoning_button.set_color(theme.dim)
-        _set_text_color(self._status, theme.dim)
+        set_text_color(self._status, theme.dim)
         self.content_view.setFont(theme.font)
         self.content.set_theme(theme)
         self._apply_reasoning_theme()
@@ -429,41 +332,3 @@ class AnswerMessage(QWidget):
         if self.action_row is not None:
             parts.append(self.action_row.plain_text())
         return "\n".join(parts)
-
-
-class ErrorBox(RoundedFrame):
-    """An inline error: the plain-language message and action links."""
-
-    sig_action = Signal(str)
-    """action_id of the link that was activated."""
-
-    def __init__(
-        self,
-        message: str,
-        actions: list[tuple[str, str]],
-        theme: Theme,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._message = message
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(14, 10, 14, 8)
-        lay.setSpacing(4)
-        self._text = _label(self)
-        self._text.setText(f"⚠  {message}")
-        self._text.setFont(theme.font)
-        lay.addWidget(self._text)
-        self.action_row = ActionRow(actions, self)
-        self.action_row.sig_action.connect(self.sig_action)
-        lay.addWidget(self.action_row)
-        self.action_row.setVisible(bool(actions))
-        self.apply_theme(theme)
-
-    def apply_theme(self, theme: Theme) -> None:
-        self.set_colors(theme.error_bg, theme.error_border)
-
-    def plain_text(self) -> str:
-        lines = [f"⚠ {self._message}"]
-        if self.action_row.buttons:
-            lines.append(self.action_row.plain_text())
-        return "\n".join(lines)
