@@ -53,6 +53,7 @@ __all__ = ["Turn", "TurnLimits"]
 
 log = logging.getLogger(__name__)
 
+_BUILD_IN_THREAD = 64  # messages: the request of a long session is built in a worker thread
 _FINISH_STATUS = {
     "stop": TurnStatus.DONE,
     "length": TurnStatus.LENGTH,
@@ -308,7 +309,11 @@ class Turn:
             self._rounds += 1
             self._emit(ev.RoundStarted(self._rounds, self.options.model))
             covered = len(messages) - 1
-            result = await self._stream(build_chat_request(messages, self.options))
+            if len(messages) > _BUILD_IN_THREAD:  # off the GUI thread for long sessions
+                body = await asyncio.to_thread(build_chat_request, messages, self.options)
+            else:
+                body = build_chat_request(messages, self.options)
+            result = await self._stream(body)
             self._account(result, covered)
             calls = result.tool_calls if result.finish_reason == "tool_calls" else []
             if calls and self._calls_runner is not None:

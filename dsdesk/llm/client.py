@@ -61,6 +61,7 @@ from dsdesk.llm.config import ClientConfig
 
 __all__ = ["DeepSeekClient"]
 
+_ENCODE_IN_THREAD = 64  # messages; below that encoding takes well under a millisecond
 _OUTPUT_EVENTS = (ContentDelta, ReasoningDelta, ToolCallDelta)
 
 
@@ -170,7 +171,13 @@ class DeepSeekClient:
         Iterate it inside ``contextlib.aclosing`` so that breaking out closes the connection.
         ``beta``: send to ``config.beta_url`` (chat prefix completion)."""
         self._require_key()
-        payload = encode_body(body)
+        messages = body.get("messages")
+        if isinstance(messages, list) and len(messages) > _ENCODE_IN_THREAD:
+            # A long agent session is megabytes of JSON: encode it off the event loop, which in
+            # the window is the GUI thread.
+            payload = await asyncio.to_thread(encode_body, body)
+        else:
+            payload = encode_body(body)
         url = "/chat/completions"
         if beta:
             if not self.config.beta_url:
