@@ -250,3 +250,28 @@ def _running(command: str) -> bool:
         if cmdline == want and state != "Z":
             return True
     return False
+
+
+def test_a_long_session_builds_its_requests_off_the_gui_thread(
+    qloop, sim, tmp_path: Path, project: Path
+) -> None:
+    """Past 64 messages the request is built and encoded in a worker thread: the turn still
+    runs to its end in the window's loop."""
+    script = "".join(
+        f'[[reply]]\ntool_calls = [{{ name = "grep", arguments = {{ pattern = "w{n}" }} }}]\n'
+        for n in range(40)  # different calls: the same one five times would pause the turn
+    )
+    for reply in parse_script(script + '[[reply]]\ncontent = "Seen it all."\n'):
+        sim.enqueue(reply)
+
+    async def scenario() -> None:
+        window, controller = await open_window(tmp_path)
+        try:
+            await start(window, project, Mode.READ_ONLY, "look around")
+            await wait_until(lambda: not controller.chat.busy, within=60)
+            assert len(controller.chat.history) == 1 + 40 * 2 + 1
+            assert controller.chat.history[-1].content == "Seen it all."
+        finally:
+            await close_window(window, controller)
+
+    run_scenario(qloop, scenario(), timeout=90)
