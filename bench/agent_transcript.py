@@ -50,7 +50,8 @@ os.environ.setdefault("QT_API", "pyside6")
 
 KEY = "sk-bench-agent-transcript-0001"
 PROMPT = "Study this project and tell me how it is layered."
-STREAM_COMMAND = "for i in $(seq 200); do echo line $i of the live output; sleep 0.01; done"
+# No "$(…)": a nested command always asks for approval, even in full-auto.
+STREAM_COMMAND = "seq 200 | while read i; do echo line $i of the live output; sleep 0.01; done"
 _TEXT = (
     "the module keeps its state in one place so the window only renders what the service "
     "emits and a test can drive it without a screen while the loop stays responsive"
