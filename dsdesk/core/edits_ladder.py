@@ -5,6 +5,14 @@ anchors on the SEARCH line whose stripped text is rarest in the file (an index b
 file view), then checks only those candidate positions, so a 20-line SEARCH in a 30,000-line file
 costs about as much as building the index. The tolerances are cumulative, and the caller stops at
 the first one that finds anything: one match applies, several are ambiguous.
+
+The ``TABS`` modes read leading whitespace as columns in the file's own indentation unit (a tab
+file, or N spaces: see ``indent_unit``), for a model that wrote a file's tabs as spaces or its
+spaces as tabs. They come after the three string-exact modes, so a SEARCH that matches as written
+never goes through them, and before the blank-line trimming and the elisions, which drop or skip
+SEARCH lines: reading indentation in another unit keeps every line and every character of each
+line's text, it only needs the width of a tab, which the file (or, in a tab file, each of 4 and
+8 columns: both are tried, and the caller refuses when they disagree) gives.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ class Mode(IntEnum):
     EXACT = 0
     WHITESPACE = 1  # trailing whitespace and stray "\r" ignored
     INDENT = 2  # plus one uniform indentation offset
+    TABS = 3  # trailing whitespace ignored, leading whitespace compared as columns (tab stops)
+    TABS_INDENT = 4  # plus one uniform offset in columns
 
 
 class Step(IntEnum):
@@ -33,7 +43,28 @@ class Step(IntEnum):
     EXACT = 0
     WHITESPACE = 1
     INDENT = 2
-    BLANK_LINES = 3
+    TABS = 3
+    BLANK_LINES = 4
+
+
+_STEP = {
+    Mode.EXACT: Step.EXACT,
+    Mode.WHITESPACE: Step.WHITESPACE,
+    Mode.INDENT: Step.INDENT,
+    Mode.TABS: Step.TABS,
+    Mode.TABS_INDENT: Step.TABS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Retab:
+    """How a ``TABS`` hit read the SEARCH: a tab stops at multiples of ``width`` columns, the
+    file is ``offset`` columns deeper than the SEARCH, and the file indents with tabs (``tabs``,
+    a width's worth of columns each, then spaces) or with spaces only."""
+
+    width: int
+    tabs: bool
+    offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +74,72 @@ class Hit:
     shift: Shift
     top: int = 0  # blank lines dropped from the top of the SEARCH (to drop from REPLACE too)
     bottom: int = 0  # ... and from its bottom
+    retab: Retab | None = None  # a TABS hit: the REPLACE is written in the file's indentation
 
 
 def is_blank(line: str) -> bool:
     return not line.strip(WS)
 
 
-class FileView:
-    """A file's lines with a lazily built index: stripped text -> positions."""
+def indent_unit(lines: list[str]) -> int | None:
+    """The file's indentation unit from its own lines: 0 for tabs (more lines start with a tab
+    than with two or more spaces), N for N spaces (the commonest step of 2, 4 or 8 between the
+    indentation of successive space-indented lines), None when the file does not say."""
+    tabs = spaces = 0
+    steps: Counter[int] = Counter()
+    prev = 0
+    for line in lines:
+        body = line.lstrip(_INDENT)
+        if not body.strip(WS):
+            continue
+        lead = line[: len(line) - len(body)]
+        if lead.startswith("\t"):
+            tabs += 1
+        elif "\t" not in lead:
+            spaces += len(lead) >= 2  # one space is alignment (" * " in C comments), not a unit
+            if len(lead) > prev:
+                steps[len(lead) - prev] += 1
+            prev = len(lead)
+    if tabs > spaces:
+        return 0
+    if spaces > tabs:
+        common = [n for n, _ in steps.most_common() if n in (2, 4, 8)]
+        return common[0] if common else None
+    return None
 
-    def __init__(self, lines: list[str]) -> None:
+
+def columns(lead: str, width: int) -> int:
+    """The column where leading whitespace ``lead`` ends, a tab stopping at multiples of
+    ``width``."""
+    col = 0
+    for ch in lead:
+        col = (col // width + 1) * width if ch == "\t" else col + 1
+    return col
+
+
+class FileView:
+    """A file's lines with a lazily built index: stripped text -> positions. ``tabs`` says the
+    file indents with tabs whatever its lines suggest (a Makefile: recipe lines need them)."""
+
+    def __init__(self, lines: list[str], tabs: bool = False) -> None:
         self.lines = lines
         self._index: dict[str, list[int]] | None = None
+        self._tabs = tabs
+        self._units: tuple[Retab, ...] | None = None
+
+    @property
+    def units(self) -> tuple[Retab, ...]:
+        """The readings the ``TABS`` modes try: a tab file's tab as 4 or as 8 columns, a file
+        indented by N spaces with a tab as N columns, none when the unit is unknown."""
+        if self._units is None:
+            unit = 0 if self._tabs else indent_unit(self.lines)
+            if unit is None:
+                self._units = ()
+            elif unit == 0:
+                self._units = (Retab(4, True), Retab(8, True))
+            else:
+                self._units = (Retab(unit, False),)
+        return self._units
 
     @property
     def index(self) -> dict[str, list[int]]:
@@ -103,6 +188,35 @@ def _indent_shift(lines: list[str], start: int, pat: list[str]) -> Shift | None:
     return shift if shift is not None else NO_SHIFT
 
 
+def _cols(line: str, width: int) -> tuple[int, str]:
+    body = line.lstrip(_INDENT)
+    return columns(line[: len(line) - len(body)], width), body.rstrip(WS)
+
+
+def _column_offset(
+    lines: list[str], start: int, pat: list[str], width: int, uniform: bool
+) -> int | None:
+    """The columns by which the file's lines at ``start`` are deeper than ``pat`` (0 unless
+    ``uniform``), reading a tab as ``width`` columns; None if they differ otherwise."""
+    offset: int | None = None
+    for k, s in enumerate(pat):
+        col_f, body_f = _cols(lines[start + k], width)
+        col_s, body_s = _cols(s, width)
+        if not body_f or not body_s:
+            if body_f or body_s:
+                return None  # a blank line only matches a blank line
+            continue
+        if body_f != body_s:
+            return None
+        if offset is None:
+            offset = col_f - col_s
+            if offset and not uniform:
+                return None
+        elif col_f - col_s != offset:
+            return None
+    return offset or 0
+
+
 def _matches_at(lines: list[str], start: int, pat: list[str], mode: Mode) -> Shift | None:
     if mode is Mode.EXACT:
         return NO_SHIFT if lines[start : start + len(pat)] == pat else None
@@ -127,13 +241,20 @@ def find(view: FileView, pat: list[str], mode: Mode) -> list[Hit]:
             return []  # every tolerance keeps a line's stripped text, so no match anywhere
         if positions is None or len(found) < len(positions):
             anchor, positions = j, found
+    starts = [p - anchor for p in positions or () if 0 <= p - anchor <= n - m]
     hits: list[Hit] = []
-    for p in positions or ():
-        start = p - anchor
-        if 0 <= start <= n - m:
-            shift = _matches_at(view.lines, start, pat, mode)
-            if shift is not None:
-                hits.append(Hit(start, start + m, shift))
+    if mode >= Mode.TABS:  # every reading of a tab: the caller refuses when they disagree
+        for unit in view.units:
+            for start in starts:
+                off = _column_offset(view.lines, start, pat, unit.width, mode is Mode.TABS_INDENT)
+                if off is not None:
+                    retab = Retab(unit.width, unit.tabs, off)
+                    hits.append(Hit(start, start + m, NO_SHIFT, retab=retab))
+        return sorted(hits, key=lambda h: h.start)
+    for start in starts:
+        shift = _matches_at(view.lines, start, pat, mode)
+        if shift is not None:
+            hits.append(Hit(start, start + m, shift))
     return hits
 
 
@@ -154,7 +275,7 @@ def find_trimmed(view: FileView, pat: list[str], mode: Mode) -> list[Hit]:
     if top == len(pat) or top + bottom == 0:
         return []
     hits = find(view, pat[top : len(pat) - bottom], mode)
-    return [Hit(h.start, h.end, h.shift, top, bottom) for h in hits]
+    return [Hit(h.start, h.end, h.shift, top, bottom, h.retab) for h in hits]
 
 
 def ladder(view: FileView, pat: list[str]) -> tuple[Step, list[Hit]] | None:
@@ -162,7 +283,7 @@ def ladder(view: FileView, pat: list[str]) -> tuple[Step, list[Hit]] | None:
     for mode in Mode:
         hits = find(view, pat, mode)
         if hits:
-            return Step(mode), hits
+            return _STEP[mode], hits
     for mode in Mode:
         hits = find_trimmed(view, pat, mode)
         if hits:
@@ -194,6 +315,23 @@ def reindent(rep: list[str], shift: Shift) -> list[str] | None:
             out.append(line[len(prefix) :])
         else:
             return None
+    return out
+
+
+def retab_lines(rep: list[str], how: Retab) -> list[str] | None:
+    """REPLACE written in the file's indentation: each line's leading whitespace read as columns
+    (a tab as ``how.width``), moved by the offset (not on blank lines) and written with tabs
+    then spaces, or spaces only; None if a line would start left of column 0."""
+    out: list[str] = []
+    for line in rep:
+        body = line.lstrip(_INDENT)
+        col = columns(line[: len(line) - len(body)], how.width)
+        if body.strip(WS):
+            col += how.offset
+            if col < 0:
+                return None
+        lead = "\t" * (col // how.width) + " " * (col % how.width) if how.tabs else " " * col
+        out.append(lead + body)
     return out
 
 
