@@ -347,6 +347,25 @@ def test_tabs_with_elision_and_blank_lines() -> None:
     assert ok(r, MatchLevel.BLANK_LINES) == GO.replace("\t}\n}", "\t\treturn\n\t}\n}")
 
 
+def test_tabs_lines_the_file_indents_with_spaces_keep_spaces() -> None:
+    text = "func f() string {\n\tx := 1\n\treturn `\n  usage: f\n`\n}\n"
+    search = "    x := 1\n    return `\n  usage: f\n`\n"
+    replace = "    x := 2\n    return `\n  usage: f\n  more\n`\n"
+    r = apply_block(text, search, replace)
+    assert ok(r, MatchLevel.TABS) == text.replace("x := 1", "x := 2").replace("f\n", "f\n  more\n")
+
+
+def test_tabs_a_new_line_whose_indentation_the_file_spells_two_ways_is_refused() -> None:
+    # The model's 4 spaces stand for the file's tab and for a raw string's 4 spaces.
+    text = "func f() string {\n\tx := 1\n\treturn `\n    usage: f\n`\n}\n"
+    search = "    x := 1\n    return `\n    usage: f\n`\n"
+    for new in ("    x := 2\n", "        y := 2\n"):  # indented like both; like none, mixed
+        r = fails(apply_block(text, search, new + search), "not_found")
+        assert "tab and" in r.message or "with tabs and with spaces" in r.message
+    r = apply_block(text, search, search.replace("usage: f", "usage: g"))
+    assert not r.ok  # the changed line's 4 spaces: a tab or four spaces? not guessed
+
+
 def test_tabs_file_without_indentation_does_not_guess() -> None:
     text = "a\nb\n"
     fails(apply_block(text, "    a\n    b\n    c\n", "x\n"), "not_found")

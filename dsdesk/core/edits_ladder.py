@@ -318,20 +318,48 @@ def reindent(rep: list[str], shift: Shift) -> list[str] | None:
     return out
 
 
-def retab_lines(rep: list[str], how: Retab) -> list[str] | None:
-    """REPLACE written in the file's indentation: each line's leading whitespace read as columns
-    (a tab as ``how.width``), moved by the offset (not on blank lines) and written with tabs
-    then spaces, or spaces only; None if a line would start left of column 0."""
+def retab_lines(rep: list[str], how: Retab, pat: list[str], found: list[str]) -> list[str] | str:
+    """REPLACE written in the file's indentation, or why it cannot be without guessing.
+
+    ``pat`` is the SEARCH and ``found`` the file lines it matched, one for one. A REPLACE line
+    indented like some SEARCH lines gets the file's indentation of those lines; if the file
+    indents them differently (a tab file with a space-indented raw string, say), it is a guess
+    and refused. A line indented like no SEARCH line is read as columns (a tab as
+    ``how.width``), moved by the offset (not on blank lines) and written with tabs then spaces,
+    or spaces only; refused if it would start left of column 0, or if the matched lines already
+    mix the two styles (which one a new line wants is a guess)."""
+    forms: dict[str, set[str]] = {}
+    mixed = False
+    for s, f in zip(pat, found, strict=True):
+        if is_blank(s) or is_blank(f):
+            continue
+        lead_f = _split_indent(f)[0]
+        forms.setdefault(_split_indent(s)[0], set()).add(lead_f)
+        mixed |= lead_f.startswith(" " * how.width) if how.tabs else "\t" in lead_f
     out: list[str] = []
     for line in rep:
-        body = line.lstrip(_INDENT)
-        col = columns(line[: len(line) - len(body)], how.width)
+        lead, body = _split_indent(line)
+        known = forms.get(lead) if body.strip(WS) else None
+        if known is not None:
+            if len(known) > 1:
+                return (
+                    "the file indents the SEARCH lines this REPLACE line is indented like both "
+                    "with tabs and with spaces"
+                )
+            out.append(next(iter(known)) + body)
+            continue
+        col = columns(lead, how.width)
         if body.strip(WS):
+            if mixed:
+                return (
+                    "the matched lines mix tab and space indentation, so how a new line is "
+                    "indented would be a guess"
+                )
             col += how.offset
             if col < 0:
-                return None
-        lead = "\t" * (col // how.width) + " " * (col % how.width) if how.tabs else " " * col
-        out.append(lead + body)
+                return "the REPLACE has lines indented less than the difference"
+        tabs, spaces = divmod(col, how.width) if how.tabs else (0, col)
+        out.append("\t" * tabs + " " * spaces + body)
     return out
 
 

@@ -212,13 +212,21 @@ def _replace(
         rep = trim_like(rep, hit.top, hit.bottom)
         kept = kept_lines(_keys(pat, punct), _keys(rep, punct), lines[hit.start : hit.end])
         new = [r for r, k in zip(rep, kept, strict=True) if k is None]
-        moved = retab_lines(new, hit.retab) if hit.retab else reindent(new, hit.shift)
-        if moved is None:
+        if hit.retab is not None:
+            moved = retab_lines(new, hit.retab, pat, lines[hit.start : hit.end])
+        else:
+            shifted = reindent(new, hit.shift)
+            moved = (
+                "the REPLACE has lines indented less than the difference"
+                if shifted is None
+                else shifted
+            )
+        if isinstance(moved, str):
             return _fail(
                 "not_found",
                 f"The SEARCH matched at {_lines_label(hit.start, hit.end)} only with a different "
-                "indentation, and the REPLACE has lines indented less than that difference, so "
-                "it cannot be re-indented; copy the SEARCH with the file's indentation.",
+                f"indentation, and {moved}, so the REPLACE cannot be re-indented; copy the "
+                "SEARCH and REPLACE with the file's indentation.",
                 tuple((i + 1, lines[i]) for i in range(hit.start, min(hit.end, hit.start + 8))),
             )
         if search is not None:
