@@ -363,6 +363,67 @@ def retab_lines(rep: list[str], how: Retab, pat: list[str], found: list[str]) ->
     return out
 
 
+def _other_style(lead: str, tabs: bool) -> bool:
+    """Leading whitespace in the style a file indented with tabs (``tabs``) or spaces does not
+    use: four spaces in a row or a space before a tab; any tab."""
+    return ("    " in lead or " \t" in lead) if tabs else "\t" in lead
+
+
+def _depth(line: str) -> int:
+    return len(line) - len(line.lstrip("\t"))
+
+
+def restyle(
+    block: list[str], new: list[bool], units: tuple[Retab, ...], found: list[str], before: str
+) -> tuple[list[str], Retab | None]:
+    """A block that matched as written, its new lines (``new``) indented in the style the file
+    does not use (a model writing a tab file's tabs as spaces, or the reverse, with a SEARCH
+    that has no indented line to tell): those lines rewritten in the file's style, when the
+    matched lines ``found`` do not mix styles and one reading fits. A spaces file's tab is its
+    N spaces. A tab file's tab is 4 or 8 columns: a width fits when it turns every such line's
+    spaces into whole tabs and no line ends up more than one tab deeper than the line before
+    it (``before``: the file line above the block); when no width fits, or both do with
+    different results, the lines stay as the model wrote them. Returns the lines and the
+    reading used (None: unchanged)."""
+    if not units:
+        return block, None
+    tabs = units[0].tabs
+    mine = [
+        k for k, line in enumerate(block) if new[k] and _other_style(_split_indent(line)[0], tabs)
+    ]
+    if not mine or any(_other_style(_split_indent(f)[0], tabs) for f in found if not is_blank(f)):
+        return block, None
+    results: dict[tuple[str, ...], Retab] = {}
+    for unit in units:
+        out = list(block)
+        fits = True
+        for k, line in enumerate(block):
+            if not new[k]:
+                continue
+            lead, body = _split_indent(line)
+            col = columns(lead, unit.width)
+            if k in mine and tabs and col % unit.width:
+                fits = False
+                break
+            t, sp = divmod(col, unit.width) if tabs else (0, col)
+            out[k] = "\t" * t + " " * sp + body
+        if fits and tabs:
+            prev = _depth(before) if not is_blank(before) else None
+            for line in out:
+                if is_blank(line):
+                    continue
+                if prev is not None and _depth(line) > prev + 1:
+                    fits = False
+                    break
+                prev = _depth(line)
+        if fits:
+            results.setdefault(tuple(out), unit)
+    if len(results) != 1:
+        return block, None
+    ((out_t, unit),) = results.items()
+    return list(out_t), unit
+
+
 # Above this many (SEARCH x REPLACE) line pairs, counting only lines found on both sides, the
 # alignment table is not built for the whole block: only the lines the two share at the top and
 # bottom are paired (in place), and the middle is aligned if it is small enough.

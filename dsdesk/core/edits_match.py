@@ -54,10 +54,12 @@ from dsdesk.core.edits_elide import (
 from dsdesk.core.edits_ladder import (
     FileView,
     Hit,
+    Retab,
     Step,
     kept_lines,
     ladder,
     reindent,
+    restyle,
     retab_lines,
     trim_like,
 )
@@ -196,13 +198,17 @@ def _replace(
     parts: Sequence[tuple[Hit, list[str], list[str]]],
     level: MatchLevel,
     search: str | None,
+    units: tuple[Retab, ...] = (),
 ) -> MatchResult:
     """The file with each hit's lines replaced by its REPLACE lines. A REPLACE line that repeats
     a SEARCH line unchanged is written as the file has that line (so a looser match never
     rewrites its whitespace or typography), wherever it is in the block, as long as which line
     it repeats is clear (``kept_lines``); the model's other lines are re-indented by the hit's
-    offset. ``search`` is given at the punctuation level (see ``ascii_like``)."""
+    offset. ``search`` is given at the punctuation level (see ``ascii_like``). New lines of a
+    block that matched as written but are indented in the style the file does not use are
+    rewritten in the file's (``restyle``, with the file's indentation ``units``)."""
     span = (parts[0][0].start, parts[-1][0].end)
+    restyled: Retab | None = None
     region = "\n".join(lines[span[0] : span[1]])
     punct = search is not None
     out: list[str] = []
@@ -232,8 +238,14 @@ def _replace(
         if search is not None:
             moved = ascii_like(moved, search, region)
         model = iter(moved)
+        block = [k if k is not None else next(model) for k in kept]
+        if hit.retab is None:
+            before = lines[hit.start - 1] if hit.start else ""
+            found = lines[hit.start : hit.end]
+            block, unit = restyle(block, [k is None for k in kept], units, found, before)
+            restyled = restyled or unit
         out.extend(lines[pos : hit.start])
-        out.extend(k if k is not None else next(model) for k in kept)
+        out.extend(block)
         pos = hit.end
     out.extend(lines[pos:])
     message = f"matched at {_lines_label(*span)} {_HOW[level]}"
@@ -241,6 +253,12 @@ def _replace(
     if retab is not None:
         message += f" (a tab read as {retab.width} columns; the replacement was written with " + (
             "tabs)" if retab.tabs else "spaces)"
+        )
+    elif restyled is not None:
+        message += (
+            "; the replacement's new lines were indented in the other style and were written with "
+            + ("tabs" if restyled.tabs else "spaces")
+            + f" (a tab read as {restyled.width} columns)"
         )
     return MatchResult(True, _join(out, final_newline), level, None, span, (), message)
 
@@ -290,7 +308,7 @@ def _attempt(
         level = MatchLevel.PUNCTUATION if search is not None else _STEP_LEVEL[step]
         if len(hits) > 1:
             return _several(lines, final_newline, pat, rep, level, search, hits), ""
-        return _replace(lines, final_newline, [(hits[0], pat, rep)], level, search), ""
+        return _replace(lines, final_newline, [(hits[0], pat, rep)], level, search, view.units), ""
     if not any(is_marker(p) for p in pat):
         return None, ""
     elided = elide(view, pat, rep, pat, rep_probe)
@@ -298,7 +316,7 @@ def _attempt(
         return None, ""
     level = MatchLevel.PUNCTUATION if search is not None else MatchLevel.ELISION
     if elided.parts:
-        return _replace(lines, final_newline, elided.parts, level, search), ""
+        return _replace(lines, final_newline, elided.parts, level, search, view.units), ""
     if elided.reason == "ambiguous":
         return _ambiguous(level, elided.hits, lines, elided.message), ""
     return None, elided.message
