@@ -366,6 +366,59 @@ def test_tabs_a_new_line_whose_indentation_the_file_spells_two_ways_is_refused()
     assert not r.ok  # the changed line's 4 spaces: a tab or four spaces? not guessed
 
 
+GO_TOP = "package x\n\nfunc a() {\n\treturn\n}\n"
+
+
+@pytest.mark.parametrize("width", [4, 8])
+def test_new_lines_after_a_search_without_indentation_are_written_in_the_file_style(
+    width: int,
+) -> None:
+    # Nothing in "}" says how the model indents; its new function does: spaces, read as tabs.
+    sp = " " * width
+    replace = f"}}\n\nfunc b() {{\n{sp}if x {{\n{sp}{sp}y()\n{sp}}}\n}}\n"
+    r = apply_block(GO_TOP, "}\n", replace)
+    assert ok(r, MatchLevel.EXACT) == GO_TOP + "\nfunc b() {\n\tif x {\n\t\ty()\n\t}\n}\n"
+    assert f"written with tabs (a tab read as {width} columns)" in r.message
+
+
+def test_new_lines_in_tabs_in_a_spaces_file_are_written_with_spaces() -> None:
+    text = "x = 1\n\n\ndef f():\n    return 1\n"
+    r = apply_block(text, "x = 1\n", "x = 1\n\n\ndef g():\n\tif y:\n\t\treturn 2\n")
+    want = "x = 1\n\n\ndef g():\n    if y:\n        return 2\n\n\ndef f():\n    return 1\n"
+    assert ok(r, MatchLevel.EXACT) == want
+    assert "written with spaces" in r.message
+
+
+@pytest.mark.parametrize(
+    "replace",
+    [
+        "}\n\nfunc b() {\n        y()\n}\n",  # 2 tabs of 4 (two deeper) or 1 of 8? 8 fits only
+        "}\n\nvar s = `\n    x\n  y\n`\n",  # "  y": no whole-tab reading: left as written
+    ],
+)
+def test_new_lines_in_the_other_style_are_left_as_written_unless_one_reading_fits(
+    replace: str,
+) -> None:
+    r = apply_block(GO_TOP, "}\n", replace)
+    got = ok(r, MatchLevel.EXACT)
+    if "y()" in replace:
+        assert got == GO_TOP + "\nfunc b() {\n\ty()\n}\n"
+    else:
+        assert got == GO_TOP + replace[2:] and "written with" not in r.message
+
+
+def test_new_lines_are_left_as_written_where_the_file_mixes_styles() -> None:
+    text = "var s = `\n    usage\n`\n\nfunc a() {\n\treturn\n}\n"
+    r = apply_block(text, "    usage\n", "    usage\n    more\n")
+    assert ok(r, MatchLevel.EXACT) == text.replace("usage\n", "usage\n    more\n")
+
+
+def test_blocks_in_the_file_style_are_written_byte_for_byte() -> None:
+    r = apply_block(GO_TOP, "}\n", "}\n\nfunc b() {\n\tif x {\n\t\ty()\n\t}\n}\n")
+    assert ok(r, MatchLevel.EXACT) == GO_TOP + "\nfunc b() {\n\tif x {\n\t\ty()\n\t}\n}\n"
+    assert r.message == "matched at line 5 exactly"
+
+
 def test_tabs_file_without_indentation_does_not_guess() -> None:
     text = "a\nb\n"
     fails(apply_block(text, "    a\n    b\n    c\n", "x\n"), "not_found")
@@ -762,7 +815,8 @@ def test_repeated_lines_keep_the_file_form_when_it_is_clear_and_never_change_con
     assert new[start + len(rep) :] == lines[end:]
     for got, line, o in zip(new[start : start + len(rep)], rep, origin, strict=True):
         if o is None:
-            assert got == line or ("were written with" in r.message and got.lstrip() == line.lstrip())
+            restyled = "were written with" in r.message and got.lstrip() == line.lstrip()
+            assert got == line or restyled
             continue
         # every form the file gives this line's text inside the matched lines
         forms = {lines[start + k] for k, p in enumerate(pat) if p == pat[o]}

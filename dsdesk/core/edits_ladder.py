@@ -380,8 +380,8 @@ def restyle(
     does not use (a model writing a tab file's tabs as spaces, or the reverse, with a SEARCH
     that has no indented line to tell): those lines rewritten in the file's style, when the
     matched lines ``found`` do not mix styles and one reading fits. A spaces file's tab is its
-    N spaces. A tab file's tab is 4 or 8 columns: a width fits when it turns every such line's
-    spaces into whole tabs and no line ends up more than one tab deeper than the line before
+    N spaces. A tab file's tab is 4 or 8 columns: a width fits when it turns the spaces of
+    every new line into whole tabs and no line ends up more than one tab deeper than the line before
     it (``before``: the file line above the block); when no width fits, or both do with
     different results, the lines stay as the model wrote them. Returns the lines and the
     reading used (None: unchanged)."""
@@ -402,7 +402,7 @@ def restyle(
                 continue
             lead, body = _split_indent(line)
             col = columns(lead, unit.width)
-            if k in mine and tabs and col % unit.width:
+            if tabs and " " in lead and body.strip(WS) and col % unit.width:
                 fits = False
                 break
             t, sp = divmod(col, unit.width) if tabs else (0, col)
