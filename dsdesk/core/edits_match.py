@@ -30,7 +30,10 @@ anchoring, and a SEARCH matches whole lines only: a fragment of a line ("foo(1)"
 Whatever the level, a REPLACE line that repeats a SEARCH line unchanged is written as the file
 has that line (its trailing whitespace, indentation and typography), anywhere in the block, when
 which line it repeats is clear (see ``edits_ladder.kept_lines``); only the model's new or
-changed lines are re-indented or re-typeset.
+changed lines are re-indented or re-typeset. When a block matches as written (its SEARCH has no
+indented line to read) but its new lines are indented in the style the file does not use, they
+are written in the file's style if exactly one reading fits (``edits_ladder.restyle``); the
+message says so.
 
 Text handed in uses "\\n" line endings (the workspace normalises files on read); a file's final
 newline, or its absence, is kept.
