@@ -23,7 +23,8 @@ the other indentation style, as models do: in a file indented with tabs (more li
 tab than with two or more spaces), each leading tab becomes spaces up to the next multiple of 4
 (or of 8, for a quarter of the files); in any other file each 4 leading spaces become one tab.
 Only the answer changes; the file on disk and the expected file keep their own style. Blocks
-whose text changed get the kind ``tabs``.
+whose text changed get the kind ``tabs``; a block whose commit changes leading whitespace (a
+SEARCH line and a different REPLACE line that retabbing would make equal) is left as it is.
 """
 
 from __future__ import annotations
@@ -486,6 +487,13 @@ def _retab(line: str, tabs: bool, width: int) -> str:
     return "\t" * (col // width) + " " * (col % width) + body
 
 
+def _erases(s: list[str], r: list[str], tabs: bool, width: int) -> bool:
+    """A SEARCH line and a REPLACE line that differ become the same once retabbed."""
+    r_set = set(r)
+    seen = {_retab(b, tabs, width): b for b in r_set}
+    return any(a not in r_set and seen.get(_retab(a, tabs, width), a) != a for a in set(s))
+
+
 def retabbed(case: Case, seed: int) -> Prepared:
     """``perturbed`` with the answer's leading whitespace in the other indentation style."""
     prep = perturbed(case, seed)
@@ -497,6 +505,8 @@ def retabbed(case: Case, seed: int) -> Prepared:
     for (s, r), kind in zip(prep.texts, prep.kinds, strict=True):
         s2 = [_retab(ln, tabs, width) for ln in s]
         r2 = [_retab(ln, tabs, width) for ln in r]
+        if _erases(s, r, tabs, width):
+            s2, r2 = s, r  # the commit changes leading whitespace: retabbing would undo it
         texts.append((s2, r2))
         kinds.append(kind + (("tabs",) if (s2, r2) != (s, r) else ()))
     return Prepared(case, prep.old, prep.new, prep.crlf, prep.path_fence, texts, kinds)

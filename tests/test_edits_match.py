@@ -413,6 +413,13 @@ def test_new_lines_are_left_as_written_where_the_file_mixes_styles() -> None:
     assert ok(r, MatchLevel.EXACT) == text.replace("usage\n", "usage\n    more\n")
 
 
+def test_a_replacement_that_changes_the_indentation_style_on_purpose_is_kept() -> None:
+    # The SEARCH is in the file's 2 spaces: the model knows the style; tabs in REPLACE are meant.
+    text = "import (\n  \"fmt\"\n  \"os\"\n)\n"
+    r = apply_block(text, text, text.replace("  ", "\t"))
+    assert ok(r, MatchLevel.EXACT) == text.replace("  ", "\t")
+
+
 def test_blocks_in_the_file_style_are_written_byte_for_byte() -> None:
     r = apply_block(GO_TOP, "}\n", "}\n\nfunc b() {\n\tif x {\n\t\ty()\n\t}\n}\n")
     assert ok(r, MatchLevel.EXACT) == GO_TOP + "\nfunc b() {\n\tif x {\n\t\ty()\n\t}\n}\n"

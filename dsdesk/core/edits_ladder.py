@@ -374,18 +374,25 @@ def _depth(line: str) -> int:
 
 
 def restyle(
-    block: list[str], new: list[bool], units: tuple[Retab, ...], found: list[str], before: str
+    block: list[str],
+    new: list[bool],
+    units: tuple[Retab, ...],
+    pat: list[str],
+    found: list[str],
+    before: str,
 ) -> tuple[list[str], Retab | None]:
     """A block that matched as written, its new lines (``new``) indented in the style the file
     does not use (a model writing a tab file's tabs as spaces, or the reverse, with a SEARCH
-    that has no indented line to tell): those lines rewritten in the file's style, when the
-    matched lines ``found`` do not mix styles and one reading fits. A spaces file's tab is its
+    ``pat`` that has no indented line to tell): those lines rewritten in the file's style, when
+    the SEARCH has no indented line (one written in the file's style says the model knows it,
+    so another style in REPLACE is meant), the matched lines ``found`` do not mix styles and
+    one reading fits. A spaces file's tab is its
     N spaces. A tab file's tab is 4 or 8 columns: a width fits when it turns the spaces of
     every new line into whole tabs and no line ends up more than one tab deeper than the line before
     it (``before``: the file line above the block); when no width fits, or both do with
     different results, the lines stay as the model wrote them. Returns the lines and the
     reading used (None: unchanged)."""
-    if not units:
+    if not units or any(_split_indent(p)[0] for p in pat if not is_blank(p)):
         return block, None
     tabs = units[0].tabs
     mine = [

@@ -245,7 +245,7 @@ def _replace(
         if hit.retab is None:
             before = lines[hit.start - 1] if hit.start else ""
             found = lines[hit.start : hit.end]
-            block, unit = restyle(block, [k is None for k in kept], units, found, before)
+            block, unit = restyle(block, [k is None for k in kept], units, pat, found, before)
             restyled = restyled or unit
         out.extend(lines[pos : hit.start])
         out.extend(block)
