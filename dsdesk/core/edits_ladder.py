@@ -376,7 +376,7 @@ def _depth(line: str) -> int:
 def restyle(
     block: list[str],
     new: list[bool],
-    units: tuple[Retab, ...],
+    view: FileView | None,
     pat: list[str],
     found: list[str],
     before: str,
@@ -392,7 +392,12 @@ def restyle(
     it (``before``: the file line above the block); when no width fits, or both do with
     different results, the lines stay as the model wrote them. Returns the lines and the
     reading used (None: unchanged)."""
-    if not units or any(_split_indent(p)[0] for p in pat if not is_blank(p)):
+    if any(_split_indent(p)[0] for p in pat if not is_blank(p)):
+        return block, None
+    if view is None or not any(new[k] and _split_indent(ln)[0] for k, ln in enumerate(block)):
+        return block, None
+    units = view.units  # (the file's unit is worked out only when needed)
+    if not units:
         return block, None
     tabs = units[0].tabs
     mine = [

@@ -201,7 +201,7 @@ def _replace(
     parts: Sequence[tuple[Hit, list[str], list[str]]],
     level: MatchLevel,
     search: str | None,
-    units: tuple[Retab, ...] = (),
+    view: FileView | None = None,
 ) -> MatchResult:
     """The file with each hit's lines replaced by its REPLACE lines. A REPLACE line that repeats
     a SEARCH line unchanged is written as the file has that line (so a looser match never
@@ -209,7 +209,7 @@ def _replace(
     it repeats is clear (``kept_lines``); the model's other lines are re-indented by the hit's
     offset. ``search`` is given at the punctuation level (see ``ascii_like``). New lines of a
     block that matched as written but are indented in the style the file does not use are
-    rewritten in the file's (``restyle``, with the file's indentation ``units``)."""
+    rewritten in the file's (``restyle``, with the indentation units of ``view``)."""
     span = (parts[0][0].start, parts[-1][0].end)
     restyled: Retab | None = None
     region = "\n".join(lines[span[0] : span[1]])
@@ -245,7 +245,7 @@ def _replace(
         if hit.retab is None:
             before = lines[hit.start - 1] if hit.start else ""
             found = lines[hit.start : hit.end]
-            block, unit = restyle(block, [k is None for k in kept], units, pat, found, before)
+            block, unit = restyle(block, [k is None for k in kept], view, pat, found, before)
             restyled = restyled or unit
         out.extend(lines[pos : hit.start])
         out.extend(block)
@@ -311,7 +311,7 @@ def _attempt(
         level = MatchLevel.PUNCTUATION if search is not None else _STEP_LEVEL[step]
         if len(hits) > 1:
             return _several(lines, final_newline, pat, rep, level, search, hits), ""
-        return _replace(lines, final_newline, [(hits[0], pat, rep)], level, search, view.units), ""
+        return _replace(lines, final_newline, [(hits[0], pat, rep)], level, search, view), ""
     if not any(is_marker(p) for p in pat):
         return None, ""
     elided = elide(view, pat, rep, pat, rep_probe)
@@ -319,7 +319,7 @@ def _attempt(
         return None, ""
     level = MatchLevel.PUNCTUATION if search is not None else MatchLevel.ELISION
     if elided.parts:
-        return _replace(lines, final_newline, elided.parts, level, search, view.units), ""
+        return _replace(lines, final_newline, elided.parts, level, search, view), ""
     if elided.reason == "ambiguous":
         return _ambiguous(level, elided.hits, lines, elided.message), ""
     return None, elided.message
