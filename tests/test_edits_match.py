@@ -413,9 +413,17 @@ def test_new_lines_are_left_as_written_where_the_file_mixes_styles() -> None:
     assert ok(r, MatchLevel.EXACT) == text.replace("usage\n", "usage\n    more\n")
 
 
+def test_new_lines_after_a_search_shifted_by_a_tab_in_a_spaces_file() -> None:
+    # The model indented everything one tab too deep, in tabs: the INDENT level removes the
+    # tab, and the new lines' remaining tabs are the file's 4 spaces.
+    text = "x = 1\n\n\ndef f():\n    return 1\n"
+    r = apply_block(text, "\tx = 1\n", "\tx = 1\n\tdef g():\n\t\treturn 2\n")
+    assert ok(r, MatchLevel.INDENT) == text.replace("x = 1\n", "x = 1\ndef g():\n    return 2\n")
+
+
 def test_a_replacement_that_changes_the_indentation_style_on_purpose_is_kept() -> None:
     # The SEARCH is in the file's 2 spaces: the model knows the style; tabs in REPLACE are meant.
-    text = "import (\n  \"fmt\"\n  \"os\"\n)\n"
+    text = 'import (\n  "fmt"\n  "os"\n)\n'
     r = apply_block(text, text, text.replace("  ", "\t"))
     assert ok(r, MatchLevel.EXACT) == text.replace("  ", "\t")
 

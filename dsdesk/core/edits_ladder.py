@@ -383,23 +383,25 @@ def restyle(
 ) -> tuple[list[str], Retab | None]:
     """A block that matched as written, its new lines (``new``) indented in the style the file
     does not use (a model writing a tab file's tabs as spaces, or the reverse, with a SEARCH
-    ``pat`` that has no indented line to tell): those lines rewritten in the file's style, when
-    the SEARCH has no indented line (one written in the file's style says the model knows it,
-    so another style in REPLACE is meant), the matched lines ``found`` do not mix styles and
-    one reading fits. A spaces file's tab is its
+    ``pat`` that has no indented line to tell, or only an offset in the other style): those
+    lines rewritten in the file's style, when no SEARCH line is indented in the file's style
+    (that says the model knows it, so another style in REPLACE is meant), the matched lines
+    ``found`` do not mix styles and one reading fits. A spaces file's tab is its
     N spaces. A tab file's tab is 4 or 8 columns: a width fits when it turns the spaces of
     every new line into whole tabs and no line ends up more than one tab deeper than the line before
     it (``before``: the file line above the block); when no width fits, or both do with
     different results, the lines stay as the model wrote them. Returns the lines and the
     reading used (None: unchanged)."""
-    if any(_split_indent(p)[0] for p in pat if not is_blank(p)):
-        return block, None
     if view is None or not any(new[k] and _split_indent(ln)[0] for k, ln in enumerate(block)):
         return block, None
     units = view.units  # (the file's unit is worked out only when needed)
     if not units:
         return block, None
     tabs = units[0].tabs
+    for p in pat:
+        lead = _split_indent(p)[0]
+        if lead and not is_blank(p) and not _other_style(lead, tabs):
+            return block, None  # the SEARCH is written in the file's style: REPLACE means its own
     mine = [
         k for k, line in enumerate(block) if new[k] and _other_style(_split_indent(line)[0], tabs)
     ]
