@@ -1,6 +1,7 @@
 """The corpus of `bench/edits.py`: SEARCH/REPLACE edits rebuilt from a real repository's history.
 
-For each selected commit and each modified ``.py`` file, git's own zero-context hunks (``-U0``,
+For each selected commit and each modified file matching the pathspecs (``*.py`` by default;
+``--paths '*.go' Makefile`` for a Go project), git's own zero-context hunks (``-U0``,
 Myers) give the changed regions between the file at the parent (old) and at the commit (new).
 Each region becomes a block: SEARCH = its old lines plus unchanged context (2 lines above and
 below, grown one line a side up to 8 until the SEARCH occurs exactly once in the text the engine
@@ -16,6 +17,14 @@ minimum indent, or 4 spaces right; whitespace-only lines become empty), ``elisio
 ≥3 unchanged lines strictly inside the SEARCH, and the same run in the REPLACE, become one
 ``...`` line), and per answer ``path_fence`` (the path in a fenced block of its own) and ``crlf``
 (the file on disk and the expected file use CRLF; the answer stays LF).
+
+Variant ``retabbed``: the ``perturbed`` answers with every block's leading whitespace written in
+the other indentation style, as models do: in a file indented with tabs (more lines start with a
+tab than with two or more spaces), each leading tab becomes spaces up to the next multiple of 4
+(or of 8, for a quarter of the files); in any other file each 4 leading spaces become one tab.
+Only the answer changes; the file on disk and the expected file keep their own style. Blocks
+whose text changed get the kind ``tabs``; a block whose commit changes leading whitespace (a
+SEARCH line and a different REPLACE line that retabbing would make equal) is left as it is.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from dataclasses import dataclass, field
 CTX0, CTXMAX = 2, 8
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _INDEX = re.compile(rb"^index ([0-9a-f]{40})\.\.([0-9a-f]{40})")
+_LANGS = {"py": "python", "go": "go", "c": "c", "h": "c", "js": "javascript", "rs": "rust"}
 _MARKERISH = re.compile(r"^\s*(<{5,9}|={5,9}|>{5,9})")
 
 
@@ -163,11 +173,12 @@ class _FileDiff:
     regions: list[Region] = field(default_factory=list)
 
 
-def _log(gitdir: str) -> Iterator[tuple[str, list[_FileDiff]]]:
-    """(commit, its modified .py files with hunks), newest first, non-merge commits only."""
+def _log(gitdir: str, paths: tuple[str, ...]) -> Iterator[tuple[str, list[_FileDiff]]]:
+    """(commit, its modified files matching ``paths`` with hunks), newest first, non-merge
+    commits only."""
     cmd = ["git", f"--git-dir={gitdir}", "-c", "core.quotepath=off", "log", "--no-merges"]
     cmd += ["--full-history", "--no-color", "--no-ext-diff", "--no-renames", "--diff-filter=M"]
-    cmd += ["--full-index", "-p", "-U0", "--diff-algorithm=myers", "--format=@@@%H", "--", "*.py"]
+    cmd += ["--full-index", "-p", "-U0", "--diff-algorithm=myers", "--format=@@@%H", "--", *paths]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     assert proc.stdout
     commit, files = "", []
@@ -237,16 +248,23 @@ def _case(commit: str, fd: _FileDiff, blobs: _Blobs, max_lines: int) -> Case | s
     return Case(commit, fd.path, old, new, old_nl, build_blocks(old, new, fd.regions))
 
 
-def load(gitdir: str, commits: int, max_changed: int = 400, max_lines: int = 3000) -> Corpus:
+def load(
+    gitdir: str,
+    commits: int,
+    max_changed: int = 400,
+    max_lines: int = 3000,
+    paths: tuple[str, ...] = ("*.py",),
+) -> Corpus:
     corpus = Corpus([], 0)
     blobs = _Blobs(gitdir)
+    what = " ".join(paths)
     try:
-        for commit, files in _log(gitdir):
+        for commit, files in _log(gitdir, paths):
             if corpus.commits >= commits:
                 break
             changed = sum(r.i2 - r.i1 + r.j2 - r.j1 for fd in files for r in fd.regions)
             if changed > max_changed:
-                corpus.skipped_commits[f"over {max_changed} changed .py lines"] += 1
+                corpus.skipped_commits[f"over {max_changed} changed lines in {what}"] += 1
                 continue
             cases: list[Case] = []
             for fd in files:
@@ -256,7 +274,7 @@ def load(gitdir: str, commits: int, max_changed: int = 400, max_lines: int = 300
                 else:
                     cases.append(got)
             if not cases:
-                corpus.skipped_commits["no usable .py file"] += 1
+                corpus.skipped_commits[f"no usable {what} file"] += 1
                 continue
             corpus.cases += cases
             corpus.commits += 1
@@ -309,7 +327,14 @@ def render_answer(path: str, texts: list[tuple[list[str], list[str]]], path_fenc
     ticks = max((len(t) - len(t.lstrip("`")) for t in (ln.lstrip() for ln in body)), default=0)
     fence = "`" * max(3, ticks + 1)
     head = ["```", path, "```"] if path_fence else [path]
-    return "\n".join([*head, fence + "python", *body, fence, ""])
+    return "\n".join([*head, fence + _lang(path), *body, fence, ""])
+
+
+def _lang(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    if name in ("Makefile", "makefile", "GNUmakefile") or name.endswith(".mk"):
+        return "make"
+    return _LANGS.get(name.rsplit(".", 1)[-1] if "." in name else "", "")
 
 
 def clean(case: Case) -> Prepared:
@@ -436,6 +461,55 @@ def perturbed(case: Case, seed: int) -> Prepared:
         texts.append((s, r))
         kinds.append(tuple(chosen) + answer_kinds)
     return Prepared(case, old, new, crlf, path_fence, texts, kinds)
+
+
+def tab_indented(lines: list[str]) -> bool:
+    """More lines start with a tab than with two or more spaces."""
+    tabs = sum(ln.startswith("\t") for ln in lines)
+    return tabs > sum(ln.startswith("  ") for ln in lines)
+
+
+def _expand(lead: str, width: int) -> int:
+    col = 0
+    for ch in lead:
+        col = (col // width + 1) * width if ch == "\t" else col + 1
+    return col
+
+
+def _retab(line: str, tabs: bool, width: int) -> str:
+    """``line`` with its leading whitespace in the other style: tabs as spaces when ``tabs``
+    (up to the next multiple of ``width``), else a tab for every ``width`` leading spaces."""
+    body = line.lstrip(" \t")
+    lead = line[: len(line) - len(body)]
+    if tabs:
+        return " " * _expand(lead, width) + body
+    col = _expand(lead, width)
+    return "\t" * (col // width) + " " * (col % width) + body
+
+
+def _erases(s: list[str], r: list[str], tabs: bool, width: int) -> bool:
+    """A SEARCH line and a REPLACE line that differ become the same once retabbed."""
+    r_set = set(r)
+    seen = {_retab(b, tabs, width): b for b in r_set}
+    return any(a not in r_set and seen.get(_retab(a, tabs, width), a) != a for a in set(s))
+
+
+def retabbed(case: Case, seed: int) -> Prepared:
+    """``perturbed`` with the answer's leading whitespace in the other indentation style."""
+    prep = perturbed(case, seed)
+    tabs = tab_indented(case.old)
+    rng = random.Random(f"{seed}:{case.commit}:{case.path}:tabs")
+    width = (8 if rng.random() < 0.25 else 4) if tabs else 4
+    texts: list[tuple[list[str], list[str]]] = []
+    kinds: list[tuple[str, ...]] = []
+    for (s, r), kind in zip(prep.texts, prep.kinds, strict=True):
+        s2 = [_retab(ln, tabs, width) for ln in s]
+        r2 = [_retab(ln, tabs, width) for ln in r]
+        if _erases(s, r, tabs, width):
+            s2, r2 = s, r  # the commit changes leading whitespace: retabbing would undo it
+        texts.append((s2, r2))
+        kinds.append(kind + (("tabs",) if (s2, r2) != (s, r) else ()))
+    return Prepared(case, prep.old, prep.new, prep.crlf, prep.path_fence, texts, kinds)
 
 
 def marker_like(prep: Prepared, k: int) -> bool:

@@ -388,3 +388,19 @@ def test_journal_for_another_root_is_refused(root: Path, tmp_path: Path) -> None
     other = UndoJournal(tmp_path, tmp_path / "data")
     with pytest.raises(ValueError):
         apply_plan(plan_edits(root, []), other)
+
+
+def test_a_makefile_recipe_written_with_spaces_is_written_back_with_tabs(
+    root: Path, journal: UndoJournal
+) -> None:
+    # Mostly space-indented lines (a continued variable), so only the name says "tabs".
+    make = b"SRCS = a.c \\\n       b.c \\\n       c.c\nbuild:\n\tcc $(SRCS)\n"
+    (root / "Makefile").write_bytes(make)
+    block = sr("Makefile", "build:\n    cc $(SRCS)\n", "build:\n    cc -O2 $(SRCS)\n    strip a\n")
+    plan = plan_edits(root, renumber(block))
+    (o,) = plan.outcomes
+    assert (o.status, o.level) == ("applied", MatchLevel.TABS), o.message
+    apply_plan(plan, journal)
+    assert (root / "Makefile").read_bytes() == make.replace(
+        b"\tcc $(SRCS)\n", b"\tcc -O2 $(SRCS)\n\tstrip a\n"
+    )

@@ -92,11 +92,10 @@ def test_indent_level_with_tabs() -> None:
     assert ok(r, MatchLevel.INDENT) == text.replace("return 1", "return 2")
 
 
-def test_indent_level_refuses_tabs_written_as_spaces() -> None:
+def test_tabs_written_as_spaces_are_not_the_indent_level_but_the_tabs_level() -> None:
     text = "func f() {\n\tif x {\n\t\treturn 1\n\t}\n}\n"
     r = apply_block(text, "    if x {\n        return 1\n    }\n", "    if x {\n    }\n")
-    fails(r, "not_found")
-    assert any("return 1" in line for _, line in r.closest)
+    assert ok(r, MatchLevel.TABS) == "func f() {\n\tif x {\n\t}\n}\n"
 
 
 def test_indent_level_refuses_an_offset_that_is_not_uniform() -> None:
@@ -216,6 +215,228 @@ def test_punctuation_level_ellipsis_character_as_an_elision_marker() -> None:
     text = "def f():\n    a = 1\n    return ‘a’\n"
     r = apply_block(text, "def f():\n    …\n    return 'a'\n", "def g():\n    …\n    return 'a'\n")
     assert ok(r, MatchLevel.PUNCTUATION) == text.replace("def f", "def g")
+
+
+# -- tabs and spaces: the block's indentation read in the file's own unit ---------------------
+
+GO = """package main
+
+func main() {
+\tfor i := 0; i < 3; i++ {
+\t\tif i > 1 {
+\t\t\tfmt.Println(i,
+\t\t\t\t"done")  // aligned
+\t\t}
+\t}
+}
+"""
+
+
+def test_tabs_go_file_with_tabs_written_as_four_spaces() -> None:
+    done = '                "done")  // aligned\n'
+    search = "        if i > 1 {\n            fmt.Println(i,\n" + done + "        }\n"
+    replace = "        if i > 2 {\n            fmt.Println(i,\n" + done + "        }\n"
+    r = apply_block(GO, search, replace)
+    assert ok(r, MatchLevel.TABS) == GO.replace("i > 1", "i > 2")
+    assert "a tab read as 4 columns" in r.message and "written with tabs" in r.message
+
+
+def test_tabs_new_lines_get_as_many_tabs_as_fit_then_spaces() -> None:
+    search = "    for i := 0; i < 3; i++ {\n        if i > 1 {\n"
+    replace = "    for i := 0; i < 3; i++ {\n        log(i,\n             i)\n        if i > 1 {\n"
+    r = apply_block(GO, search, replace)
+    want = GO.replace("\t\tif i > 1", "\t\tlog(i,\n\t\t\t i)\n\t\tif i > 1")
+    assert ok(r, MatchLevel.TABS) == want
+
+
+def test_tabs_eight_spaces_per_tab() -> None:
+    search = "\tfor i := 0; i < 3; i++ {\n                if i > 1 {\n"  # 1 tab, then 16 spaces
+    replace = "\tfor i := 0; i < 9; i++ {\n                if i > 1 {\n"
+    r = apply_block(GO, search, replace)
+    assert ok(r, MatchLevel.TABS) == GO.replace("i < 3", "i < 9")
+    assert "a tab read as 8 columns" in r.message
+
+
+def test_tabs_written_as_spaces_and_dedented() -> None:
+    search = 'if i > 1 {\n    fmt.Println(i,\n        "done")  // aligned\n}\n'
+    replace = "if i > 1 {\n    fmt.Println(i)\n}\n"
+    r = apply_block(GO, search, replace)
+    assert ok(r, MatchLevel.TABS) == GO.replace(
+        '\t\t\tfmt.Println(i,\n\t\t\t\t"done")  // aligned\n', "\t\t\tfmt.Println(i)\n"
+    )
+
+
+def test_tabs_spaces_file_written_with_tabs() -> None:
+    text = "class A:\n    def f(self):\n        if x:\n            return 1\n        return 2\n"
+    search = "\tdef f(self):\n\t\tif x:\n\t\t\treturn 1\n"
+    replace = "\tdef f(self):\n\t\tif x:\n\t\t\tlog()\n\t\t\treturn 1\n"
+    r = apply_block(text, search, replace)
+    want = text.replace("            return 1", "            log()\n            return 1")
+    assert ok(r, MatchLevel.TABS) == want
+    assert "written with spaces" in r.message
+
+
+def test_tabs_in_a_two_space_file_are_two_spaces() -> None:
+    text = "a:\n  b:\n    c: 1\n  d: 2\n"
+    r = apply_block(text, "\tb:\n\t\tc: 1\n", "\tb:\n\t\tc: 3\n\t\te: 4\n")
+    assert ok(r, MatchLevel.TABS) == "a:\n  b:\n    c: 3\n    e: 4\n  d: 2\n"
+
+
+MAKEFILE = """SRCS = main.c \\
+       util.c \\
+       io.c \\
+       net.c
+build: $(SRCS)
+\tcc -o app $(SRCS)
+"""
+
+
+def test_tabs_makefile_recipe_lines_keep_tabs() -> None:
+    # More lines of this Makefile are indented with spaces than with tabs; a recipe still
+    # needs its tab, so a Makefile (named by ``path``) indents with tabs whatever its lines say.
+    search = "build: $(SRCS)\n    cc -o app $(SRCS)\n"
+    replace = "build: $(SRCS)\n    cc -O2 -o app $(SRCS)\n    strip app\n"
+    r = apply_block(MAKEFILE, search, replace, path="sub/Makefile")
+    want = MAKEFILE.replace("\tcc -o app $(SRCS)\n", "\tcc -O2 -o app $(SRCS)\n\tstrip app\n")
+    assert ok(r, MatchLevel.TABS) == want
+    # the space-aligned continuation lines still match as the file has them
+    r = apply_block(MAKEFILE, "       net.c\nbuild: $(SRCS)\n", "       db.c\nbuild: $(SRCS)\n")
+    assert ok(r, MatchLevel.EXACT) == MAKEFILE.replace("net.c", "db.c")
+
+
+def test_tabs_a_conversion_that_makes_two_places_match_is_refused() -> None:
+    text = "func a() {\n\tx := 1\n\ty()\n}\n\nfunc b() {\n\tx := 1\n\ty()\n}\n"
+    r = fails(apply_block(text, "    x := 1\n    y()\n", "    x := 2\n    y()\n"), "ambiguous")
+    assert r.level is MatchLevel.TABS
+    assert [n for n, _ in r.closest] == [2, 7]
+
+
+def test_tabs_widths_4_and_8_finding_different_places_are_refused() -> None:
+    text = "if a {\n\t\tb()\n}\nif a {\n\tb()\n}\n"  # 8 spaces: two tabs of 4, one of 8
+    r = fails(apply_block(text, "if a {\n        b()\n", "if a {\n        c()\n"), "ambiguous")
+    assert r.level is MatchLevel.TABS
+    assert [n for n, _ in r.closest] == [1, 4]
+
+
+def test_tabs_widths_that_disagree_about_the_replacement_are_refused() -> None:
+    # One place under both widths ("  \t" is column 4 of 4 and column 8 of 8), but the new line
+    # at 4 spaces is a tab at width 4 and four spaces at width 8.
+    text = "{\n\tx\n}\n"
+    r = fails(apply_block(text, "{\n  \tx\n", "{\n  \tx\n    y\n"), "ambiguous")
+    assert r.level is MatchLevel.TABS and "as 4 or as 8 columns" in r.message
+    r = apply_block(text, "{\n  \tx\n", "{\n  \ty\n")  # both readings give the same file
+    assert ok(r, MatchLevel.TABS) == "{\n\ty\n}\n"
+
+
+def test_tabs_never_overrides_a_block_that_matches_as_written() -> None:
+    # A raw string keeps 4 spaces in a tab file: the SEARCH matches it exactly, although its
+    # tab reading would match the tab-indented line too.
+    text = "func f() {\n\tfoo()\n\ts := `\n    foo()\n`\n}\n"
+    r = apply_block(text, "    foo()\n", "    bar()\n")
+    assert ok(r, MatchLevel.EXACT) == text.replace("    foo()", "    bar()")
+    r = apply_block(GO, "\t\tif i > 1 {\n", "\t\tif i > 2 {\n")
+    assert ok(r, MatchLevel.EXACT) == GO.replace("i > 1", "i > 2")
+
+
+def test_tabs_with_elision_and_blank_lines() -> None:
+    search = "    for i := 0; i < 3; i++ {\n        ...\n    }\n"
+    replace = "    for i := 0; i < 5; i++ {\n        ...\n    }\n"
+    r = apply_block(GO, search, replace)
+    assert ok(r, MatchLevel.ELISION) == GO.replace("i < 3", "i < 5")
+    r = apply_block(GO, "\n    }\n}\n\n", "\n        return\n    }\n}\n\n")
+    assert ok(r, MatchLevel.BLANK_LINES) == GO.replace("\t}\n}", "\t\treturn\n\t}\n}")
+
+
+def test_tabs_lines_the_file_indents_with_spaces_keep_spaces() -> None:
+    text = "func f() string {\n\tx := 1\n\treturn `\n  usage: f\n`\n}\n"
+    search = "    x := 1\n    return `\n  usage: f\n`\n"
+    replace = "    x := 2\n    return `\n  usage: f\n  more\n`\n"
+    r = apply_block(text, search, replace)
+    assert ok(r, MatchLevel.TABS) == text.replace("x := 1", "x := 2").replace("f\n", "f\n  more\n")
+
+
+def test_tabs_a_new_line_whose_indentation_the_file_spells_two_ways_is_refused() -> None:
+    # The model's 4 spaces stand for the file's tab and for a raw string's 4 spaces.
+    text = "func f() string {\n\tx := 1\n\treturn `\n    usage: f\n`\n}\n"
+    search = "    x := 1\n    return `\n    usage: f\n`\n"
+    for new in ("    x := 2\n", "        y := 2\n"):  # indented like both; like none, mixed
+        r = fails(apply_block(text, search, new + search), "not_found")
+        assert "tab and" in r.message or "with tabs and with spaces" in r.message
+    r = apply_block(text, search, search.replace("usage: f", "usage: g"))
+    assert not r.ok  # the changed line's 4 spaces: a tab or four spaces? not guessed
+
+
+GO_TOP = "package x\n\nfunc a() {\n\treturn\n}\n"
+
+
+@pytest.mark.parametrize("width", [4, 8])
+def test_new_lines_after_a_search_without_indentation_are_written_in_the_file_style(
+    width: int,
+) -> None:
+    # Nothing in "}" says how the model indents; its new function does: spaces, read as tabs.
+    sp = " " * width
+    replace = f"}}\n\nfunc b() {{\n{sp}if x {{\n{sp}{sp}y()\n{sp}}}\n}}\n"
+    r = apply_block(GO_TOP, "}\n", replace)
+    assert ok(r, MatchLevel.EXACT) == GO_TOP + "\nfunc b() {\n\tif x {\n\t\ty()\n\t}\n}\n"
+    assert f"written with tabs (a tab read as {width} columns)" in r.message
+
+
+def test_new_lines_in_tabs_in_a_spaces_file_are_written_with_spaces() -> None:
+    text = "x = 1\n\n\ndef f():\n    return 1\n"
+    r = apply_block(text, "x = 1\n", "x = 1\n\n\ndef g():\n\tif y:\n\t\treturn 2\n")
+    want = "x = 1\n\n\ndef g():\n    if y:\n        return 2\n\n\ndef f():\n    return 1\n"
+    assert ok(r, MatchLevel.EXACT) == want
+    assert "written with spaces" in r.message
+
+
+@pytest.mark.parametrize(
+    "replace",
+    [
+        "}\n\nfunc b() {\n        y()\n}\n",  # 2 tabs of 4 (two deeper) or 1 of 8? 8 fits only
+        "}\n\nvar s = `\n    x\n  y\n`\n",  # "  y": no whole-tab reading: left as written
+    ],
+)
+def test_new_lines_in_the_other_style_are_left_as_written_unless_one_reading_fits(
+    replace: str,
+) -> None:
+    r = apply_block(GO_TOP, "}\n", replace)
+    got = ok(r, MatchLevel.EXACT)
+    if "y()" in replace:
+        assert got == GO_TOP + "\nfunc b() {\n\ty()\n}\n"
+    else:
+        assert got == GO_TOP + replace[2:] and "written with" not in r.message
+
+
+def test_new_lines_are_left_as_written_where_the_file_mixes_styles() -> None:
+    text = "var s = `\n    usage\n`\n\nfunc a() {\n\treturn\n}\n"
+    r = apply_block(text, "    usage\n", "    usage\n    more\n")
+    assert ok(r, MatchLevel.EXACT) == text.replace("usage\n", "usage\n    more\n")
+
+
+def test_new_lines_after_a_search_shifted_by_a_tab_in_a_spaces_file() -> None:
+    # The model indented everything one tab too deep, in tabs: the INDENT level removes the
+    # tab, and the new lines' remaining tabs are the file's 4 spaces.
+    text = "x = 1\n\n\ndef f():\n    return 1\n"
+    r = apply_block(text, "\tx = 1\n", "\tx = 1\n\tdef g():\n\t\treturn 2\n")
+    assert ok(r, MatchLevel.INDENT) == text.replace("x = 1\n", "x = 1\ndef g():\n    return 2\n")
+
+
+def test_a_replacement_that_changes_the_indentation_style_on_purpose_is_kept() -> None:
+    # The SEARCH is in the file's 2 spaces: the model knows the style; tabs in REPLACE are meant.
+    text = 'import (\n  "fmt"\n  "os"\n)\n'
+    r = apply_block(text, text, text.replace("  ", "\t"))
+    assert ok(r, MatchLevel.EXACT) == text.replace("  ", "\t")
+
+
+def test_blocks_in_the_file_style_are_written_byte_for_byte() -> None:
+    r = apply_block(GO_TOP, "}\n", "}\n\nfunc b() {\n\tif x {\n\t\ty()\n\t}\n}\n")
+    assert ok(r, MatchLevel.EXACT) == GO_TOP + "\nfunc b() {\n\tif x {\n\t\ty()\n\t}\n}\n"
+    assert r.message == "matched at line 5 exactly"
+
+
+def test_tabs_file_without_indentation_does_not_guess() -> None:
+    text = "a\nb\n"
+    fails(apply_block(text, "    a\n    b\n    c\n", "x\n"), "not_found")
 
 
 # -- unchanged lines keep the file's own form, anywhere in the block --------------------------
@@ -373,6 +594,7 @@ AMBIGUOUS = [
     (MatchLevel.EXACT, "a\nb\nx\na\nb\n", "a\nb\n"),
     (MatchLevel.WHITESPACE, "a  \nb\nx\na \nb\n", "a\nb\n"),
     (MatchLevel.INDENT, "    f()\n    g()\nx\n        f()\n        g()\n", "f()\ng()\n"),
+    (MatchLevel.TABS, "{\n\tf()\n\tg()\n}\n{\n\tf()\n\tg()\n}\n", "    f()\n    g()\n"),
     (MatchLevel.BLANK_LINES, "a\nb\nc\na\nb\n", "\na\nb\n\n"),
     (MatchLevel.ELISION, "def f():\n  x\nend\ndef f():\n  y\nend\n", "def f():\n...\nend\n"),
     (MatchLevel.PUNCTUATION, 'say("hi")\nx\nsay("hi")\n', "say(“hi”)\n"),
@@ -574,6 +796,13 @@ def test_unchanged_lines_of_a_whitespace_stripped_search_stay_byte_identical(
     new: list[str] = []  # the file line a kept line repeats; a new line without the shift
     for line, o in zip(rep, origin, strict=True):
         new.append(lines[i + o] if o is not None else line.removeprefix(shift))
+    if "were written with" in r.message:  # new lines in the other style than the file's
+        got = r.text.split("\n")[:-1]
+        assert len(got) == n - (j - i) + len(new)
+        for g, w, o in zip(got[i : i + len(new)], new, [*origin], strict=True):
+            assert g == w if o is not None else g.lstrip() == w.lstrip()
+        assert got[:i] == lines[:i] and got[i + len(new) :] == lines[j:]
+        return
     assert r.text == join(lines[:i] + new + lines[j:], True)
 
 
@@ -601,7 +830,8 @@ def test_repeated_lines_keep_the_file_form_when_it_is_clear_and_never_change_con
     assert new[start + len(rep) :] == lines[end:]
     for got, line, o in zip(new[start : start + len(rep)], rep, origin, strict=True):
         if o is None:
-            assert got == line
+            restyled = "were written with" in r.message and got.lstrip() == line.lstrip()
+            assert got == line or restyled
             continue
         # every form the file gives this line's text inside the matched lines
         forms = {lines[start + k] for k, p in enumerate(pat) if p == pat[o]}
@@ -609,3 +839,36 @@ def test_repeated_lines_keep_the_file_form_when_it_is_clear_and_never_change_con
             assert got in forms  # kept as the file has it
         else:
             assert got in forms | {line}  # the file's form, or the model's when a guess
+
+
+GO_LINES = st.sampled_from(["if x {", "\ty()", "\t\tz := 1", "\t\t  w", "}", "", "\t// c"])
+
+
+def spaced(line: str, width: int) -> str:
+    body = line.lstrip("\t")
+    return " " * (width * (len(line) - len(body))) + body
+
+
+@given(
+    lines=st.lists(GO_LINES, min_size=1, max_size=30),
+    width=st.sampled_from([4, 8]),
+    rep=st.lists(st.sampled_from(["\tNEW", "\t\t  new", "", "}"]), max_size=3),
+    data=st.data(),
+)
+def test_a_search_cut_from_a_tab_file_and_written_with_spaces_applies_there_or_is_refused(
+    lines: list[str], width: int, rep: list[str], data: st.DataObject
+) -> None:
+    i = data.draw(st.integers(0, len(lines) - 1))
+    j = data.draw(st.integers(i + 1, len(lines)))
+    pat = lines[i:j]
+    assume(any(line.startswith("\t") for line in pat))  # something to read as tabs
+    text = join(lines, True)
+    search = join([spaced(p, width) for p in pat], True)
+    r = apply_block(text, search, join([spaced(x, width) for x in rep], True))
+    if r.ok:
+        assert r.level is MatchLevel.TABS
+        assert r.span == (i, j)
+        assert r.text == join(lines[:i] + rep + lines[j:], True)
+    else:
+        fails(r, "ambiguous")
+        assert r.level is MatchLevel.TABS

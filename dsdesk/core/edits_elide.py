@@ -149,7 +149,7 @@ def _decide(found: list[list[Hit]], pairs: list[tuple[list[str], list[str]]]) ->
                 reason="not_found",
                 message="the pieces of the SEARCH between `...` lines are not in file order",
             )
-    if len({h.shift for h in chosen}) > 1:
+    if len({(h.shift, h.retab) for h in chosen}) > 1:
         return Elided(
             reason="not_found",
             message="the pieces of the SEARCH between `...` lines are indented inconsistently",

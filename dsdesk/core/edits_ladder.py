@@ -5,6 +5,14 @@ anchors on the SEARCH line whose stripped text is rarest in the file (an index b
 file view), then checks only those candidate positions, so a 20-line SEARCH in a 30,000-line file
 costs about as much as building the index. The tolerances are cumulative, and the caller stops at
 the first one that finds anything: one match applies, several are ambiguous.
+
+The ``TABS`` modes read leading whitespace as columns in the file's own indentation unit (a tab
+file, or N spaces: see ``indent_unit``), for a model that wrote a file's tabs as spaces or its
+spaces as tabs. They come after the three string-exact modes, so a SEARCH that matches as written
+never goes through them, and before the blank-line trimming and the elisions, which drop or skip
+SEARCH lines: reading indentation in another unit keeps every line and every character of each
+line's text, it only needs the width of a tab, which the file (or, in a tab file, each of 4 and
+8 columns: both are tried, and the caller refuses when they disagree) gives.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ class Mode(IntEnum):
     EXACT = 0
     WHITESPACE = 1  # trailing whitespace and stray "\r" ignored
     INDENT = 2  # plus one uniform indentation offset
+    TABS = 3  # trailing whitespace ignored, leading whitespace compared as columns (tab stops)
+    TABS_INDENT = 4  # plus one uniform offset in columns
 
 
 class Step(IntEnum):
@@ -33,7 +43,28 @@ class Step(IntEnum):
     EXACT = 0
     WHITESPACE = 1
     INDENT = 2
-    BLANK_LINES = 3
+    TABS = 3
+    BLANK_LINES = 4
+
+
+_STEP = {
+    Mode.EXACT: Step.EXACT,
+    Mode.WHITESPACE: Step.WHITESPACE,
+    Mode.INDENT: Step.INDENT,
+    Mode.TABS: Step.TABS,
+    Mode.TABS_INDENT: Step.TABS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Retab:
+    """How a ``TABS`` hit read the SEARCH: a tab stops at multiples of ``width`` columns, the
+    file is ``offset`` columns deeper than the SEARCH, and the file indents with tabs (``tabs``,
+    a width's worth of columns each, then spaces) or with spaces only."""
+
+    width: int
+    tabs: bool
+    offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +74,72 @@ class Hit:
     shift: Shift
     top: int = 0  # blank lines dropped from the top of the SEARCH (to drop from REPLACE too)
     bottom: int = 0  # ... and from its bottom
+    retab: Retab | None = None  # a TABS hit: the REPLACE is written in the file's indentation
 
 
 def is_blank(line: str) -> bool:
     return not line.strip(WS)
 
 
-class FileView:
-    """A file's lines with a lazily built index: stripped text -> positions."""
+def indent_unit(lines: list[str]) -> int | None:
+    """The file's indentation unit from its own lines: 0 for tabs (more lines start with a tab
+    than with two or more spaces), N for N spaces (the commonest step of 2, 4 or 8 between the
+    indentation of successive space-indented lines), None when the file does not say."""
+    tabs = spaces = 0
+    steps: Counter[int] = Counter()
+    prev = 0
+    for line in lines:
+        body = line.lstrip(_INDENT)
+        if not body.strip(WS):
+            continue
+        lead = line[: len(line) - len(body)]
+        if lead.startswith("\t"):
+            tabs += 1
+        elif "\t" not in lead:
+            spaces += len(lead) >= 2  # one space is alignment (" * " in C comments), not a unit
+            if len(lead) > prev:
+                steps[len(lead) - prev] += 1
+            prev = len(lead)
+    if tabs > spaces:
+        return 0
+    if spaces > tabs:
+        common = [n for n, _ in steps.most_common() if n in (2, 4, 8)]
+        return common[0] if common else None
+    return None
 
-    def __init__(self, lines: list[str]) -> None:
+
+def columns(lead: str, width: int) -> int:
+    """The column where leading whitespace ``lead`` ends, a tab stopping at multiples of
+    ``width``."""
+    col = 0
+    for ch in lead:
+        col = (col // width + 1) * width if ch == "\t" else col + 1
+    return col
+
+
+class FileView:
+    """A file's lines with a lazily built index: stripped text -> positions. ``tabs`` says the
+    file indents with tabs whatever its lines suggest (a Makefile: recipe lines need them)."""
+
+    def __init__(self, lines: list[str], tabs: bool = False) -> None:
         self.lines = lines
         self._index: dict[str, list[int]] | None = None
+        self._tabs = tabs
+        self._units: tuple[Retab, ...] | None = None
+
+    @property
+    def units(self) -> tuple[Retab, ...]:
+        """The readings the ``TABS`` modes try: a tab file's tab as 4 or as 8 columns, a file
+        indented by N spaces with a tab as N columns, none when the unit is unknown."""
+        if self._units is None:
+            unit = 0 if self._tabs else indent_unit(self.lines)
+            if unit is None:
+                self._units = ()
+            elif unit == 0:
+                self._units = (Retab(4, True), Retab(8, True))
+            else:
+                self._units = (Retab(unit, False),)
+        return self._units
 
     @property
     def index(self) -> dict[str, list[int]]:
@@ -103,6 +188,35 @@ def _indent_shift(lines: list[str], start: int, pat: list[str]) -> Shift | None:
     return shift if shift is not None else NO_SHIFT
 
 
+def _cols(line: str, width: int) -> tuple[int, str]:
+    body = line.lstrip(_INDENT)
+    return columns(line[: len(line) - len(body)], width), body.rstrip(WS)
+
+
+def _column_offset(
+    lines: list[str], start: int, pat: list[str], width: int, uniform: bool
+) -> int | None:
+    """The columns by which the file's lines at ``start`` are deeper than ``pat`` (0 unless
+    ``uniform``), reading a tab as ``width`` columns; None if they differ otherwise."""
+    offset: int | None = None
+    for k, s in enumerate(pat):
+        col_f, body_f = _cols(lines[start + k], width)
+        col_s, body_s = _cols(s, width)
+        if not body_f or not body_s:
+            if body_f or body_s:
+                return None  # a blank line only matches a blank line
+            continue
+        if body_f != body_s:
+            return None
+        if offset is None:
+            offset = col_f - col_s
+            if offset and not uniform:
+                return None
+        elif col_f - col_s != offset:
+            return None
+    return offset or 0
+
+
 def _matches_at(lines: list[str], start: int, pat: list[str], mode: Mode) -> Shift | None:
     if mode is Mode.EXACT:
         return NO_SHIFT if lines[start : start + len(pat)] == pat else None
@@ -127,13 +241,20 @@ def find(view: FileView, pat: list[str], mode: Mode) -> list[Hit]:
             return []  # every tolerance keeps a line's stripped text, so no match anywhere
         if positions is None or len(found) < len(positions):
             anchor, positions = j, found
+    starts = [p - anchor for p in positions or () if 0 <= p - anchor <= n - m]
     hits: list[Hit] = []
-    for p in positions or ():
-        start = p - anchor
-        if 0 <= start <= n - m:
-            shift = _matches_at(view.lines, start, pat, mode)
-            if shift is not None:
-                hits.append(Hit(start, start + m, shift))
+    if mode >= Mode.TABS:  # every reading of a tab: the caller refuses when they disagree
+        for unit in view.units:
+            for start in starts:
+                off = _column_offset(view.lines, start, pat, unit.width, mode is Mode.TABS_INDENT)
+                if off is not None:
+                    retab = Retab(unit.width, unit.tabs, off)
+                    hits.append(Hit(start, start + m, NO_SHIFT, retab=retab))
+        return sorted(hits, key=lambda h: h.start)
+    for start in starts:
+        shift = _matches_at(view.lines, start, pat, mode)
+        if shift is not None:
+            hits.append(Hit(start, start + m, shift))
     return hits
 
 
@@ -154,7 +275,7 @@ def find_trimmed(view: FileView, pat: list[str], mode: Mode) -> list[Hit]:
     if top == len(pat) or top + bottom == 0:
         return []
     hits = find(view, pat[top : len(pat) - bottom], mode)
-    return [Hit(h.start, h.end, h.shift, top, bottom) for h in hits]
+    return [Hit(h.start, h.end, h.shift, top, bottom, h.retab) for h in hits]
 
 
 def ladder(view: FileView, pat: list[str]) -> tuple[Step, list[Hit]] | None:
@@ -162,7 +283,7 @@ def ladder(view: FileView, pat: list[str]) -> tuple[Step, list[Hit]] | None:
     for mode in Mode:
         hits = find(view, pat, mode)
         if hits:
-            return Step(mode), hits
+            return _STEP[mode], hits
     for mode in Mode:
         hits = find_trimmed(view, pat, mode)
         if hits:
@@ -195,6 +316,126 @@ def reindent(rep: list[str], shift: Shift) -> list[str] | None:
         else:
             return None
     return out
+
+
+def retab_lines(rep: list[str], how: Retab, pat: list[str], found: list[str]) -> list[str] | str:
+    """REPLACE written in the file's indentation, or why it cannot be without guessing.
+
+    ``pat`` is the SEARCH and ``found`` the file lines it matched, one for one. A REPLACE line
+    indented like some SEARCH lines gets the file's indentation of those lines; if the file
+    indents them differently (a tab file with a space-indented raw string, say), it is a guess
+    and refused. A line indented like no SEARCH line is read as columns (a tab as
+    ``how.width``), moved by the offset (not on blank lines) and written with tabs then spaces,
+    or spaces only; refused if it would start left of column 0, or if the matched lines already
+    mix the two styles (which one a new line wants is a guess)."""
+    forms: dict[str, set[str]] = {}
+    mixed = False
+    for s, f in zip(pat, found, strict=True):
+        if is_blank(s) or is_blank(f):
+            continue
+        lead_f = _split_indent(f)[0]
+        forms.setdefault(_split_indent(s)[0], set()).add(lead_f)
+        mixed |= lead_f.startswith(" " * how.width) if how.tabs else "\t" in lead_f
+    out: list[str] = []
+    for line in rep:
+        lead, body = _split_indent(line)
+        known = forms.get(lead) if body.strip(WS) else None
+        if known is not None:
+            if len(known) > 1:
+                return (
+                    "the file indents the SEARCH lines this REPLACE line is indented like both "
+                    "with tabs and with spaces"
+                )
+            out.append(next(iter(known)) + body)
+            continue
+        col = columns(lead, how.width)
+        if body.strip(WS):
+            if mixed:
+                return (
+                    "the matched lines mix tab and space indentation, so how a new line is "
+                    "indented would be a guess"
+                )
+            col += how.offset
+            if col < 0:
+                return "the REPLACE has lines indented less than the difference"
+        tabs, spaces = divmod(col, how.width) if how.tabs else (0, col)
+        out.append("\t" * tabs + " " * spaces + body)
+    return out
+
+
+def _other_style(lead: str, tabs: bool) -> bool:
+    """Leading whitespace in the style a file indented with tabs (``tabs``) or spaces does not
+    use: four spaces in a row or a space before a tab; any tab."""
+    return ("    " in lead or " \t" in lead) if tabs else "\t" in lead
+
+
+def _depth(line: str) -> int:
+    return len(line) - len(line.lstrip("\t"))
+
+
+def restyle(
+    block: list[str],
+    new: list[bool],
+    view: FileView | None,
+    pat: list[str],
+    found: list[str],
+    before: str,
+) -> tuple[list[str], Retab | None]:
+    """A block that matched as written, its new lines (``new``) indented in the style the file
+    does not use (a model writing a tab file's tabs as spaces, or the reverse, with a SEARCH
+    ``pat`` that has no indented line to tell, or only an offset in the other style): those
+    lines rewritten in the file's style, when no SEARCH line is indented in the file's style
+    (that says the model knows it, so another style in REPLACE is meant), the matched lines
+    ``found`` do not mix styles and one reading fits. A spaces file's tab is its
+    N spaces. A tab file's tab is 4 or 8 columns: a width fits when it turns the spaces of
+    every new line into whole tabs and no line ends up more than one tab deeper than the line before
+    it (``before``: the file line above the block); when no width fits, or both do with
+    different results, the lines stay as the model wrote them. Returns the lines and the
+    reading used (None: unchanged)."""
+    if view is None or not any(new[k] and _split_indent(ln)[0] for k, ln in enumerate(block)):
+        return block, None
+    units = view.units  # (the file's unit is worked out only when needed)
+    if not units:
+        return block, None
+    tabs = units[0].tabs
+    for p in pat:
+        lead = _split_indent(p)[0]
+        if lead and not is_blank(p) and not _other_style(lead, tabs):
+            return block, None  # the SEARCH is written in the file's style: REPLACE means its own
+    mine = [
+        k for k, line in enumerate(block) if new[k] and _other_style(_split_indent(line)[0], tabs)
+    ]
+    if not mine or any(_other_style(_split_indent(f)[0], tabs) for f in found if not is_blank(f)):
+        return block, None
+    results: dict[tuple[str, ...], Retab] = {}
+    for unit in units:
+        out = list(block)
+        fits = True
+        for k, line in enumerate(block):
+            if not new[k]:
+                continue
+            lead, body = _split_indent(line)
+            col = columns(lead, unit.width)
+            if tabs and " " in lead and body.strip(WS) and col % unit.width:
+                fits = False
+                break
+            t, sp = divmod(col, unit.width) if tabs else (0, col)
+            out[k] = "\t" * t + " " * sp + body
+        if fits and tabs:
+            prev = _depth(before) if not is_blank(before) else None
+            for line in out:
+                if is_blank(line):
+                    continue
+                if prev is not None and _depth(line) > prev + 1:
+                    fits = False
+                    break
+                prev = _depth(line)
+        if fits:
+            results.setdefault(tuple(out), unit)
+    if len(results) != 1:
+        return block, None
+    ((out_t, unit),) = results.items()
+    return list(out_t), unit
 
 
 # Above this many (SEARCH x REPLACE) line pairs, counting only lines found on both sides, the

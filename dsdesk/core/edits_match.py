@@ -6,11 +6,20 @@ The ladder, strict first; each level also allows what the levels before it allow
 2. ``WHITESPACE``   ignoring trailing whitespace and a stray "\\r";
 3. ``INDENT``       all lines off by one uniform indentation offset (a string compared exactly,
                     so tabs never stand for spaces); the REPLACE is moved by the same offset;
-4. ``BLANK_LINES``  without blank lines at the top/bottom of the SEARCH (dropped from the REPLACE
+4. ``TABS``         leading whitespace read as columns in the file's own indentation unit: a
+                    model that wrote a tab file's tabs as spaces (a tab read as 4 and as 8
+                    columns; the block must match under one reading only, or all readings must
+                    give the same file) or a spaces file's indentation as tabs (a tab = the
+                    file's N spaces); also with one uniform offset in columns. The REPLACE's new
+                    lines are written in the file's style (tabs stay tabs; a Makefile, named by
+                    ``path``, always indents with tabs). It follows the string-exact levels, so a
+                    block that matches as written never reaches it, and precedes the levels that
+                    drop or skip SEARCH lines, as it keeps every line's text;
+5. ``BLANK_LINES``  without blank lines at the top/bottom of the SEARCH (dropped from the REPLACE
                     too, as far as it has them);
-5. ``ELISION``      a ``...`` line (or ``# ...``, ``// ...``) splits the SEARCH into pieces, each
+6. ``ELISION``      a ``...`` line (or ``# ...``, ``// ...``) splits the SEARCH into pieces, each
                     found exactly once, in order; the text between them is kept (edits_elide);
-6. ``PUNCTUATION``  all of the above after mapping curly quotes, dashes, non-breaking spaces and
+7. ``PUNCTUATION``  all of the above after mapping curly quotes, dashes, non-breaking spaces and
                     "…" to ASCII; REPLACE gets the same mapping for characters only the SEARCH had.
 
 The first level that finds the SEARCH anywhere decides: one place applies, more than one is
@@ -21,7 +30,10 @@ anchoring, and a SEARCH matches whole lines only: a fragment of a line ("foo(1)"
 Whatever the level, a REPLACE line that repeats a SEARCH line unchanged is written as the file
 has that line (its trailing whitespace, indentation and typography), anywhere in the block, when
 which line it repeats is clear (see ``edits_ladder.kept_lines``); only the model's new or
-changed lines are re-indented or re-typeset.
+changed lines are re-indented or re-typeset. When a block matches as written (its SEARCH has no
+indented line to read) but its new lines are indented in the style the file does not use, they
+are written in the file's style if exactly one reading fits (``edits_ladder.restyle``); the
+message says so.
 
 Text handed in uses "\\n" line endings (the workspace normalises files on read); a file's final
 newline, or its absence, is kept.
@@ -45,10 +57,13 @@ from dsdesk.core.edits_elide import (
 from dsdesk.core.edits_ladder import (
     FileView,
     Hit,
+    Retab,
     Step,
     kept_lines,
     ladder,
     reindent,
+    restyle,
+    retab_lines,
     trim_like,
 )
 from dsdesk.core.edits_parse import EditBlock
@@ -60,6 +75,7 @@ class MatchLevel(StrEnum):
     EXACT = "exact"
     WHITESPACE = "whitespace"
     INDENT = "indent"
+    TABS = "tabs"  # leading whitespace read in the file's indentation unit (tabs <-> spaces)
     BLANK_LINES = "blank_lines"
     ELISION = "elision"
     PUNCTUATION = "punctuation"
@@ -96,12 +112,14 @@ _STEP_LEVEL = {
     Step.EXACT: MatchLevel.EXACT,
     Step.WHITESPACE: MatchLevel.WHITESPACE,
     Step.INDENT: MatchLevel.INDENT,
+    Step.TABS: MatchLevel.TABS,
     Step.BLANK_LINES: MatchLevel.BLANK_LINES,
 }
 _HOW = {
     MatchLevel.EXACT: "exactly",
     MatchLevel.WHITESPACE: "ignoring trailing whitespace",
     MatchLevel.INDENT: "with a different indentation (the replacement was re-indented)",
+    MatchLevel.TABS: "reading its indentation in the file's own unit",
     MatchLevel.BLANK_LINES: "without the blank lines at the edges of SEARCH",
     MatchLevel.ELISION: "piece by piece around `...` (the elided lines were kept)",
     MatchLevel.PUNCTUATION: "after mapping curly quotes, dashes and special spaces to ASCII",
@@ -183,13 +201,17 @@ def _replace(
     parts: Sequence[tuple[Hit, list[str], list[str]]],
     level: MatchLevel,
     search: str | None,
+    view: FileView | None = None,
 ) -> MatchResult:
     """The file with each hit's lines replaced by its REPLACE lines. A REPLACE line that repeats
     a SEARCH line unchanged is written as the file has that line (so a looser match never
     rewrites its whitespace or typography), wherever it is in the block, as long as which line
     it repeats is clear (``kept_lines``); the model's other lines are re-indented by the hit's
-    offset. ``search`` is given at the punctuation level (see ``ascii_like``)."""
+    offset. ``search`` is given at the punctuation level (see ``ascii_like``). New lines of a
+    block that matched as written but are indented in the style the file does not use are
+    rewritten in the file's (``restyle``, with the indentation units of ``view``)."""
     span = (parts[0][0].start, parts[-1][0].end)
+    restyled: Retab | None = None
     region = "\n".join(lines[span[0] : span[1]])
     punct = search is not None
     out: list[str] = []
@@ -198,24 +220,77 @@ def _replace(
         pat = pat[hit.top : len(pat) - hit.bottom]
         rep = trim_like(rep, hit.top, hit.bottom)
         kept = kept_lines(_keys(pat, punct), _keys(rep, punct), lines[hit.start : hit.end])
-        moved = reindent([r for r, k in zip(rep, kept, strict=True) if k is None], hit.shift)
-        if moved is None:
+        new = [r for r, k in zip(rep, kept, strict=True) if k is None]
+        if hit.retab is not None:
+            moved = retab_lines(new, hit.retab, pat, lines[hit.start : hit.end])
+        else:
+            shifted = reindent(new, hit.shift)
+            moved = (
+                "the REPLACE has lines indented less than the difference"
+                if shifted is None
+                else shifted
+            )
+        if isinstance(moved, str):
             return _fail(
                 "not_found",
                 f"The SEARCH matched at {_lines_label(hit.start, hit.end)} only with a different "
-                "indentation, and the REPLACE has lines indented less than that difference, so "
-                "it cannot be re-indented; copy the SEARCH with the file's indentation.",
+                f"indentation, and {moved}, so the REPLACE cannot be re-indented; copy the "
+                "SEARCH and REPLACE with the file's indentation.",
                 tuple((i + 1, lines[i]) for i in range(hit.start, min(hit.end, hit.start + 8))),
             )
         if search is not None:
             moved = ascii_like(moved, search, region)
         model = iter(moved)
+        block = [k if k is not None else next(model) for k in kept]
+        if hit.retab is None:
+            before = lines[hit.start - 1] if hit.start else ""
+            found = lines[hit.start : hit.end]
+            block, unit = restyle(block, [k is None for k in kept], view, pat, found, before)
+            restyled = restyled or unit
         out.extend(lines[pos : hit.start])
-        out.extend(k if k is not None else next(model) for k in kept)
+        out.extend(block)
         pos = hit.end
     out.extend(lines[pos:])
     message = f"matched at {_lines_label(*span)} {_HOW[level]}"
+    retab = parts[0][0].retab
+    if retab is not None:
+        message += f" (a tab read as {retab.width} columns; the replacement was written with " + (
+            "tabs)" if retab.tabs else "spaces)"
+        )
+    elif restyled is not None:
+        message += (
+            "; the replacement's new lines were indented in the other style and were written with "
+            + ("tabs" if restyled.tabs else "spaces")
+            + f" (a tab read as {restyled.width} columns)"
+        )
     return MatchResult(True, _join(out, final_newline), level, None, span, (), message)
+
+
+def _several(
+    lines: list[str],
+    final_newline: bool,
+    pat: list[str],
+    rep: list[str],
+    level: MatchLevel,
+    search: str | None,
+    hits: list[Hit],
+) -> MatchResult:
+    """Several hits: ambiguous, unless they are one place read with different tab widths that
+    all give the same file."""
+    if len({(h.start, h.end) for h in hits}) == 1:
+        done = [_replace(lines, final_newline, [(h, pat, rep)], level, search) for h in hits]
+        if all(r.ok for r in done) and len({r.text for r in done}) == 1:
+            return done[0]
+        h = hits[0]
+        return _fail(
+            "ambiguous",
+            f"The SEARCH matches at {_lines_label(h.start, h.end)} only by reading its "
+            "indentation in the file's tabs, and a tab read as 4 or as 8 columns gives different "
+            "results; copy the SEARCH and REPLACE with the file's tabs.",
+            tuple((i + 1, lines[i]) for i in range(h.start, min(h.end, h.start + 8))),
+            level,
+        )
+    return _ambiguous(level, hits, lines)
 
 
 def _attempt(
@@ -235,8 +310,8 @@ def _attempt(
         step, hits = found
         level = MatchLevel.PUNCTUATION if search is not None else _STEP_LEVEL[step]
         if len(hits) > 1:
-            return _ambiguous(level, hits, lines), ""
-        return _replace(lines, final_newline, [(hits[0], pat, rep)], level, search), ""
+            return _several(lines, final_newline, pat, rep, level, search, hits), ""
+        return _replace(lines, final_newline, [(hits[0], pat, rep)], level, search, view), ""
     if not any(is_marker(p) for p in pat):
         return None, ""
     elided = elide(view, pat, rep, pat, rep_probe)
@@ -244,16 +319,22 @@ def _attempt(
         return None, ""
     level = MatchLevel.PUNCTUATION if search is not None else MatchLevel.ELISION
     if elided.parts:
-        return _replace(lines, final_newline, elided.parts, level, search), ""
+        return _replace(lines, final_newline, elided.parts, level, search, view), ""
     if elided.reason == "ambiguous":
         return _ambiguous(level, elided.hits, lines, elided.message), ""
     return None, elided.message
 
 
-def apply_block(text: str | None, search: str, replace: str) -> MatchResult:
+def is_makefile(path: str) -> bool:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name in ("Makefile", "makefile", "GNUmakefile") or name.endswith((".mk", ".mak"))
+
+
+def apply_block(text: str | None, search: str, replace: str, *, path: str = "") -> MatchResult:
     """Apply one edit to ``text`` (None: the file does not exist). An empty (or blank) SEARCH
     creates the file when it does not exist, fills it when it is empty or blank, else fails
-    ``not_empty``. See the module docstring for the ladder."""
+    ``not_empty``. ``path`` (the file's name) tells a Makefile, whose indentation is tabs. See
+    the module docstring for the ladder."""
     if not search.strip():
         return _create(text, replace)
     if text is None:
@@ -261,11 +342,12 @@ def apply_block(text: str | None, search: str, replace: str) -> MatchResult:
     lines, final_newline = _split_text(text)
     pat = _block_lines(search)
     rep = [line.removesuffix("\r") for line in _block_lines(replace)]  # "\r" is always stray here
-    result, why = _attempt(FileView(lines), lines, final_newline, pat, rep, rep, None)
+    tabs = is_makefile(path)
+    result, why = _attempt(FileView(lines, tabs), lines, final_newline, pat, rep, rep, None)
     if result is None and (has_punct(text) or has_punct(search)):
         npat = [normalise(p) for p in pat]
         nrep = [normalise(r) for r in rep]
-        view = FileView([normalise(line) for line in lines])
+        view = FileView([normalise(line) for line in lines], tabs)
         result, why2 = _attempt(view, lines, final_newline, npat, rep, nrep, search)
         why = why or why2
     if result is not None:
@@ -275,7 +357,7 @@ def apply_block(text: str | None, search: str, replace: str) -> MatchResult:
 
 
 def apply_blocks(
-    text: str | None, blocks: Sequence[EditBlock]
+    text: str | None, blocks: Sequence[EditBlock], *, path: str = ""
 ) -> tuple[str | None, list[MatchResult]]:
     """Apply ``blocks`` (all for one file) in order to the evolving text. A failed block leaves
     the text as it was and the rest still run. A ``delete`` block gives None (ok, level None)."""
@@ -288,7 +370,7 @@ def apply_blocks(
                 span = (0, len(_split_text(text)[0]))
                 result = MatchResult(True, None, None, None, span, (), "deletes the file")
         else:
-            result = apply_block(text, block.search, block.replace)
+            result = apply_block(text, block.search, block.replace, path=path)
         if result.ok:
             text = result.text
         results.append(result)

@@ -219,7 +219,7 @@ def _apply_one(rel: str, b: EditBlock, text: str | None) -> tuple[BlockOutcome, 
             "(use SEARCH/REPLACE blocks to change it)."
         )
         return BlockOutcome(b, "skipped", None, "not_empty", message), text
-    result = apply_block(text, b.search, b.replace)
+    result = apply_block(text, b.search, b.replace, path=rel)
     if result.ok:
         return BlockOutcome(b, "applied", result.level, None, result.message), result.text
     return (
