@@ -32,7 +32,7 @@ has that line (its trailing whitespace, indentation and typography), anywhere in
 which line it repeats is clear (see ``edits_ladder.kept_lines``); only the model's new or
 changed lines are re-indented or re-typeset. When a block matches as written (its SEARCH has no
 indented line to read) but its new lines are indented in the style the file does not use, they
-are written in the file's style if exactly one reading fits (``edits_ladder.restyle``); the
+are written in the file's style if exactly one reading fits (``edits_restyle.restyle``); the
 message says so.
 
 Text handed in uses "\\n" line endings (the workspace normalises files on read); a file's final
@@ -62,11 +62,10 @@ from dsdesk.core.edits_ladder import (
     kept_lines,
     ladder,
     reindent,
-    restyle,
-    retab_lines,
     trim_like,
 )
 from dsdesk.core.edits_parse import EditBlock
+from dsdesk.core.edits_restyle import restyle, retab_lines
 
 __all__ = ["FailReason", "MatchLevel", "MatchResult", "apply_block", "apply_blocks"]
 
