@@ -25,6 +25,24 @@ class TurnStatus(enum.Enum):
     BUSY = "insufficient_system_resource"  # the server was overloaded: Retry
     ERROR = "error"  # the request failed
 
+    @classmethod
+    def of_finish(cls, reason: str | None) -> TurnStatus:
+        """The status of a turn whose last round ended with ``finish_reason``."""
+        return _BY_FINISH.get(reason or "stop", cls.DONE)
+
+    @property
+    def finish_reason(self) -> str | None:
+        """The server's ``finish_reason`` this status stands for, if it stands for one."""
+        return next((r for r, s in _BY_FINISH.items() if s is self), None)
+
+
+_BY_FINISH = {
+    "stop": TurnStatus.DONE,
+    "length": TurnStatus.LENGTH,
+    "content_filter": TurnStatus.FILTERED,
+    "insufficient_system_resource": TurnStatus.BUSY,
+}
+
 
 class ToolStatus(enum.Enum):
     """What became of one tool call; every status still gets a result message for the model."""

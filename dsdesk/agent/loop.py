@@ -54,12 +54,6 @@ __all__ = ["Turn", "TurnLimits"]
 log = logging.getLogger(__name__)
 
 _BUILD_IN_THREAD = 64  # messages: the request of a long session is built in a worker thread
-_FINISH_STATUS = {
-    "stop": TurnStatus.DONE,
-    "length": TurnStatus.LENGTH,
-    "content_filter": TurnStatus.FILTERED,
-    "insufficient_system_resource": TurnStatus.BUSY,
-}
 # The first of these from a prefix request means the server took it.
 _ANSWER_STARTS = (StreamStarted, ContentDelta, ReasoningDelta)
 _FINISH_WORDS = {
@@ -258,7 +252,7 @@ class Turn:
                 )
                 self._extending = False
                 self._account(result, covered)
-                self._end(_FINISH_STATUS.get(result.finish_reason or "stop", TurnStatus.DONE))
+                self._end(TurnStatus.of_finish(result.finish_reason))
                 return True
         self._extending = False
         self.user = self.conv.user_message(CONTINUE_PROMPT)
@@ -343,7 +337,7 @@ class Turn:
                 # Tool calls without a tool list (plain chat): nothing can run them.
                 self._end(TurnStatus.DONE, "The model asked for tools, which are off here.")
                 return
-            self._end(_FINISH_STATUS.get(result.finish_reason or "stop", TurnStatus.DONE))
+            self._end(TurnStatus.of_finish(result.finish_reason))
             return
 
     def _account(self, result: Completion, covered: int) -> None:

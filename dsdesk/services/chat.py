@@ -357,7 +357,7 @@ class ChatService(QObject):
         if turn.user is None and not joined:
             joined = self._last_in_history  # a continuation: the prompt joined before
         self._last_in_history = joined
-        finish = _finish_reason(end.status)
+        finish = end.status.finish_reason
         extended, self._extending = self._extending, False
         if end.status is ev.TurnStatus.ERROR:
             self._last_end = AnswerEnd(AnswerStatus.ERROR, finish, end.usage, None, end.model)
@@ -385,12 +385,3 @@ class ChatService(QObject):
     def set_options(self, **changes: object) -> None:
         self.options = replace(self.options, **changes)  # type: ignore[arg-type]
         self.sig_budget_changed.emit()
-
-
-def _finish_reason(status: ev.TurnStatus) -> str | None:
-    return {
-        ev.TurnStatus.DONE: "stop",
-        ev.TurnStatus.LENGTH: "length",
-        ev.TurnStatus.FILTERED: "content_filter",
-        ev.TurnStatus.BUSY: "insufficient_system_resource",
-    }.get(status)
