@@ -8,6 +8,7 @@ first call of the turn that may change it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -148,7 +149,8 @@ class CallRunner:
                 return text, None
             rule = session.policy.remember(reply.answer, facts)
             if rule is not None and reply.answer is Answer.ALWAYS and session.save_rules:
-                session.save_rules(list(session.policy.rules))
+                # An atomic write with fsync: off the event loop, which is the GUI thread.
+                await asyncio.to_thread(session.save_rules, list(session.policy.rules))
         elif decision is Decision.DENY:
             text = f"Refused by the user's rules ({why}); do not retry this call."
             self._emit(ev.ToolCallEnded(call.id, ToolStatus.DENIED, text, f"refused: {why}", 0.0))
