@@ -255,7 +255,7 @@ def settle(app: Any, rounds: int = 2) -> None:
         app.processEvents()
 
 
-async def session(args: argparse.Namespace, project: Path) -> list[str]:
+async def session(args: argparse.Namespace, project: Path, collector: Any) -> list[str]:
     from PySide6.QtWidgets import QAbstractSlider, QApplication
 
     from dsdesk.agent import events as ev
@@ -276,6 +276,7 @@ async def session(args: argparse.Namespace, project: Path) -> list[str]:
     window.show()
     window.activateWindow()
     await wait_until(lambda: window.isVisible(), 10)
+    collector.freeze_startup()  # as the app does once its window is up
     window.open_project(project)
     await wait_until(lambda: controller.agent.sandboxed is not None, 30)
     mode = Mode.FULL_AUTO if controller.agent.sandboxed else Mode.AUTO_EDIT
@@ -432,17 +433,18 @@ def main() -> None:
 
 
 def run_gui(args: argparse.Namespace, project: Path) -> list[str]:
-    from dsdesk.app import make_app
+    from dsdesk.app import make_app, prepare_process
     from dsdesk.services.event_loop import new_event_loop
     from dsdesk.services.main_thread_gc import MainThreadGC
 
     faulthandler.enable()
+    prepare_process()  # as the app: two malloc arenas, TLS context built in a thread
     app = make_app()
     collector = MainThreadGC(app)  # as the app: collect on the GUI thread, when due
     collector.start()
     try:
         with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
-            return runner.run(session(args, project))
+            return runner.run(session(args, project, collector))
     finally:
         collector.stop()
 

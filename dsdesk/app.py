@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QApplication
 
 from dsdesk import __version__
 from dsdesk.config.settings import load_settings
+from dsdesk.core.memory import limit_malloc_arenas
+from dsdesk.llm.tls import warm_up as warm_up_tls
 from dsdesk.services.controller import AppController
 from dsdesk.services.event_loop import new_event_loop
 from dsdesk.services.main_thread_gc import MainThreadGC
@@ -82,6 +84,7 @@ async def run_window(
     else:
         controller.client.refresh_account()
     window.prompt.setFocus()
+    QTimer.singleShot(0, collector.freeze_startup)  # once the window is built and shown
     if smoke_test:
         # Start-up probe for benchmarks and packaging checks: report once painted, then close.
         def shown() -> None:
@@ -101,7 +104,14 @@ async def run_window(
     return 0
 
 
+def prepare_process() -> None:
+    """Process-wide set-up, before any thread starts (see core/memory.py and llm/tls.py)."""
+    limit_malloc_arenas()
+    warm_up_tls()
+
+
 def run_gui(project: str | None = None, demo: bool = False, smoke_test: bool = False) -> int:
+    prepare_process()
     app = make_app()
     with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
         return runner.run(run_window(app, project, demo, smoke_test))

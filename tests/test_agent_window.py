@@ -59,7 +59,7 @@ def in_window(
 
 
 def cards(window: Any) -> list[ToolCard]:
-    return list(window.agent_ui.cards.values())
+    return [e for e in window.transcript._entries if isinstance(e, ToolCard)]
 
 
 async def start(window: Any, project: Path, mode: Mode, prompt: str = "Fix the failing test"):

@@ -58,6 +58,7 @@ from dsdesk.llm.bounded import (
     settle,
 )
 from dsdesk.llm.config import ClientConfig
+from dsdesk.llm.tls import ssl_context
 
 __all__ = ["DeepSeekClient"]
 
@@ -90,6 +91,7 @@ class DeepSeekClient:
                 pool=config.connect_timeout,
             ),
             transport=transport,
+            verify=ssl_context(),
             trust_env=True,
             event_hooks={"response": [screen.refuse_redirect]},
         )

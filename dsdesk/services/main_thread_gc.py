@@ -5,17 +5,25 @@ Python's collector runs in whichever thread happens to allocate. If it frees a Q
 on the wrong thread, its timers stay registered with the GUI thread, and the next timer event
 crashes the process. So automatic collection is switched off and a timer collects here, on the
 GUI thread, when the allocation counts say it is due (the approach qutebrowser takes).
+
+A full collection walks every tracked object (tens of milliseconds in a long session: a visible
+stall), so: what exists once the window is up is frozen out of collection (``freeze_startup``),
+and a full collection runs at most every ``FULL_EVERY_S`` — CPython itself skips most of them
+(it waits until the objects new since the last one are a quarter of all), which a timer cannot
+see from the counts.
 """
 
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import QObject, QTimer
 
 
 class MainThreadGC(QObject):
     INTERVAL_MS = 1000
+    FULL_EVERY_S = 60.0
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -23,10 +31,18 @@ class MainThreadGC(QObject):
         self._timer.setInterval(self.INTERVAL_MS)
         self._timer.timeout.connect(self.collect_if_due)
         self._was_enabled = gc.isenabled()
+        self._last_full = time.monotonic()
 
     def start(self) -> None:
         gc.disable()
         self._timer.start()
+
+    def freeze_startup(self) -> None:
+        """Collect once, then keep everything alive now (modules, the window's widgets) out of
+        later collections."""
+        gc.collect()
+        gc.freeze()
+        self._last_full = time.monotonic()
 
     def stop(self) -> None:
         self._timer.stop()
@@ -39,8 +55,13 @@ class MainThreadGC(QObject):
         collector would; returns the generation collected, or -1."""
         counts = gc.get_count()
         thresholds = gc.get_threshold()
+        now = time.monotonic()
         for generation in (2, 1, 0):
             if thresholds[generation] and counts[generation] > thresholds[generation]:
+                if generation == 2:
+                    if now - self._last_full < self.FULL_EVERY_S:
+                        continue
+                    self._last_full = now
                 gc.collect(generation)
                 return generation
         return -1

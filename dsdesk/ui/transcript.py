@@ -7,6 +7,8 @@ cost of a token stays constant however long the answer grows (docs/ARCHITECTURE.
 
 Each entry is its own widget holding auto-height text browsers; the transcript's scroll area does
 all the scrolling, and its keys (PageUp/PageDown/Home/End/arrows) work wherever focus is inside.
+Entries far from the viewport are parked (``transcript_park``): a long agent session keeps only
+the few screens around the view built.
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QAbstractSlider, QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from dsdesk.services.history import MessageRef, StoredTurn
 from dsdesk.ui.transcript_messages import ActionRow, AnswerMessage, ErrorBox, UserMessage
+from dsdesk.ui.transcript_park import Parked, Parking
 from dsdesk.ui.transcript_style import Theme
 from dsdesk.ui.transcript_widgets import AutoHeightBrowser
 
 __all__ = ["TranscriptView"]
 
-_Entry = UserMessage | AnswerMessage | ErrorBox | ActionRow
+_Entry = UserMessage | AnswerMessage | ErrorBox | ActionRow | Parked
 _Action = QAbstractSlider.SliderAction
 _SCROLL_KEYS: dict[int, QAbstractSlider.SliderAction] = {
     Qt.Key.Key_PageUp: _Action.SliderPageStepSub,
@@ -76,7 +79,6 @@ class TranscriptView(QWidget):
         outer.addWidget(self._scroll)
         self.setFocusProxy(self._scroll)
         self._scroll.installEventFilter(self)
-        self._chain_end: QWidget = self._scroll  # last Tab stop of the transcript so far
         self._insert_at: int | None = None  # adding earlier messages above the others
         self._placeholder: QWidget | None = None  # shown while there are no entries
 
@@ -89,6 +91,14 @@ class TranscriptView(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
+        self.parking = Parking(
+            self._scroll,
+            self._column,
+            self._entries,  # type: ignore[arg-type]
+            lambda: self._theme,
+            self._keep_built,
+            self._wire,
+        )
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -187,7 +197,7 @@ class TranscriptView(QWidget):
         self._answer.set_actions(actions)
         if self._answer.action_row is not None:
             self._watch_keys(self._answer.action_row)
-            self._chain(self._answer.action_row)
+            self._chain(self._answer)
 
     def set_placeholder(self, widget: QWidget) -> None:
         """Show ``widget`` (e.g. example prompts) while the transcript has no entries."""
@@ -209,7 +219,6 @@ class TranscriptView(QWidget):
             entry.hide()
             entry.deleteLater()
         self._entries.clear()
-        self._chain_end = self._scroll
         self._follow = True
         if self._placeholder is not None:
             self._placeholder.show()
@@ -250,14 +259,23 @@ class TranscriptView(QWidget):
         return "\n\n".join(entry.plain_text() for entry in self._entries)
 
     def last_user_message(self) -> UserMessage | None:
-        return next((e for e in reversed(self._entries) if isinstance(e, UserMessage)), None)
+        for i in range(len(self._entries) - 1, -1, -1):
+            entry = self._entries[i]
+            if isinstance(entry, Parked) and entry.state.kind == "user":
+                entry = self.parking.build_at(i)  # type: ignore[assignment]
+            if isinstance(entry, UserMessage):
+                return entry
+        return None
 
     def last_answer(self) -> AnswerMessage | None:
         return self._answer
 
     def message(self, message_id: int) -> UserMessage | AnswerMessage | None:
-        """The entry showing a stored message, if it is on screen."""
-        for e in self._entries:
+        """The entry showing a stored message, if it is in the transcript (built now if it was
+        parked)."""
+        for i, e in enumerate(self._entries):
+            if isinstance(e, Parked) and e.state.ref_id == message_id:
+                e = self.parking.build_at(i)  # type: ignore[assignment]
             if isinstance(e, UserMessage | AnswerMessage):
                 ref = e.tools.ref
                 if ref is not None and ref.id == message_id:
@@ -308,13 +326,13 @@ class TranscriptView(QWidget):
         """Entries added inside go above the existing ones, in order (earlier messages of a
         long conversation); the last answer stays the one the chat continues."""
         self.flush()
-        saved = (self._answer, self._streaming, self._next_answer_ref, self._chain_end)
+        saved = (self._answer, self._streaming, self._next_answer_ref)
         self._answer, self._streaming, self._next_answer_ref = None, False, None
-        self._chain_end, self._insert_at, self._follow = self._scroll, 0, False
+        self._insert_at, self._follow = 0, False
         try:
             yield
         finally:
-            self._answer, self._streaming, self._next_answer_ref, self._chain_end = saved
+            self._answer, self._streaming, self._next_answer_ref = saved
             self._insert_at = None
 
     def remove_first(self) -> None:
@@ -337,19 +355,47 @@ class TranscriptView(QWidget):
             self._column.insertWidget(self._column.count() - 1, entry)  # before the stretch
         with self.layout_deferred():
             entry.show()  # now, not on the layout's queued show: tests and flush() see it at once
+        self._wire(entry, rebuilt=False)
+        self.parking.schedule()
+
+    def _wire(self, entry: QWidget, rebuilt: bool = True) -> None:
+        """Keys and Tab order for an entry just added or built back from parking."""
+        if rebuilt:
+            action = getattr(entry, "sig_action", None)
+            if action is not None:
+                action.connect(self.sig_action)
         built = getattr(entry, "sig_built", None)
         if built is not None:
             built.connect(self._watch_keys)  # a part built later (an answer's reasoning)
         self._watch_keys(entry)
         self._chain(entry)
 
-    def _chain(self, root: QWidget) -> None:
+    def _keep_built(self) -> tuple[QWidget | None, ...]:
+        """The answer the chat streams into or continues, and the last prompt, stay built."""
+        return self._answer, self._last_prompt_entry()
+
+    def _last_prompt_entry(self) -> QWidget | None:
+        for entry in reversed(self._entries):
+            if isinstance(entry, UserMessage):
+                return entry
+            if isinstance(entry, Parked) and entry.state.kind == "user":
+                return None
+        return None
+
+    def _chain(self, entry: QWidget) -> None:
         """New widgets join the end of the window's Tab chain; move the entry's controls to
-        just after the transcript's last ones, so Tab walks the messages in screen order."""
-        for w in [root, *root.findChildren(QWidget)]:
-            if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.focusProxy() is None:
-                QWidget.setTabOrder(self._chain_end, w)
-                self._chain_end = w
+        just after the last ones of the built entries above it, so Tab walks the messages in
+        screen order."""
+        prev: QWidget = self._scroll
+        i = self._entries.index(entry)  # type: ignore[arg-type]
+        for above in reversed(self._entries[:i]):
+            stops = _tab_stops(above)
+            if stops:
+                prev = stops[-1]
+                break
+        for w in _tab_stops(entry):
+            QWidget.setTabOrder(prev, w)
+            prev = w
 
     def _watch_keys(self, root: QWidget) -> None:
         """Scroll keys pressed anywhere inside an entry scroll the transcript; keyboard link
@@ -382,17 +428,33 @@ class TranscriptView(QWidget):
 
     def _on_vbar_valueChanged(self, value: int) -> None:
         self._follow = value >= self._scroll.verticalScrollBar().maximum() - _AT_BOTTOM_SLACK
+        self.parking.schedule()
 
     def _on_vbar_rangeChanged(self, _minimum: int, maximum: int) -> None:
         # Growth alone never moves the value, so _follow still says whether the view was at the
         # bottom before this update.
         if self._follow:
             self._scroll.verticalScrollBar().setValue(maximum)
+        else:
+            self.parking.restore_anchor()
+        self.parking.schedule()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.parking.schedule()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._theme = Theme.from_palette(self.palette(), self.font())
             for entry in self._entries:
-                if not isinstance(entry, ActionRow):
+                if not isinstance(entry, ActionRow | Parked):
                     entry.apply_theme(self._theme)
         super().changeEvent(event)
+
+
+def _tab_stops(root: QWidget) -> list[QWidget]:
+    return [
+        w
+        for w in [root, *root.findChildren(QWidget)]
+        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.focusProxy() is None
+    ]

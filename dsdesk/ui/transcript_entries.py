@@ -4,6 +4,7 @@ the helpers the answer widget shares with them."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
@@ -18,6 +19,7 @@ __all__ = [
     "ActionRow",
     "ErrorBox",
     "UserMessage",
+    "UserState",
     "header_html",
     "header_row",
     "label",
@@ -81,6 +83,23 @@ class ActionRow(QWidget):
         return " · ".join(b.text() for b in self.buttons)
 
 
+@dataclass(frozen=True, slots=True)
+class UserState:
+    """A parked prompt (see ``transcript_park``)."""
+
+    text: str
+    meta: str
+    ref: MessageRef | None
+    kind: str = "user"
+
+    @property
+    def ref_id(self) -> int | None:
+        return self.ref.id if self.ref is not None else None
+
+    def build(self, theme: Theme, parent: QWidget) -> UserMessage:
+        return UserMessage(self.text, self.meta, theme, parent, self.ref)
+
+
 class UserMessage(RoundedFrame):
     """The user's prompt, as escaped plain text in a tinted box."""
 
@@ -114,6 +133,9 @@ class UserMessage(RoundedFrame):
     @property
     def text(self) -> str:
         return self._text
+
+    def snapshot(self) -> UserState:
+        return UserState(self._text, self._meta, self.tools.ref)
 
     def apply_theme(self, theme: Theme) -> None:
         self.set_colors(theme.user_bg, theme.user_border)

@@ -27,10 +27,46 @@ from dsdesk.ui.transcript_widgets import (
     RoundedFrame,
 )
 
-__all__ = ["ActionRow", "AnswerMessage", "ErrorBox", "UserMessage"]
+__all__ = ["ActionRow", "AnswerMessage", "AnswerState", "ErrorBox", "UserMessage"]
 
 _STATUS_TEXT = {"stopped": "■ stopped", "length": "Answer cut at max tokens", "error": "✕ failed"}
 _EXTERNAL = frozenset({"http", "https", "mailto"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AnswerState:
+    """A finished answer, parked (see ``transcript_park``): its text and what the user chose."""
+
+    meta: str
+    ref: MessageRef | None
+    continuation: bool
+    reasoning: str | None  # None: the answer had no reasoning section
+    content: str | None  # None: no content
+    reasoning_tokens: int | None
+    expanded: bool
+    user_toggled: bool
+    status: str
+    usage: str | None
+    actions: tuple[tuple[str, str], ...]
+    kind: str = "answer"
+
+    @property
+    def ref_id(self) -> int | None:
+        return self.ref.id if self.ref is not None else None
+
+    def build(self, theme: Theme, parent: QWidget) -> AnswerMessage:
+        answer = AnswerMessage(self.meta, theme, parent, self.ref, continuation=self.continuation)
+        answer._user_toggled = self.user_toggled
+        if self.reasoning is not None:
+            answer.add_reasoning(self.reasoning, expand=self.expanded)
+        if self.content is not None:
+            answer.add_content(self.content)
+        if self.reasoning_tokens is not None:
+            answer.set_reasoning_tokens(self.reasoning_tokens)
+        answer.finish(self.status, self.usage)
+        if self.actions:
+            answer.set_actions(list(self.actions))
+        return answer
 
 
 class AnswerMessage(QWidget):
@@ -62,6 +98,9 @@ class AnswerMessage(QWidget):
         self._has_content = False
         self._finished = False
         self._status_text = ""
+        self._ended: tuple[str, str | None] = ("done", None)  # finish()'s status and usage
+        self._reasoning_source: list[str] = []  # as received, for building it again
+        self._actions: tuple[tuple[str, str], ...] = ()
         self.action_row: ActionRow | None = None
 
         lay = QVBoxLayout(self)
@@ -182,6 +221,7 @@ class AnswerMessage(QWidget):
             self._has_reasoning = True
             self.reasoning_button.show()
             self._set_expanded(expand)
+        self._reasoning_source.append(text)
         if self._reasoning is None:
             self._reasoning_unbuilt.append(text)
         else:
@@ -205,6 +245,7 @@ class AnswerMessage(QWidget):
         if self._finished:
             return
         self._finished = True
+        self._ended = (status, usage)
         self._update_reasoning_header()
         if self._reasoning is not None:
             self._reasoning.finish()
@@ -226,6 +267,7 @@ class AnswerMessage(QWidget):
             self.action_row.hide()
             self.action_row.deleteLater()
             self.action_row = None
+            self._actions = ()
         self.content_view.document().clear()
         self.content = StreamRenderer(self.content_view.document(), self._theme, fold_edits=True)
         self.content.update("".join(self._source))
@@ -244,9 +286,28 @@ class AnswerMessage(QWidget):
         if self.action_row is not None:
             self.action_row.hide()
             self.action_row.deleteLater()
+        self._actions = tuple(actions)
         self.action_row = ActionRow(actions, self)
         self.action_row.sig_action.connect(self.sig_action)
         self._lay.addWidget(self.action_row)
+
+    def snapshot(self) -> AnswerState | None:
+        """What building it again takes; None while it is still streaming."""
+        if not self._finished:
+            return None
+        reasoning = "".join(self._reasoning_source) if self._has_reasoning else None
+        return AnswerState(
+            self._meta,
+            self.tools.ref,
+            self.continuation,
+            reasoning,
+            self.source_text() if self._has_content else None,
+            self._reasoning_tokens,
+            self._expanded,
+            self._user_toggled,
+            *self._ended,
+            self._actions,
+        )
 
     # -- reasoning section -----------------------------------------------------------------------
 

@@ -129,6 +129,8 @@ class AgentPresenter(QObject):
             self._card(
                 e.call_id, lambda c: c.finish(e.status, e.summary, e.result, e.seconds, e.diff)
             )
+            # An ended card may be parked (destroyed and built again) when it scrolls far away.
+            self.cards.pop(e.call_id, None)
         elif isinstance(e, ev.CheckpointMade):
             self._checkpoint = (e.checkpoint_id, e.label)
             self._changed = True  # a checkpoint is taken right before a change
@@ -192,6 +194,7 @@ class AgentPresenter(QObject):
                 card.cancel_question()
             if not card.ended:  # streamed but never run (stopped, failed, or nameless)
                 card.finish(ev.ToolStatus.CANCELLED, "not run", "", 0.0)
+        self.cards.clear()  # all ended: the transcript may park them from now on
         if self._checkpoint is not None and self._changed:
             cid, label = self._checkpoint
             self.transcript.add_card(CheckpointRow(cid, label))

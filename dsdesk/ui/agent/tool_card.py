@@ -13,6 +13,7 @@ list that a single-shot timer flushes at most every ``FLUSH_INTERVAL_MS``.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -29,10 +30,31 @@ from dsdesk.ui.agent.live_output import LiveOutput
 from dsdesk.ui.agent.output_buffer import OutputBuffer
 from dsdesk.ui.transcript_style import Theme
 
-__all__ = ["ToolCard"]
+__all__ = ["CardState", "ToolCard"]
 
 _TOGGLE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
 _SHORT_RESULT = 300  # characters: a result this short is exported even when collapsed
+
+
+@dataclass(frozen=True, slots=True)
+class CardState:
+    """An ended card, parked (see ``transcript_park``): what its header and body show."""
+
+    call_id: str
+    name: str
+    title: str
+    status: ToolStatus | None
+    summary: str
+    preview: str
+    answer_note: str
+    body: str
+    diff: bool
+    expanded: bool
+    kind: str = "card"
+    ref_id: int | None = None
+
+    def build(self, theme: Theme, parent: QWidget) -> ToolCard:
+        return ToolCard.restored(self, theme, parent)
 
 
 class ToolCard(CardShell):
@@ -222,6 +244,43 @@ class ToolCard(CardShell):
         if self._body is not None:
             self._body.apply_colors(look.colors, look.mono)
         self._changed(relayout=True)
+
+    def snapshot(self) -> CardState | None:
+        """What building it again takes; None until the call has ended."""
+        if self._phase is not Phase.ENDED:
+            return None
+        body, diff = self.body_text(), self._buffer is None and bool(self._diff)
+        return CardState(
+            self.call_id,
+            self._name,
+            self._title,
+            self._status,
+            self._summary,
+            self._preview,
+            self._answer_note,
+            body,
+            diff,
+            self._expanded,
+        )
+
+    @classmethod
+    def restored(cls, state: CardState, theme: Theme, parent: QWidget | None = None) -> ToolCard:
+        """An ended card as ``snapshot`` saw it (live output comes back as its text)."""
+        card = cls(state.call_id, state.name, theme, parent)
+        card._title = state.title
+        card.setToolTip(state.title)
+        card._phase, card._status = Phase.ENDED, state.status
+        card._summary, card._preview = state.summary, state.preview
+        card._answer_note = state.answer_note
+        if state.diff:
+            card._diff = state.body
+        else:
+            card._result = state.body
+        card._changed(relayout=True)
+        if state.expanded:
+            card._user_toggled = True
+            card._set_expanded(True)
+        return card
 
     # -- internals -------------------------------------------------------------------------------
 

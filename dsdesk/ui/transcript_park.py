@@ -1,0 +1,191 @@
+"""Keeping only what is near the screen built: a transcript of hundreds of agent steps holds a
+thousand entries, and a built answer costs ~190 kB and a command's card ~250 kB of widgets.
+
+An entry far from the viewport (three screens away) is *parked*: replaced in the column by a
+``Parked`` stand-in of the same height that keeps only the state to build it again (text,
+status, what was expanded). When the view comes within a screen and a half of a stand-in, the
+entry is built back, a few at a time so one event never holds the GUI thread long, nearest
+first. Scrolling, the scroll bar's range and Tab order all stay as if every entry were built.
+
+Only finished entries with no keyboard focus are parked (an entry's class says what it can
+rebuild with ``snapshot()``: None when it cannot now); the streaming answer never is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Sequence
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QScrollArea, QVBoxLayout, QWidget
+
+from dsdesk.ui.transcript_style import Theme
+
+__all__ = ["EntryState", "Parked", "Parking"]
+
+_NEAR = 1.5  # screens either side of the viewport: stand-ins there are built
+_FAR = 3.0  # screens: built entries farther than this are parked
+_BUDGET_S = 0.008  # building per event-loop turn; the rest on the next one
+
+
+class EntryState(Protocol):
+    """What a parked entry keeps: enough to build it again as it was."""
+
+    kind: str  # "user", "answer" or "card"
+
+    @property
+    def ref_id(self) -> int | None:
+        """The stored message it shows (prompts and answers), for ``message(id)``."""
+        ...
+
+    def build(self, theme: Theme, parent: QWidget) -> QWidget: ...
+
+
+class Parked(QWidget):
+    """A stand-in for an entry off screen: its height, its text, how to build it again."""
+
+    def __init__(self, state: EntryState, height: int, plain: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._plain = plain
+        self.setFixedHeight(height)
+
+    def plain_text(self) -> str:
+        return self._plain
+
+
+class Parking(QObject):
+    """Parks and builds back the entries of a transcript column as the view moves.
+
+    ``entries`` is the transcript's own list (entries and stand-ins, in column order), changed
+    here in place; ``keep()`` gives the entries that must stay built (the streaming answer,
+    the last prompt); ``built(entry)`` wires a rebuilt entry in (signals, keys, Tab order).
+    """
+
+    def __init__(
+        self,
+        scroll: QScrollArea,
+        column: QVBoxLayout,
+        entries: list[QWidget],
+        theme: Callable[[], Theme],
+        keep: Callable[[], Collection[QWidget | None]],
+        built: Callable[[QWidget], None],
+    ) -> None:
+        super().__init__(scroll)
+        self._scroll, self._column, self._entries = scroll, column, entries
+        self._theme, self._keep, self._built = theme, keep, built
+        self.enabled = True
+        self.keep_built = 60  # entries: a transcript this short is never parked (one reopened)
+        self.parked_total = 0  # entries parked so far (for tests and the bench)
+        self.built_total = 0
+        self._anchor: tuple[QWidget, int] | None = None  # keeps the view still while building
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.update)
+
+    def schedule(self) -> None:
+        if self.enabled and not self._timer.isActive():
+            self._timer.start()
+
+    def built_count(self) -> int:
+        return sum(1 for e in self._entries if not isinstance(e, Parked))
+
+    # -- the window ------------------------------------------------------------------------------
+
+    def update(self) -> None:
+        """Build what is near the viewport, park what is far from it."""
+        body = self._scroll.widget()
+        if not self.enabled or body is None or not self._scroll.isVisible():
+            return
+        if not self._column.isEnabled():  # entries are being added: look again afterwards
+            self._timer.start()
+            return
+        self._column.activate()  # geometry of entries just added
+        vbar = self._scroll.verticalScrollBar()
+        top, height = vbar.value(), max(1, self._scroll.viewport().height())
+        near = (top - _NEAR * height, top + height + _NEAR * height)
+        far = (top - _FAR * height, top + height + _FAR * height)
+        to_build: list[tuple[float, int]] = []
+        focus = QApplication.focusWidget()
+        keep = self._keep()
+        park = self.built_count() > self.keep_built
+        # Disabled, the column is laid out once, on the request queued for the event loop, not
+        # once per widget swapped (see TranscriptView.layout_deferred).
+        self._column.setEnabled(False)
+        try:
+            for i, entry in enumerate(self._entries):
+                y, h = entry.y(), entry.height()
+                if isinstance(entry, Parked):
+                    if y + h >= near[0] and y <= near[1]:
+                        to_build.append((min(abs(y - top), abs(y + h - top)), i))
+                elif park and (y + h < far[0] or y > far[1]) and h > 0 and entry not in keep:
+                    self._park(i, entry, focus)
+            if to_build:
+                self._anchor = self._top_entry(top)
+                self._build_nearest(sorted(to_build))
+        finally:
+            self._column.setEnabled(True)
+
+    def restore_anchor(self) -> None:
+        """After a layout pass: entries built above the view changed the heights over it; keep
+        what was at the top of the view where it was."""
+        anchor, self._anchor = self._anchor, None
+        if anchor is not None and anchor[0] in self._entries:
+            self._scroll.verticalScrollBar().setValue(anchor[0].y() - anchor[1])
+
+    def build_at(self, index: int) -> QWidget:
+        """Build the entry at ``index`` now if it is parked (a search hit, the last prompt)."""
+        entry = self._entries[index]
+        if isinstance(entry, Parked):
+            entry = self._build(index, entry)
+        return entry
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _top_entry(self, top: int) -> tuple[QWidget, int] | None:
+        for entry in self._entries:
+            if entry.y() + entry.height() > top:
+                return entry, entry.y() - top
+        return None
+
+    def _build_nearest(self, order: Sequence[tuple[float, int]]) -> None:
+        start = time.perf_counter()
+        for n, (_distance, i) in enumerate(order):
+            if n and time.perf_counter() - start > _BUDGET_S:
+                self._timer.start()  # the rest on the next turn of the event loop
+                return
+            entry = self._entries[i]
+            if isinstance(entry, Parked):
+                self._build(i, entry)
+
+    def _park(self, i: int, entry: QWidget, focus: QWidget | None) -> None:
+        snapshot = getattr(entry, "snapshot", None)
+        if snapshot is None:
+            return
+        if focus is not None and (focus is entry or entry.isAncestorOf(focus)):
+            return
+        state: EntryState | None = snapshot()
+        if state is None:
+            return
+        plain = entry.plain_text()  # type: ignore[attr-defined]
+        parked = Parked(state, entry.height(), plain, entry.parentWidget() or entry)
+        self._swap(i, entry, parked)
+        self.parked_total += 1
+
+    def _build(self, i: int, parked: Parked) -> QWidget:
+        parent = parked.parentWidget()
+        assert parent is not None
+        entry = parked.state.build(self._theme(), parent)
+        self._swap(i, parked, entry)
+        self._built(entry)
+        self.built_total += 1
+        return entry
+
+    def _swap(self, i: int, old: QWidget, new: QWidget) -> None:
+        self._column.replaceWidget(old, new)
+        self._entries[i] = new
+        old.hide()
+        old.deleteLater()
+        new.show()

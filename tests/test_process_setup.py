@@ -1,0 +1,87 @@
+"""Process-wide set-up for long sessions: malloc arenas, collection on the GUI thread, one TLS
+context (dsdesk.core.memory, dsdesk.services.main_thread_gc, dsdesk.llm.tls)."""
+
+from __future__ import annotations
+
+import gc
+import platform
+import ssl
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from dsdesk.llm.tls import ssl_context
+from dsdesk.services.main_thread_gc import MainThreadGC
+
+_ARENAS = textwrap.dedent(
+    """
+    import ctypes, sys, threading
+    from dsdesk.core.memory import limit_malloc_arenas
+    if sys.argv[1] == "cap":
+        assert limit_malloc_arenas(2)
+    barrier = threading.Barrier(8)
+    def work():
+        barrier.wait()  # all at once: each thread contends and gets its own arena if it may
+        for _ in range(200):
+            junk = [bytearray(2000) for _ in range(500)]
+            del junk
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    ctypes.CDLL("libc.so.6").malloc_stats()  # one "Arena N:" block per arena, on stderr
+    """
+)
+
+
+def _arenas(mode: str) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", _ARENAS, mode], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return sum(1 for line in done.stderr.splitlines() if line.startswith("Arena "))
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_the_arena_cap_holds_with_many_threads() -> None:
+    free = _arenas("free")
+    capped = _arenas("cap")
+    assert capped <= 2
+    assert free > capped  # without the cap, the same threads spread over more arenas
+
+
+@pytest.fixture
+def collector(qapp):
+    c = MainThreadGC()
+    c.start()
+    yield c
+    c.stop()
+    gc.unfreeze()
+    gc.disable()  # the test session keeps automatic collection off (conftest)
+
+
+def _make_oldest_generation_due() -> None:
+    for _ in range(gc.get_threshold()[2] + 1):
+        gc.collect(1)  # each one counts towards the oldest generation
+
+
+def test_full_collections_are_spaced_out(collector: MainThreadGC) -> None:
+    collector.freeze_startup()  # just collected in full
+    _make_oldest_generation_due()
+    assert collector.collect_if_due() != 2  # due by the counts, but one ran a moment ago
+    collector.FULL_EVERY_S = 0.0
+    assert collector.collect_if_due() == 2
+    assert gc.get_count()[2] == 0
+
+
+def test_startup_objects_are_frozen_out_of_collections(collector: MainThreadGC) -> None:
+    kept = [object() for _ in range(1000)]
+    collector.freeze_startup()
+    assert gc.get_freeze_count() >= len(kept)
+
+
+def test_one_tls_context_for_every_client() -> None:
+    ctx = ssl_context()
+    assert ctx is ssl_context()
+    assert ctx.verify_mode is ssl.CERT_REQUIRED and ctx.check_hostname

@@ -1,0 +1,235 @@
+"""Parking (dsdesk.ui.transcript_park): a long transcript keeps only the screens around the view
+built, and an entry built back looks and behaves as it did."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from dsdesk.agent.events import ToolStatus
+from dsdesk.services.history import MessageRef
+from dsdesk.ui.agent.tool_card import ToolCard
+from dsdesk.ui.transcript import TranscriptView
+from dsdesk.ui.transcript_messages import AnswerMessage, UserMessage
+from dsdesk.ui.transcript_park import Parked
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+STEPS = 60  # rounds: an answer and a tool card each, about 40 screens in all
+
+
+@pytest.fixture
+def view(qtbot: QtBot) -> Iterator[TranscriptView]:
+    v = TranscriptView()
+    qtbot.addWidget(v)
+    v.resize(800, 600)
+    v.show()
+    qtbot.waitExposed(v)
+    v.parking.keep_built = 10  # park as soon as possible (the app waits for 60 built entries)
+    yield v
+    v.clear()
+
+
+def fill(view: TranscriptView, steps: int = STEPS) -> None:
+    view.add_user_message("Study the project", "V4 Pro", MessageRef(1, 1, 1))
+    for n in range(steps):
+        view.begin_answer("", MessageRef(100 + n, 1, 1), continuation=n > 0)
+        view.append_reasoning(f"step {n}: I should look at module {n} next. " * 3)
+        view.append_content(f"Reading **module_{n}.py** now.\n\n```python\nx = {n}\n```\n")
+        view.set_reasoning_tokens(40 + n)
+        view.end_answer("done", f"usage of step {n}")
+        card = ToolCard(f"call-{n}", "run_command", view.theme)
+        view.add_card(card)
+        card.set_title(f"$ pytest tests/test_{n}.py")
+        card.append_output("".join(f"output {n}.{k}\n" for k in range(30)))
+        card.finish(ToolStatus.DONE, "exit 0", f"result {n}", 0.5)
+    view.begin_answer("", MessageRef(999, 1, 1), continuation=True)
+    view.append_content("All done.")
+    view.end_answer("done", "final usage")
+
+
+def settle(qtbot: QtBot, view: TranscriptView) -> None:
+    """Let layout and parking run until nothing more changes."""
+    for _ in range(40):
+        before = (view.parking.parked_total, view.parking.built_total)
+        for _ in range(3):
+            QApplication.processEvents()
+        qtbot.wait(5)
+        if (view.parking.parked_total, view.parking.built_total) == before:
+            return
+
+
+def built(view: TranscriptView) -> list[QWidget]:
+    return [e for e in view._entries if not isinstance(e, Parked)]
+
+
+def on_screen(view: TranscriptView) -> list[QWidget]:
+    bar = view.scroll_bar()
+    top, bottom = bar.value(), bar.value() + view._scroll.viewport().height()
+    return [e for e in view._entries if e.y() + e.height() > top and e.y() < bottom]
+
+
+def test_far_entries_are_parked_and_the_text_is_unchanged(
+    view: TranscriptView, qtbot: QtBot
+) -> None:
+    view.parking.enabled = False
+    fill(view)
+    settle(qtbot, view)
+    everything = view.plain_text()
+    height = view._body.height()
+    assert len(built(view)) == len(view._entries) == 2 * STEPS + 2
+
+    view.parking.enabled = True
+    view.parking.update()
+    settle(qtbot, view)
+
+    assert view.parking.parked_total > 0
+    assert len(built(view)) < len(view._entries) / 2
+    assert view.plain_text() == everything  # stand-ins keep their entry's text
+    assert abs(view._body.height() - height) <= 2  # and its height: the scroll bar is the same
+    assert view.is_at_bottom()
+    assert all(not isinstance(e, Parked) for e in on_screen(view))
+
+
+def test_scrolling_builds_what_comes_into_view_without_moving_it(
+    view: TranscriptView, qtbot: QtBot
+) -> None:
+    fill(view)
+    settle(qtbot, view)
+    bar = view.scroll_bar()
+    bar.setValue(bar.maximum() // 2)
+    settle(qtbot, view)
+    assert view.parking.built_total > 0  # the middle was parked, and came back
+    shown = on_screen(view)
+    assert shown and all(not isinstance(e, Parked) for e in shown)
+    first, offset = shown[0], shown[0].y() - bar.value()
+    # Page up a few screens, then back: the same entry at the same place.
+    for _ in range(4):
+        bar.triggerAction(bar.SliderAction.SliderPageStepSub)
+        settle(qtbot, view)
+        assert all(not isinstance(e, Parked) for e in on_screen(view))
+    for _ in range(4):
+        bar.triggerAction(bar.SliderAction.SliderPageStepAdd)
+        settle(qtbot, view)
+    top = next(e for e in on_screen(view))
+    assert top.plain_text() == first.plain_text()
+    assert abs((top.y() - bar.value()) - offset) <= 2
+
+    bar.setValue(0)
+    settle(qtbot, view)
+    assert isinstance(view._entries[0], UserMessage)
+    assert isinstance(view._entries[-1], AnswerMessage)  # the last answer always stays built
+    assert isinstance(view._entries[len(view._entries) // 2], Parked)
+
+
+def test_a_card_and_an_answer_come_back_as_the_user_left_them(
+    view: TranscriptView, qtbot: QtBot
+) -> None:
+    fill(view)
+    settle(qtbot, view)
+    bar = view.scroll_bar()
+    bar.setValue(0)
+    settle(qtbot, view)
+    card = next(e for e in view._entries if isinstance(e, ToolCard))
+    answer = next(e for e in view._entries[2:] if isinstance(e, AnswerMessage))
+    card.toggle()  # expanded by the user
+    answer.reasoning_button.click()  # reasoning shown
+    settle(qtbot, view)
+    card_text, answer_text = card.plain_text(), answer.plain_text()
+    card_at, answer_at = view._entries.index(card), view._entries.index(answer)
+
+    bar.setValue(bar.maximum())
+    settle(qtbot, view)
+    assert isinstance(view._entries[card_at], Parked)
+    assert isinstance(view._entries[answer_at], Parked)
+    bar.setValue(0)
+    settle(qtbot, view)
+
+    card2, answer2 = view._entries[card_at], view._entries[answer_at]
+    assert isinstance(card2, ToolCard) and card2 is not card
+    assert isinstance(answer2, AnswerMessage) and answer2 is not answer
+    assert card2.expanded and card2.plain_text() == card_text
+    assert answer2.is_reasoning_expanded() and answer2.plain_text() == answer_text
+    # Its keys work: Enter on the card collapses it again.
+    card2.setFocus()
+    qtbot.keyClick(card2, Qt.Key.Key_Return)
+    assert not card2.expanded
+
+
+def test_focus_and_the_streaming_answer_are_never_parked(
+    view: TranscriptView, qtbot: QtBot
+) -> None:
+    view.add_user_message("go", "")
+    view.begin_answer("")
+    view.append_content("working")
+    view.flush()
+    streaming = view.last_answer()
+    cards = []
+    for n in range(STEPS):
+        card = ToolCard(f"c{n}", "read_file", view.theme)
+        view.add_card(card)
+        card.set_title(f"read_file f{n}.py")
+        card.finish(ToolStatus.DONE, "12 lines", "x\n" * 12, 0.1)
+        cards.append(card)
+    view.activateWindow()
+    qtbot.waitActive(view)
+    cards[1].setFocus()
+    assert QApplication.focusWidget() is cards[1]
+    settle(qtbot, view)
+    assert view.parking.parked_total > 0
+    assert streaming in view._entries  # still streaming: kept, though it is far above
+    assert view._entries[0].__class__ is UserMessage  # the last prompt stays too
+    assert cards[1] in view._entries  # it has the keyboard
+    assert cards[2] not in view._entries  # its neighbour, as far away, is parked
+    view.append_content(" and done")
+    view.end_answer("done")
+    assert "working and done" in view.plain_text()
+
+
+def test_a_short_transcript_is_never_parked(view: TranscriptView, qtbot: QtBot) -> None:
+    view.parking.keep_built = 60
+    fill(view, steps=25)  # 52 entries, about 17 screens
+    settle(qtbot, view)
+    bar = view.scroll_bar()
+    bar.setValue(0)
+    settle(qtbot, view)
+    assert view.parking.parked_total == 0
+    fill(view, steps=10)  # 22 more: now there are more than 60
+    settle(qtbot, view)
+    assert view.parking.parked_total > 0
+
+
+def test_message_and_last_prompt_build_a_parked_entry(view: TranscriptView, qtbot: QtBot) -> None:
+    fill(view)
+    settle(qtbot, view)
+    parked = next(e for e in view._entries if isinstance(e, Parked) and e.state.kind == "answer")
+    mid = parked.state.ref_id
+    assert mid is not None
+    entry = view.message(mid)
+    assert isinstance(entry, AnswerMessage) and entry.tools.ref is not None
+    assert entry.tools.ref.id == mid and entry in view._entries
+    prompt = view.last_user_message()
+    assert isinstance(prompt, UserMessage) and prompt.text == "Study the project"
+
+
+def test_tab_walks_built_entries_in_screen_order(view: TranscriptView, qtbot: QtBot) -> None:
+    fill(view)
+    settle(qtbot, view)
+    bar = view.scroll_bar()
+    bar.setValue(bar.maximum() // 3)
+    settle(qtbot, view)
+    cards = [e for e in view._entries if isinstance(e, ToolCard)]
+    assert len(cards) >= 3
+    order = []
+    w = cards[0]
+    for _ in range(400):
+        if isinstance(w, ToolCard) and w in cards:
+            order.append(w)
+        w = w.nextInFocusChain()
+        if w is cards[0]:
+            break
+    assert order == cards  # built back in the middle, still in screen order
