@@ -16,28 +16,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QPalette, QResizeEvent
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QAbstractSlider, QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from dsdesk.services.history import MessageRef, StoredTurn
+from dsdesk.ui.transcript_keys import TranscriptKeys
 from dsdesk.ui.transcript_messages import ActionRow, AnswerMessage, ErrorBox, UserMessage
 from dsdesk.ui.transcript_park import Parked, Parking
 from dsdesk.ui.transcript_style import Theme
-from dsdesk.ui.transcript_widgets import AutoHeightBrowser
 
 __all__ = ["TranscriptView"]
 
 _Entry = UserMessage | AnswerMessage | ErrorBox | ActionRow | Parked
-_Action = QAbstractSlider.SliderAction
-_SCROLL_KEYS: dict[int, QAbstractSlider.SliderAction] = {
-    Qt.Key.Key_PageUp: _Action.SliderPageStepSub,
-    Qt.Key.Key_PageDown: _Action.SliderPageStepAdd,
-    Qt.Key.Key_Home: _Action.SliderToMinimum,
-    Qt.Key.Key_End: _Action.SliderToMaximum,
-    Qt.Key.Key_Up: _Action.SliderSingleStepSub,
-    Qt.Key.Key_Down: _Action.SliderSingleStepAdd,
-}
 _AT_BOTTOM_SLACK = 4  # px: "at the bottom" survives rounding in layout
 
 
@@ -78,7 +69,7 @@ class TranscriptView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self._scroll)
         self.setFocusProxy(self._scroll)
-        self._scroll.installEventFilter(self)
+        self._keys = TranscriptKeys(self._scroll)
         self._insert_at: int | None = None  # adding earlier messages above the others
         self._placeholder: QWidget | None = None  # shown while there are no entries
 
@@ -196,8 +187,8 @@ class TranscriptView(QWidget):
             return
         self._answer.set_actions(actions)
         if self._answer.action_row is not None:
-            self._watch_keys(self._answer.action_row)
-            self._chain(self._answer)
+            self._keys.watch(self._answer.action_row)
+            self._keys.chain(self._entries, self._answer)
 
     def set_placeholder(self, widget: QWidget) -> None:
         """Show ``widget`` (e.g. example prompts) while the transcript has no entries."""
@@ -366,9 +357,9 @@ class TranscriptView(QWidget):
                 action.connect(self.sig_action)
         built = getattr(entry, "sig_built", None)
         if built is not None:
-            built.connect(self._watch_keys)  # a part built later (an answer's reasoning)
-        self._watch_keys(entry)
-        self._chain(entry)
+            built.connect(self._keys.watch)  # a part built later (an answer's reasoning)
+        self._keys.watch(entry)
+        self._keys.chain(self._entries, entry)
 
     def _keep_built(self) -> tuple[QWidget | None, ...]:
         """The answer the chat streams into or continues, and the last prompt, stay built."""
@@ -381,47 +372,6 @@ class TranscriptView(QWidget):
             if isinstance(entry, Parked) and entry.state.kind == "user":
                 return None
         return None
-
-    def _chain(self, entry: QWidget) -> None:
-        """New widgets join the end of the window's Tab chain; move the entry's controls to
-        just after the last ones of the built entries above it, so Tab walks the messages in
-        screen order."""
-        prev: QWidget = self._scroll
-        i = self._entries.index(entry)  # type: ignore[arg-type]
-        for above in reversed(self._entries[:i]):
-            stops = _tab_stops(above)
-            if stops:
-                prev = stops[-1]
-                break
-        for w in _tab_stops(entry):
-            QWidget.setTabOrder(prev, w)
-            prev = w
-
-    def _watch_keys(self, root: QWidget) -> None:
-        """Scroll keys pressed anywhere inside an entry scroll the transcript; keyboard link
-        navigation inside a browser scrolls the link into view."""
-        for w in [root, *root.findChildren(QWidget)]:
-            if w.focusPolicy() != Qt.FocusPolicy.NoFocus:
-                w.installEventFilter(self)
-            if isinstance(w, AutoHeightBrowser):
-                w.sig_cursor_moved.connect(lambda rect, b=w: self._on_browser_cursor_moved(b, rect))
-
-    def _on_browser_cursor_moved(self, browser: AutoHeightBrowser, rect: QRect) -> None:
-        top = browser.viewport().mapTo(self._body, QPoint(rect.x(), rect.top()))
-        self._scroll.ensureVisible(top.x(), top.y() + rect.height() // 2, 0, rect.height() + 24)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-            action = _SCROLL_KEYS.get(event.key())
-            allowed = mods == Qt.KeyboardModifier.NoModifier or (
-                mods == Qt.KeyboardModifier.ControlModifier
-                and event.key() in (Qt.Key.Key_Home, Qt.Key.Key_End)
-            )
-            if action is not None and allowed:
-                self._scroll.verticalScrollBar().triggerAction(action)
-                return True
-        return super().eventFilter(watched, event)
 
     def _on_timer_timeout(self) -> None:
         self._render(force=False)
@@ -450,11 +400,3 @@ class TranscriptView(QWidget):
                 if not isinstance(entry, ActionRow | Parked):
                     entry.apply_theme(self._theme)
         super().changeEvent(event)
-
-
-def _tab_stops(root: QWidget) -> list[QWidget]:
-    return [
-        w
-        for w in [root, *root.findChildren(QWidget)]
-        if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.focusProxy() is None
-    ]
