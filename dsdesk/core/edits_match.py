@@ -54,12 +54,12 @@ from dsdesk.core.edits_elide import (
     is_marker,
     normalise,
 )
+from dsdesk.core.edits_kept import kept_lines
 from dsdesk.core.edits_ladder import (
     FileView,
     Hit,
     Retab,
     Step,
-    kept_lines,
     ladder,
     reindent,
     trim_like,

@@ -126,8 +126,3 @@ def restyle(
         return block, None
     ((out_t, unit),) = results.items()
     return list(out_t), unit
-
-
-# Above this many (SEARCH x REPLACE) line pairs, counting only lines found on both sides, the
-# alignment table is not built for the whole block: only the lines the two share at the top and
-# bottom are paired (in place), and the middle is aligned if it is small enough.
