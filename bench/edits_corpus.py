@@ -13,7 +13,8 @@ Perturbations (variant ``perturbed``), drawn by a RNG seeded per (commit, file, 
 ``trailing_ws`` (1–3 unchanged lines of the block get trailing spaces or a tab in the file —
 old and expected new alike — and the answer has none on its SEARCH lines nor on the unchanged
 lines of its REPLACE), ``indent`` (SEARCH and REPLACE shifted together: dedented to the block's
-minimum indent, or 4 spaces right; whitespace-only lines become empty), ``elision`` (a run of
+minimum indent, or 4 spaces right; whitespace-only lines become empty, so not when the
+commit changes one), ``elision`` (a run of
 ≥3 unchanged lines strictly inside the SEARCH, and the same run in the REPLACE, become one
 ``...`` line), and per answer ``path_fence`` (the path in a fenced block of its own) and ``crlf``
 (the file on disk and the expected file use CRLF; the answer stays LF).
@@ -436,7 +437,12 @@ def perturbed(case: Case, seed: int) -> Prepared:
         # Not when the commit itself changes trailing whitespace: stripping would erase the edit.
         changes_ws = any(old[i] != old[i].rstrip() for tag, i, _ in rows if tag == "del")
         possible = ["trailing_ws"] if eq and not changes_ws else []
-        possible += ["indent"] if not any("\t" in _lead(ln) for ln in lines) else []
+        # Nor shifted when the commit changes a whitespace-only line: the shift writes such
+        # lines empty on both sides, so the answer would no longer ask for the change.
+        changed = [old[i] if tag == "del" else new[j] for tag, i, j in rows if tag != "eq"]
+        blanks_ws = any(ln and not ln.strip() for ln in changed)
+        tab_led = any("\t" in _lead(ln) for ln in lines)
+        possible += ["indent"] if not tab_led and not blanks_ws else []
         possible += ["elision"] if cuts else []
         chosen = [k for k in possible if rng.random() < (0.8 if k == "elision" else 0.5)]
         if not chosen and not answer_kinds and possible:
