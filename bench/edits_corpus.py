@@ -24,8 +24,12 @@ the other indentation style, as models do: in a file indented with tabs (more li
 tab than with two or more spaces), each leading tab becomes spaces up to the next multiple of 4
 (or of 8, for a quarter of the files); in any other file each 4 leading spaces become one tab.
 Only the answer changes; the file on disk and the expected file keep their own style. Blocks
-whose text changed get the kind ``tabs``; a block whose commit changes leading whitespace (a
-SEARCH line and a different REPLACE line that retabbing would make equal) is left as it is.
+whose text changed get the kind ``tabs``. A block is left as it is when retabbing would undo its
+commit or make it unreadable: the commit changes a line's leading whitespace (a SEARCH line and a
+different REPLACE line that retabbing would make equal, or a line re-indented in the other
+style), or adds a line already in the style the answer is retabbed to (a tab in a spaces file,
+four spaces in a tab file: a raw string's own text, say), which no reader of the answer could
+then tell from the lines retabbing changed.
 """
 
 from __future__ import annotations
@@ -500,6 +504,25 @@ def _erases(s: list[str], r: list[str], tabs: bool, width: int) -> bool:
     return any(a not in r_set and seen.get(_retab(a, tabs, width), a) != a for a in set(s))
 
 
+def _untraceable(case: Case, b: Block, tabs: bool) -> bool:
+    """The commit changes a line's leading whitespace (same text, other indentation), or adds a
+    line already indented in the style the answer is retabbed to (a tab in a spaces file, four
+    spaces in a tab file: a raw string's own text, or the commit's inconsistency): once the
+    rest is retabbed, such a line cannot be told from a retabbed one, so which the answer
+    means is not in it."""
+    dels = {case.old[i].lstrip(" \t"): _lead(case.old[i]) for tag, i, _ in b.rows() if tag == "del"}
+    for tag, _, j in b.rows():
+        if tag != "add":
+            continue
+        line = case.new[j]
+        lead, body = _lead(line), line.lstrip(" \t")
+        if body and body in dels and dels[body] != lead:
+            return True
+        if body and (lead.startswith("    ") if tabs else "\t" in lead):
+            return True
+    return False
+
+
 def retabbed(case: Case, seed: int) -> Prepared:
     """``perturbed`` with the answer's leading whitespace in the other indentation style."""
     prep = perturbed(case, seed)
@@ -508,11 +531,11 @@ def retabbed(case: Case, seed: int) -> Prepared:
     width = (8 if rng.random() < 0.25 else 4) if tabs else 4
     texts: list[tuple[list[str], list[str]]] = []
     kinds: list[tuple[str, ...]] = []
-    for (s, r), kind in zip(prep.texts, prep.kinds, strict=True):
+    for (s, r), kind, b in zip(prep.texts, prep.kinds, case.blocks, strict=True):
         s2 = [_retab(ln, tabs, width) for ln in s]
         r2 = [_retab(ln, tabs, width) for ln in r]
-        if _erases(s, r, tabs, width):
-            s2, r2 = s, r  # the commit changes leading whitespace: retabbing would undo it
+        if _erases(s, r, tabs, width) or _untraceable(case, b, tabs):
+            s2, r2 = s, r  # retabbing would undo the commit, or make it unreadable
         texts.append((s2, r2))
         kinds.append(kind + (("tabs",) if (s2, r2) != (s, r) else ()))
     return Prepared(case, prep.old, prep.new, prep.crlf, prep.path_fence, texts, kinds)
