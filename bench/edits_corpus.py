@@ -25,11 +25,10 @@ tab than with two or more spaces), each leading tab becomes spaces up to the nex
 (or of 8, for a quarter of the files); in any other file each 4 leading spaces become one tab.
 Only the answer changes; the file on disk and the expected file keep their own style. Blocks
 whose text changed get the kind ``tabs``. A block is left as it is when retabbing would undo its
-commit or make it unreadable: the commit changes a line's leading whitespace (a SEARCH line and a
-different REPLACE line that retabbing would make equal, or a line re-indented in the other
-style), or adds a line already in the style the answer is retabbed to (a tab in a spaces file,
-four spaces in a tab file: a raw string's own text, say), which no reader of the answer could
-then tell from the lines retabbing changed.
+commit or make it unreadable: the commit changes leading whitespace (a SEARCH line and a
+different REPLACE line that retabbing would make equal), or adds a line already in the style the
+answer is retabbed to (a tab in a spaces file, four spaces in a tab file: a raw string's own
+text, say), which no reader of the answer could then tell from the lines retabbing changed.
 """
 
 from __future__ import annotations
@@ -505,20 +504,13 @@ def _erases(s: list[str], r: list[str], tabs: bool, width: int) -> bool:
 
 
 def _untraceable(case: Case, b: Block, tabs: bool) -> bool:
-    """The commit changes a line's leading whitespace (same text, other indentation), or adds a
-    line already indented in the style the answer is retabbed to (a tab in a spaces file, four
-    spaces in a tab file: a raw string's own text, or the commit's inconsistency): once the
-    rest is retabbed, such a line cannot be told from a retabbed one, so which the answer
-    means is not in it."""
-    dels = {case.old[i].lstrip(" \t"): _lead(case.old[i]) for tag, i, _ in b.rows() if tag == "del"}
+    """The commit adds a line already indented in the style the answer is retabbed to (a tab in
+    a spaces file, four spaces in a tab file: a raw string's own text, or the commit's own
+    inconsistency): once the rest is retabbed, such a line cannot be told from a retabbed one,
+    so which the answer means is not in it."""
     for tag, _, j in b.rows():
-        if tag != "add":
-            continue
-        line = case.new[j]
-        lead, body = _lead(line), line.lstrip(" \t")
-        if body and body in dels and dels[body] != lead:
-            return True
-        if body and (lead.startswith("    ") if tabs else "\t" in lead):
+        lead, body = _lead(case.new[j]), case.new[j].strip()
+        if tag == "add" and body and (lead.startswith("    ") if tabs else "\t" in lead):
             return True
     return False
 

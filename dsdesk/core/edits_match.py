@@ -23,7 +23,12 @@ The ladder, strict first; each level also allows what the levels before it allow
                     "…" to ASCII; REPLACE gets the same mapping for characters only the SEARCH had.
 
 The first level that finds the SEARCH anywhere decides: one place applies, more than one is
-``ambiguous`` (never "the first one"). There is no edit-distance matching and no first/last-line
+``ambiguous`` (never "the first one"). Places that differ only in what a reader cannot tell
+apart count too (``edits_ladder.widen``): a hit at levels 1, 2 or 4 must be the only place found
+ignoring trailing whitespace or reading tabs as spaces, and one with an offset the only place at
+any offset, since the model may have lost the one or written the other. What the file's language
+says about indentation (Go and Makefiles use tabs, Python 4 spaces; a Go raw string's lines are
+text, not code) is in ``edits_lang``. There is no edit-distance matching and no first/last-line
 anchoring, and a SEARCH matches whole lines only: a fragment of a line ("foo(1)" inside
 "x = foo(1) + 2") is not found, by design. A failed match reports the closest real lines.
 
