@@ -13,7 +13,8 @@ Perturbations (variant ``perturbed``), drawn by a RNG seeded per (commit, file, 
 ``trailing_ws`` (1–3 unchanged lines of the block get trailing spaces or a tab in the file —
 old and expected new alike — and the answer has none on its SEARCH lines nor on the unchanged
 lines of its REPLACE), ``indent`` (SEARCH and REPLACE shifted together: dedented to the block's
-minimum indent, or 4 spaces right; whitespace-only lines become empty), ``elision`` (a run of
+minimum indent, or 4 spaces right; whitespace-only lines become empty, so not when the
+commit changes one), ``elision`` (a run of
 ≥3 unchanged lines strictly inside the SEARCH, and the same run in the REPLACE, become one
 ``...`` line), and per answer ``path_fence`` (the path in a fenced block of its own) and ``crlf``
 (the file on disk and the expected file use CRLF; the answer stays LF).
@@ -23,8 +24,11 @@ the other indentation style, as models do: in a file indented with tabs (more li
 tab than with two or more spaces), each leading tab becomes spaces up to the next multiple of 4
 (or of 8, for a quarter of the files); in any other file each 4 leading spaces become one tab.
 Only the answer changes; the file on disk and the expected file keep their own style. Blocks
-whose text changed get the kind ``tabs``; a block whose commit changes leading whitespace (a
-SEARCH line and a different REPLACE line that retabbing would make equal) is left as it is.
+whose text changed get the kind ``tabs``. A block is left as it is when retabbing would undo its
+commit or make it unreadable: the commit changes leading whitespace (a SEARCH line and a
+different REPLACE line that retabbing would make equal), or adds a line already in the style the
+answer is retabbed to (a tab in a spaces file, four spaces in a tab file: a raw string's own
+text, say), which no reader of the answer could then tell from the lines retabbing changed.
 """
 
 from __future__ import annotations
@@ -436,7 +440,12 @@ def perturbed(case: Case, seed: int) -> Prepared:
         # Not when the commit itself changes trailing whitespace: stripping would erase the edit.
         changes_ws = any(old[i] != old[i].rstrip() for tag, i, _ in rows if tag == "del")
         possible = ["trailing_ws"] if eq and not changes_ws else []
-        possible += ["indent"] if not any("\t" in _lead(ln) for ln in lines) else []
+        # Nor shifted when the commit changes a whitespace-only line: the shift writes such
+        # lines empty on both sides, so the answer would no longer ask for the change.
+        changed = [old[i] if tag == "del" else new[j] for tag, i, j in rows if tag != "eq"]
+        blanks_ws = any(ln and not ln.strip() for ln in changed)
+        tab_led = any("\t" in _lead(ln) for ln in lines)
+        possible += ["indent"] if not tab_led and not blanks_ws else []
         possible += ["elision"] if cuts else []
         chosen = [k for k in possible if rng.random() < (0.8 if k == "elision" else 0.5)]
         if not chosen and not answer_kinds and possible:
@@ -494,6 +503,18 @@ def _erases(s: list[str], r: list[str], tabs: bool, width: int) -> bool:
     return any(a not in r_set and seen.get(_retab(a, tabs, width), a) != a for a in set(s))
 
 
+def _untraceable(case: Case, b: Block, tabs: bool) -> bool:
+    """The commit adds a line already indented in the style the answer is retabbed to (a tab in
+    a spaces file, four spaces in a tab file: a raw string's own text, or the commit's own
+    inconsistency): once the rest is retabbed, such a line cannot be told from a retabbed one,
+    so which the answer means is not in it."""
+    for tag, _, j in b.rows():
+        lead, body = _lead(case.new[j]), case.new[j].strip()
+        if tag == "add" and body and (lead.startswith("    ") if tabs else "\t" in lead):
+            return True
+    return False
+
+
 def retabbed(case: Case, seed: int) -> Prepared:
     """``perturbed`` with the answer's leading whitespace in the other indentation style."""
     prep = perturbed(case, seed)
@@ -502,11 +523,11 @@ def retabbed(case: Case, seed: int) -> Prepared:
     width = (8 if rng.random() < 0.25 else 4) if tabs else 4
     texts: list[tuple[list[str], list[str]]] = []
     kinds: list[tuple[str, ...]] = []
-    for (s, r), kind in zip(prep.texts, prep.kinds, strict=True):
+    for (s, r), kind, b in zip(prep.texts, prep.kinds, case.blocks, strict=True):
         s2 = [_retab(ln, tabs, width) for ln in s]
         r2 = [_retab(ln, tabs, width) for ln in r]
-        if _erases(s, r, tabs, width):
-            s2, r2 = s, r  # the commit changes leading whitespace: retabbing would undo it
+        if _erases(s, r, tabs, width) or _untraceable(case, b, tabs):
+            s2, r2 = s, r  # retabbing would undo the commit, or make it unreadable
         texts.append((s2, r2))
         kinds.append(kind + (("tabs",) if (s2, r2) != (s, r) else ()))
     return Prepared(case, prep.old, prep.new, prep.crlf, prep.path_fence, texts, kinds)

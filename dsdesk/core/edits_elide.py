@@ -2,10 +2,12 @@
 
 Elision: a SEARCH line that is only ``...`` (or a comment starting with it: ``# ...``,
 ``// ... existing code ...``, ``/* ... */``, ``<!-- ... -->``, ``-- ...``, ``; ...``) splits the
-SEARCH into pieces. Each piece must be found exactly once, all at the same tolerance, in order,
-without overlapping; the file text between them is kept as it is. The REPLACE must have the same
-number of markers, and its pieces replace the SEARCH's pieces one for one. A piece that is only
-blank lines pins nothing down, so its REPLACE piece must be blank too. Anything else fails.
+SEARCH into pieces. Each piece must be found exactly once, all at the same tolerance (and, read
+in tabs, with the same width of a tab), in order, without overlapping, and at no other place under
+a like reading (``edits_ladder.widen``: trailing whitespace, tabs written as spaces); the file
+text between them is kept as it is. The REPLACE must have the same number of markers, and its
+pieces replace the SEARCH's pieces one for one. A piece that is only blank lines pins nothing
+down, so its REPLACE piece must be blank too. Anything else fails.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import heapq
 import itertools
 from dataclasses import dataclass
 
-from dsdesk.core.edits_ladder import WS, FileView, Hit, Mode, find, find_trimmed
+from dsdesk.core.edits_ladder import WS, FileView, Hit, Mode, find, find_trimmed, widen
 
 _COMMENTS = (("#", ""), ("//", ""), ("--", ""), (";", ""), ("/*", "*/"), ("<!--", "-->"))
 
@@ -88,10 +90,12 @@ def split_pieces(lines: list[str], probe: list[str]) -> list[list[str]]:
 
 @dataclass(frozen=True, slots=True)
 class Elided:
-    """The outcome: ``parts`` (hit, SEARCH piece, REPLACE piece) on success; else ``reason`` and
-    ``message`` and, when ambiguous, the hits of the piece found more than once."""
+    """The outcome: ``parts`` (hit, SEARCH piece, REPLACE piece) on success (and ``others``, the
+    parts under each other reading of a tab that also fits); else ``reason`` and ``message`` and,
+    when ambiguous, the hits of the piece found at more than one place."""
 
     parts: tuple[tuple[Hit, list[str], list[str]], ...] = ()
+    others: tuple[tuple[tuple[Hit, list[str], list[str]], ...], ...] = ()  # other tab readings
     reason: str = ""
     message: str = ""
     hits: tuple[Hit, ...] = ()
@@ -123,12 +127,22 @@ def elide(
         pairs.append((p, q))
     for trimmed in (False, True):
         for mode in Mode:
-            if trimmed:
-                found = [find_trimmed(view, p, mode) for p, _ in pairs]
-            else:
-                found = [find(view, p, mode) for p, _ in pairs]
-            if all(found):
-                return _decide(found, pairs)
+            finder = find_trimmed if trimmed else find
+            decided: list[Elided] = []
+            # Each reading of a tab on its own, so that every piece is read the same way; the
+            # caller refuses when the readings give different files.
+            tabs = mode >= Mode.TABS and len(view.units) > 1
+            for units in [(u,) for u in view.units] if tabs else [None]:
+                found = [finder(view, p, mode, units) for p, _ in pairs]
+                if all(found):
+                    wide = zip(found, pairs, strict=True)
+                    found = [widen(view, p, mode, h, trimmed) for h, (p, _) in wide]
+                    decided.append(_decide(found, pairs))
+            if decided:
+                failed = [d for d in decided if not d.parts]
+                if failed:
+                    return failed[0]
+                return Elided(parts=decided[0].parts, others=tuple(d.parts for d in decided[1:]))
     return Elided(
         reason="not_found", message="a piece of the SEARCH between `...` lines was not found"
     )

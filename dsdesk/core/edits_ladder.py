@@ -20,6 +20,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
+
+from dsdesk.core.edits_lang import RAW, default_unit, go_states, is_go, tabs_by_language
 
 WS = " \t\r\f\v"  # "whitespace" here; not Unicode spaces like nbsp, those are punctuation
 _INDENT = " \t"
@@ -75,6 +78,7 @@ class Hit:
     top: int = 0  # blank lines dropped from the top of the SEARCH (to drop from REPLACE too)
     bottom: int = 0  # ... and from its bottom
     retab: Retab | None = None  # a TABS hit: the REPLACE is written in the file's indentation
+    like: bool = False  # found by a reading like the one that found the others (``widen``)
 
 
 def is_blank(line: str) -> bool:
@@ -118,21 +122,25 @@ def columns(lead: str, width: int) -> int:
 
 
 class FileView:
-    """A file's lines with a lazily built index: stripped text -> positions. ``tabs`` says the
-    file indents with tabs whatever its lines suggest (a Makefile: recipe lines need them)."""
+    """A file's lines with a lazily built index: stripped text -> positions. ``path`` names the
+    file for what its language says (``edits_lang``): a Go file or a Makefile indents with tabs
+    whatever its lines suggest, a Python file with no indented line with 4 spaces; in Go, which
+    lines begin inside a raw string literal."""
 
-    def __init__(self, lines: list[str], tabs: bool = False) -> None:
+    def __init__(self, lines: list[str], path: str = "") -> None:
         self.lines = lines
+        self.path = path
         self._index: dict[str, list[int]] | None = None
-        self._tabs = tabs
         self._units: tuple[Retab, ...] | None = None
+        self._states: list[int] | None = None
 
     @property
     def units(self) -> tuple[Retab, ...]:
         """The readings the ``TABS`` modes try: a tab file's tab as 4 or as 8 columns, a file
         indented by N spaces with a tab as N columns, none when the unit is unknown."""
         if self._units is None:
-            unit = 0 if self._tabs else indent_unit(self.lines)
+            unit = 0 if tabs_by_language(self.path) else indent_unit(self.lines)
+            unit = default_unit(self.path) if unit is None else unit
             if unit is None:
                 self._units = ()
             elif unit == 0:
@@ -140,6 +148,33 @@ class FileView:
             else:
                 self._units = (Retab(unit, False),)
         return self._units
+
+    def raw_state(self, start: int) -> int | None:
+        """The Go lexical state before line ``start`` (``edits_lang.RAW``: inside a raw string
+        literal); None when the file is not Go."""
+        if not is_go(self.path):
+            return None
+        if self._states is None:
+            self._states = go_states(self.lines)
+        return self._states[start]
+
+    @cached_property
+    def raw_style(self) -> bool | None:
+        """How the lines inside this Go file's raw strings are indented, when nearly all of them
+        (4 in 5, at least 3) that show a style show the same one: True for tabs, False for
+        spaces; None when they do not tell (or the file is not Go)."""
+        if self.raw_state(0) is None:
+            return None
+        assert self._states is not None
+        votes = [
+            style
+            for line, state in zip(self.lines, self._states, strict=False)
+            if state == RAW and (style := lead_style(split_indent(line)[0])) is not None
+        ]
+        for style in (True, False):
+            if len(votes) >= 3 and votes.count(style) * 5 >= len(votes) * 4:
+                return style
+        return None
 
     @property
     def index(self) -> dict[str, list[int]]:
@@ -149,6 +184,14 @@ class FileView:
                 index.setdefault(line.strip(WS), []).append(i)
             self._index = index
         return self._index
+
+
+def lead_style(lead: str) -> bool | None:
+    """True for leading whitespace with a tab, False for four spaces or more, None for none or
+    a few spaces (alignment as much as indentation)."""
+    if "\t" in lead:
+        return True
+    return False if lead.startswith("    ") else None
 
 
 def split_indent(line: str) -> tuple[str, str]:
@@ -228,8 +271,11 @@ def _matches_at(lines: list[str], start: int, pat: list[str], mode: Mode) -> Shi
     return _indent_shift(lines, start, pat)
 
 
-def find(view: FileView, pat: list[str], mode: Mode) -> list[Hit]:
-    """Every position where ``pat`` matches whole lines under ``mode``."""
+def find(
+    view: FileView, pat: list[str], mode: Mode, units: tuple[Retab, ...] | None = None
+) -> list[Hit]:
+    """Every position where ``pat`` matches whole lines under ``mode`` (the ``TABS`` modes under
+    each of ``units``, by default every reading of the file's)."""
     m, n = len(pat), len(view.lines)
     if m == 0 or m > n:
         return []
@@ -244,7 +290,7 @@ def find(view: FileView, pat: list[str], mode: Mode) -> list[Hit]:
     starts = [p - anchor for p in positions or () if 0 <= p - anchor <= n - m]
     hits: list[Hit] = []
     if mode >= Mode.TABS:  # every reading of a tab: the caller refuses when they disagree
-        for unit in view.units:
+        for unit in view.units if units is None else units:
             for start in starts:
                 off = _column_offset(view.lines, start, pat, unit.width, mode is Mode.TABS_INDENT)
                 if off is not None:
@@ -258,6 +304,37 @@ def find(view: FileView, pat: list[str], mode: Mode) -> list[Hit]:
     return hits
 
 
+# The readings that differ only in what a reader cannot see, or cannot tell apart: trailing
+# whitespace, and a tab against the spaces it stands for. A hit under one of them must be the only
+# place any of them finds: a model's SEARCH that matches one place exactly and another once its
+# trailing whitespace or its tabs are read loosely may mean either (it may have lost the trailing
+# whitespace, or written the tabs as spaces), so it is ambiguous. With a uniform offset, likewise.
+_LIKE = {
+    Mode.EXACT: (Mode.WHITESPACE, Mode.TABS),
+    Mode.WHITESPACE: (Mode.WHITESPACE, Mode.TABS),
+    Mode.TABS: (Mode.WHITESPACE, Mode.TABS),
+    Mode.INDENT: (Mode.INDENT, Mode.TABS_INDENT),
+    Mode.TABS_INDENT: (Mode.INDENT, Mode.TABS_INDENT),
+}
+
+
+def widen(view: FileView, pat: list[str], mode: Mode, hits: list[Hit], trim: bool) -> list[Hit]:
+    """``hits`` (found under ``mode``, trimmed of blank edge lines if ``trim``) and one hit at
+    each other place that a reading like ``mode`` finds (see ``_LIKE``); more than one place
+    is ambiguous."""
+    places = {(h.start, h.end) for h in hits}
+    indented = any(split_indent(p)[0] for p in pat if not is_blank(p))
+    extra: list[Hit] = []
+    for like in _LIKE[mode]:
+        if like >= Mode.TABS and not indented:
+            continue  # no leading whitespace to read: the same places as WHITESPACE
+        for h in find_trimmed(view, pat, like) if trim else find(view, pat, like):
+            if (h.start, h.end) not in places:
+                places.add((h.start, h.end))
+                extra.append(Hit(h.start, h.end, h.shift, h.top, h.bottom, h.retab, like=True))
+    return sorted(hits + extra, key=lambda h: h.start) if extra else hits
+
+
 def blank_edges(lines: list[str]) -> tuple[int, int]:
     """(leading, trailing) blank lines; an all-blank list counts as all leading."""
     top = 0
@@ -269,25 +346,28 @@ def blank_edges(lines: list[str]) -> tuple[int, int]:
     return top, bottom
 
 
-def find_trimmed(view: FileView, pat: list[str], mode: Mode) -> list[Hit]:
+def find_trimmed(
+    view: FileView, pat: list[str], mode: Mode, units: tuple[Retab, ...] | None = None
+) -> list[Hit]:
     """``find`` for ``pat`` without its leading/trailing blank lines (none if it has none)."""
     top, bottom = blank_edges(pat)
     if top == len(pat) or top + bottom == 0:
         return []
-    hits = find(view, pat[top : len(pat) - bottom], mode)
+    hits = find(view, pat[top : len(pat) - bottom], mode, units)
     return [Hit(h.start, h.end, h.shift, top, bottom, h.retab) for h in hits]
 
 
 def ladder(view: FileView, pat: list[str]) -> tuple[Step, list[Hit]] | None:
-    """The first step that finds ``pat`` anywhere, with all its hits; None if none does."""
+    """The first step that finds ``pat`` anywhere, with all its hits and a hit at each other
+    place a like reading finds (``widen``); None if none does."""
     for mode in Mode:
         hits = find(view, pat, mode)
         if hits:
-            return _STEP[mode], hits
+            return _STEP[mode], widen(view, pat, mode, hits, False)
     for mode in Mode:
         hits = find_trimmed(view, pat, mode)
         if hits:
-            return Step.BLANK_LINES, hits
+            return Step.BLANK_LINES, widen(view, pat, mode, hits, True)
     return None
 
 
@@ -315,99 +395,4 @@ def reindent(rep: list[str], shift: Shift) -> list[str] | None:
             out.append(line[len(prefix) :])
         else:
             return None
-    return out
-
-
-_ALIGN_CELLS = 160_000
-
-
-def kept_lines(pat: list[str], rep: list[str], file_lines: list[str]) -> list[str | None]:
-    """For each REPLACE line, the file's own line to write instead of it, or None to write the
-    model's line (re-indented by the caller).
-
-    ``pat`` and ``rep`` are compared as given (the caller normalises them), ``file_lines`` are
-    the lines ``pat`` matched, one for one. A REPLACE line that repeats a SEARCH line gets the
-    file's line when which one it repeats is clear, so a looser match never rewrites the
-    whitespace or typography of a line the model kept:
-
-    * the line occurs as often in REPLACE as in SEARCH (no copy added or removed: every copy is
-      kept, even if moved) and the file spells all its SEARCH copies alike; or
-    * it pairs with a SEARCH line under every longest alignment of SEARCH with REPLACE, and all
-      the SEARCH lines it pairs with there are spelled alike in the file.
-
-    Otherwise (a copy added or removed, and the file spells the copies differently) it is a
-    guess, and the model's line is written.
-    """
-    out = _by_alignment(pat, rep, file_lines)
-    forms: dict[str, set[str]] = {}
-    for s, f in zip(pat, file_lines, strict=True):
-        forms.setdefault(s, set()).add(f)
-    count_pat = Counter(pat)
-    count_rep = Counter(rep)
-    for j, r in enumerate(rep):
-        spelled = forms.get(r)
-        if out[j] is None and spelled and len(spelled) == 1 and count_pat[r] == count_rep[r]:
-            out[j] = next(iter(spelled))
-    return out
-
-
-def _by_alignment(pat: list[str], rep: list[str], file_lines: list[str]) -> list[str | None]:
-    """The second rule of ``kept_lines``. For a block too large to align as a whole, only the
-    lines SEARCH and REPLACE share at the top and bottom are paired (in place), and the middle
-    is aligned if it is small enough."""
-    if _cells(pat, rep) <= _ALIGN_CELLS:
-        return _aligned(pat, rep, file_lines)
-    m, n = len(pat), len(rep)
-    limit = min(m, n)
-    head = 0
-    while head < limit and pat[head] == rep[head]:
-        head += 1
-    tail = 0
-    while tail < limit - head and pat[m - 1 - tail] == rep[n - 1 - tail]:
-        tail += 1
-    out: list[str | None] = [*file_lines[:head], *([None] * (n - head - tail))]
-    out += file_lines[m - tail :] if tail else []
-    if _cells(pat[head : m - tail], rep[head : n - tail]) <= _ALIGN_CELLS:
-        middle = _aligned(pat[head : m - tail], rep[head : n - tail], file_lines[head : m - tail])
-        out[head : n - tail] = middle
-    return out
-
-
-def _cells(pat: list[str], rep: list[str]) -> int:
-    """The size of ``_aligned``'s tables: only lines found on both sides take part."""
-    shared = set(pat) & set(rep)
-    return sum(s in shared for s in pat) * sum(r in shared for r in rep)
-
-
-def _aligned(pat: list[str], rep: list[str], file_lines: list[str]) -> list[str | None]:
-    """``_by_alignment`` with a longest-common-subsequence table over the whole of both lists."""
-    out: list[str | None] = [None] * len(rep)
-    shared = set(pat) & set(rep)
-    si = [i for i, s in enumerate(pat) if s in shared]  # only lines that can pair take part
-    rj = [j for j, r in enumerate(rep) if r in shared]
-    if not si:
-        return out
-    a, b = [pat[i] for i in si], [rep[j] for j in rj]
-    m, n = len(a), len(b)
-    # fwd[i][j]: longest alignment of a[:i] with b[:j]; bwd[i][j]: of a[i:] with b[j:].
-    fwd = [[0] * (n + 1) for _ in range(m + 1)]
-    for i in range(m):
-        row, nxt, x = fwd[i], fwd[i + 1], a[i]
-        for j in range(n):
-            nxt[j + 1] = row[j] + 1 if x == b[j] else max(row[j + 1], nxt[j])
-    bwd = [[0] * (n + 1) for _ in range(m + 1)]
-    for i in range(m - 1, -1, -1):
-        row, nxt, x = bwd[i], bwd[i + 1], a[i]
-        for j in range(n - 1, -1, -1):
-            row[j] = nxt[j + 1] + 1 if x == b[j] else max(nxt[j], row[j + 1])
-    best = fwd[m][n]
-    where: dict[str, list[int]] = {}
-    for i, s in enumerate(a):
-        where.setdefault(s, []).append(i)
-    for j, r in enumerate(b):
-        if any(fwd[i][j] + bwd[i][j + 1] == best for i in range(m + 1)):
-            continue  # some longest alignment leaves this line unpaired: maybe an added copy
-        forms = {file_lines[si[i]] for i in where[r] if fwd[i][j] + 1 + bwd[i + 1][j + 1] == best}
-        if len(forms) == 1:
-            out[rj[j]] = forms.pop()
     return out

@@ -23,7 +23,12 @@ The ladder, strict first; each level also allows what the levels before it allow
                     "…" to ASCII; REPLACE gets the same mapping for characters only the SEARCH had.
 
 The first level that finds the SEARCH anywhere decides: one place applies, more than one is
-``ambiguous`` (never "the first one"). There is no edit-distance matching and no first/last-line
+``ambiguous`` (never "the first one"). Places that differ only in what a reader cannot tell
+apart count too (``edits_ladder.widen``): a hit at levels 1, 2 or 4 must be the only place found
+ignoring trailing whitespace or reading tabs as spaces, and one with an offset the only place at
+any offset, since the model may have lost the one or written the other. What the file's language
+says about indentation (Go and Makefiles use tabs, Python 4 spaces; a Go raw string's lines are
+text, not code) is in ``edits_lang``. There is no edit-distance matching and no first/last-line
 anchoring, and a SEARCH matches whole lines only: a fragment of a line ("foo(1)" inside
 "x = foo(1) + 2") is not found, by design. A failed match reports the closest real lines.
 
@@ -54,18 +59,18 @@ from dsdesk.core.edits_elide import (
     is_marker,
     normalise,
 )
+from dsdesk.core.edits_kept import kept_lines
 from dsdesk.core.edits_ladder import (
     FileView,
     Hit,
     Retab,
     Step,
-    kept_lines,
     ladder,
     reindent,
     trim_like,
 )
 from dsdesk.core.edits_parse import EditBlock
-from dsdesk.core.edits_restyle import restyle, retab_lines
+from dsdesk.core.edits_restyle import raw_flags, restyle, retab_lines
 
 __all__ = ["FailReason", "MatchLevel", "MatchResult", "apply_block", "apply_blocks"]
 
@@ -124,6 +129,13 @@ _HOW = {
     MatchLevel.PUNCTUATION: "after mapping curly quotes, dashes and special spaces to ASCII",
 }
 
+# How a place found by a like reading (``edits_ladder.widen``) differs, without / with an offset.
+_LIKE_HOW = {
+    False: "counting places that differ from it only in trailing whitespace or in tabs written "
+    "as spaces",
+    True: "at one indentation offset, counting places indented with tabs or spaces alike",
+}
+
 
 def _fail(
     reason: FailReason,
@@ -178,10 +190,12 @@ def _ambiguous(
 ) -> MatchResult:
     where = ", ".join(str(h.start + 1) for h in hits[:8]) + (", ..." if len(hits) > 8 else "")
     what = what or f"The SEARCH text matches {len(hits)} places"
+    how = _HOW.get(level, level.value)
+    if any(h.like for h in hits):
+        how = _LIKE_HOW[bool(any(h.shift[1] or (h.retab and h.retab.offset) for h in hits))]
     return _fail(
         "ambiguous",
-        f"{what} ({_HOW.get(level, level.value)}), starting at lines {where}; "
-        "add lines around it so it matches only one.",
+        f"{what} ({how}), starting at lines {where}; add lines around it so it matches only one.",
         tuple((h.start + 1, lines[h.start]) for h in hits[:8]),
         level,
     )
@@ -220,8 +234,12 @@ def _replace(
         rep = trim_like(rep, hit.top, hit.bottom)
         kept = kept_lines(_keys(pat, punct), _keys(rep, punct), lines[hit.start : hit.end])
         new = [r for r, k in zip(rep, kept, strict=True) if k is None]
+        written = [r if k is None else k for r, k in zip(rep, kept, strict=True)]
+        raw_found, raw = raw_flags(view, hit.start, hit.end, written)
         if hit.retab is not None:
-            moved = retab_lines(new, hit.retab, pat, lines[hit.start : hit.end])
+            raw_new = [f for f, k in zip(raw, kept, strict=True) if k is None]
+            found = lines[hit.start : hit.end]
+            moved = retab_lines(new, hit.retab, pat, found, raw_found, raw_new, view)
         else:
             shifted = reindent(new, hit.shift)
             moved = (
@@ -244,7 +262,16 @@ def _replace(
         if hit.retab is None:
             before = lines[hit.start - 1] if hit.start else ""
             found = lines[hit.start : hit.end]
-            block, unit = restyle(block, [k is None for k in kept], view, pat, found, before)
+            new_k = [k is None for k in kept]
+            styled = restyle(block, new_k, view, pat, found, before, raw, raw_found)
+            if isinstance(styled, str):
+                return _fail(
+                    "ambiguous",
+                    f"The SEARCH matched at {_lines_label(hit.start, hit.end)}, but {styled}; "
+                    "copy the REPLACE with the file's indentation.",
+                    tuple((i + 1, lines[i]) for i in range(hit.start, min(hit.end, hit.start + 8))),
+                )
+            block, unit = styled
             restyled = restyled or unit
         out.extend(lines[pos : hit.start])
         out.extend(block)
@@ -265,6 +292,25 @@ def _replace(
     return MatchResult(True, _join(out, final_newline), level, None, span, (), message)
 
 
+def _one_reading(done: list[MatchResult], lines: list[str], level: MatchLevel) -> MatchResult:
+    """One place read with different tab widths: applied if every reading gives the same file,
+    else ambiguous."""
+    if all(r.ok for r in done) and len({r.text for r in done}) == 1:
+        return done[0]
+    failed = [r for r in done if not r.ok]
+    if len(failed) == len(done):
+        return failed[0]
+    start, end = next(r.span for r in done if r.span is not None)
+    return _fail(
+        "ambiguous",
+        f"The SEARCH matches at {_lines_label(start, end)} only by reading its indentation in "
+        "the file's tabs, and a tab read as 4 or as 8 columns gives different results; copy the "
+        "SEARCH and REPLACE with the file's tabs.",
+        tuple((i + 1, lines[i]) for i in range(start, min(end, start + 8))),
+        level,
+    )
+
+
 def _several(
     lines: list[str],
     final_newline: bool,
@@ -273,22 +319,14 @@ def _several(
     level: MatchLevel,
     search: str | None,
     hits: list[Hit],
+    view: FileView,
 ) -> MatchResult:
     """Several hits: ambiguous, unless they are one place read with different tab widths that
     all give the same file."""
     if len({(h.start, h.end) for h in hits}) == 1:
-        done = [_replace(lines, final_newline, [(h, pat, rep)], level, search) for h in hits]
-        if all(r.ok for r in done) and len({r.text for r in done}) == 1:
-            return done[0]
-        h = hits[0]
-        return _fail(
-            "ambiguous",
-            f"The SEARCH matches at {_lines_label(h.start, h.end)} only by reading its "
-            "indentation in the file's tabs, and a tab read as 4 or as 8 columns gives different "
-            "results; copy the SEARCH and REPLACE with the file's tabs.",
-            tuple((i + 1, lines[i]) for i in range(h.start, min(h.end, h.start + 8))),
-            level,
-        )
+        args = (lines, final_newline)
+        done = [_replace(*args, [(h, pat, rep)], level, search, view) for h in hits]
+        return _one_reading(done, lines, level)
     return _ambiguous(level, hits, lines)
 
 
@@ -309,7 +347,7 @@ def _attempt(
         step, hits = found
         level = MatchLevel.PUNCTUATION if search is not None else _STEP_LEVEL[step]
         if len(hits) > 1:
-            return _several(lines, final_newline, pat, rep, level, search, hits), ""
+            return _several(lines, final_newline, pat, rep, level, search, hits, view), ""
         return _replace(lines, final_newline, [(hits[0], pat, rep)], level, search, view), ""
     if not any(is_marker(p) for p in pat):
         return None, ""
@@ -318,15 +356,14 @@ def _attempt(
         return None, ""
     level = MatchLevel.PUNCTUATION if search is not None else MatchLevel.ELISION
     if elided.parts:
-        return _replace(lines, final_newline, elided.parts, level, search, view), ""
+        done = [
+            _replace(lines, final_newline, parts, level, search, view)
+            for parts in (elided.parts, *elided.others)
+        ]
+        return _one_reading(done, lines, level), ""
     if elided.reason == "ambiguous":
         return _ambiguous(level, elided.hits, lines, elided.message), ""
     return None, elided.message
-
-
-def is_makefile(path: str) -> bool:
-    name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    return name in ("Makefile", "makefile", "GNUmakefile") or name.endswith((".mk", ".mak"))
 
 
 def apply_block(text: str | None, search: str, replace: str, *, path: str = "") -> MatchResult:
@@ -341,12 +378,11 @@ def apply_block(text: str | None, search: str, replace: str, *, path: str = "") 
     lines, final_newline = _split_text(text)
     pat = _block_lines(search)
     rep = [line.removesuffix("\r") for line in _block_lines(replace)]  # "\r" is always stray here
-    tabs = is_makefile(path)
-    result, why = _attempt(FileView(lines, tabs), lines, final_newline, pat, rep, rep, None)
+    result, why = _attempt(FileView(lines, path), lines, final_newline, pat, rep, rep, None)
     if result is None and (has_punct(text) or has_punct(search)):
         npat = [normalise(p) for p in pat]
         nrep = [normalise(r) for r in rep]
-        view = FileView([normalise(line) for line in lines], tabs)
+        view = FileView([normalise(line) for line in lines], path)
         result, why2 = _attempt(view, lines, final_newline, npat, rep, nrep, search)
         why = why or why2
     if result is not None:
