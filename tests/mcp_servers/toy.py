@@ -1,11 +1,13 @@
 """A small MCP server for dsdesk's tests (MCPServer, the SDK's FastMCP).
 
 ``python toy.py [--http PORT] [--pidfile F] [behaviours...]``: stdio unless ``--http``.
-Behaviours: ``ignore-term`` (SIGTERM is ignored), ``grandchild`` (starts a sleeping child and
-writes its pid too), ``flood-stderr`` (writes megabytes to stderr at start and on each call),
-``hang-start`` (never answers the handshake), ``die-start`` (exits at once with a message).
-Tools: echo (read-only), add (additive, not destructive), wipe (no hints: destructive), big,
-slow, crash, image, bad (malformed result), grow (adds a tool and says the list changed).
+Behaviours: ``ignore-term`` (SIGTERM is ignored, and the server does not exit when its stdin
+closes), ``grandchild`` (starts a child in a session of its own — out of reach of a process-group
+kill — that ignores SIGTERM, and writes its pid too), ``flood-stderr`` (writes megabytes to
+stderr at start and on each call), ``hang-start`` (never answers the handshake), ``die-start``
+(exits at once with a message). Tools: echo (read-only), add (additive, not destructive), wipe
+(no hints: destructive), big, slow, crash (dies mid-call), image, grow (adds a tool and says
+the list changed).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ if "grandchild" in B:
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
     pids.append(child.pid)
 if opts.pidfile:
@@ -122,7 +125,8 @@ async def grow(ctx: Context) -> str:
         return "extra"
 
     server.add_tool(extra)
-    await ctx.session.send_tool_list_changed()
+    await ctx.notify_tools_changed()  # 2026-era clients listen for it
+    await ctx.session.send_tool_list_changed()  # earlier ones get a notification
     return "grown"
 
 
@@ -131,3 +135,5 @@ if __name__ == "__main__":
         server.run("streamable-http", host="127.0.0.1", port=opts.http)
     else:
         server.run()
+    if "ignore-term" in B:  # stdin closed: a well-behaved server exits, this one does not
+        time.sleep(600)

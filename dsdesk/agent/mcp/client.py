@@ -94,6 +94,7 @@ class Connection:
         self._tail: StderrTail | None = None
         self.task: asyncio.Task[None] | None = None
         self._scope: anyio.CancelScope | None = None
+        self._marker = ""  # in the server's environment, inherited by its children
         self._stopping = False
 
     def _set(self, **changes: Any) -> None:
@@ -117,7 +118,7 @@ class Connection:
 
     async def run(self) -> None:
         started = time.monotonic()
-        marker = new_marker()
+        marker = self._marker = new_marker()
         stack = AsyncExitStack()
         # One scope over the whole life, so the SDK's scopes nest in it: its deadline bounds
         # the start (the SDK may probe, then handshake, each with its own timeout); stop()
@@ -211,12 +212,13 @@ class Connection:
         return clean_server_text(f"{type(exc).__name__}: {_first(exc)}")
 
     async def _close(self, stack: AsyncExitStack, marker: str) -> None:
+        # Not inside a scope of ours: the SDK's task groups must close in the scope they
+        # opened in (its stdio shutdown shields itself and bounds every wait).
+        try:
+            await stack.aclose()
+        except BaseException as exc:  # a crashed transport's task group: logged, not raised
+            log.info("MCP server %s closed with %s", self.config.name, _first(exc))
         with anyio.CancelScope(shield=True):
-            try:
-                with anyio.move_on_after(15):
-                    await stack.aclose()
-            except BaseException as exc:  # a crashed transport's task group: logged, not raised
-                log.info("MCP server %s closed with %s", self.config.name, _first(exc))
             if not self.config.url:
                 await asyncio.to_thread(kill_marked, marker)
             tail = self._tail
