@@ -56,7 +56,7 @@ class McpToolsPage(QWidget):
         self.trust_note.setWordWrap(True)
         self.trust_list = QPlainTextEdit()
         self.trust_list.setReadOnly(True)
-        self.trust_list.setMaximumHeight(110)
+        self.trust_list.setMaximumHeight(72)
         self.trust_list.setAccessibleName("What the project's mcp.json would start")
         self.trust_button = QPushButton("T&rust this file and start them")
         trust_lay.addWidget(self.trust_note)
@@ -70,9 +70,12 @@ class McpToolsPage(QWidget):
         self.tree.setHeaderLabels(["Server / tool", "Status / kind", "Approval"])
         self.tree.setAccessibleName("MCP servers and their tools")
         header = self.tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(2, 110)
+        self.tree.setMinimumHeight(260)
         lay.addWidget(self.tree, 1)
 
         row = QHBoxLayout()
@@ -115,7 +118,10 @@ class McpToolsPage(QWidget):
         where = [str(user_config_path(config_dir()))]
         if self.mcp.root is not None:
             where.append(str(project_config_path(self.mcp.root)))
-        self.files.setText("Servers come from " + " and ".join(where) + ".")
+        self.files.setText(
+            "Servers come from " + " and ".join(where) + ". Approvals are saved at once and "
+            "hold in every project."
+        )
         self._fill(self.mcp.states())
 
     def _fill(self, states: list[ServerState]) -> None:
@@ -133,8 +139,10 @@ class McpToolsPage(QWidget):
             top = QTreeWidgetItem([f"{state.name}  ({state.config.source})", _status(state), ""])
             top.setData(0, _NAME, ("server", state.name))
             top.setToolTip(0, clean_server_text(state.config.describe()))
+            tip = _status(state)
             if state.status is Status.FAILED and state.stderr:
-                top.setToolTip(1, clean_server_text(state.stderr)[-2000:])
+                tip += "\n\nLast lines of its stderr:\n" + clean_server_text(state.stderr)[-2000:]
+            top.setToolTip(1, tip)
             self.tree.addTopLevelItem(top)
             raw = {t.name: t for t in state.tools}
             for tool in (t for t in tools if t.server == state.name):

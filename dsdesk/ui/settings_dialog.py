@@ -125,6 +125,7 @@ class SettingsDialog(QDialog):
             general.setLayout(form)
             self.tabs.addTab(general, "Ge&neral")
             self.tabs.addTab(tools_page, "Too&ls")
+            self.setMinimumWidth(820)  # server, status and the per-tool answer side by side
             lay.addWidget(self.tabs)
         lay.addWidget(buttons)
         self._settings = settings
