@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from dsdesk.agent.events import Decision
 from dsdesk.agent.mcp.client import ServerState
-from dsdesk.agent.mcp.config import McpConfig, ServerConfig, read_config_bytes
+from dsdesk.agent.mcp.config import McpConfig, ServerConfig, parse_servers, read_config_bytes
 from dsdesk.agent.mcp.hub import McpHub
 from dsdesk.agent.mcp.rules import load_tool_rules, set_tool_decision
 from dsdesk.agent.mcp.setup import load_for, new_hub, project_note
@@ -117,8 +117,8 @@ class McpService(QObject):
             data = await asyncio.to_thread(read_config_bytes, path)
             if data is None:
                 raise OSError("the file is gone")
-            now = await asyncio.to_thread(load_for, root)
-            if now.project_servers != shown:
+            # Exactly these bytes are trusted, so they must say exactly what was shown.
+            if parse_servers(data, "project", str(path))[0] != shown:
                 self.sig_notice.emit(f"{path} changed while you looked at it: not trusted")
                 self.reload()
                 return
