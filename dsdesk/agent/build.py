@@ -8,6 +8,7 @@ widen what the agent may do).
 from __future__ import annotations
 
 import difflib
+import json
 import posixpath
 import shutil
 from collections.abc import Mapping
@@ -16,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from dsdesk.agent.checkpoint import CheckpointStore, TurnCheckpoints
-from dsdesk.agent.policy import CallFacts, Mode, Policy, load_rules, save_rules
+from dsdesk.agent.mcp.rules import load_tool_rules
+from dsdesk.agent.mcp.tools import McpTool
+from dsdesk.agent.policy import CallFacts, Mode, Policy, Rule, load_rules, save_rules
 from dsdesk.agent.sandbox import sandbox_status
 from dsdesk.agent.session import AgentSession
 from dsdesk.agent.tools.base import Effect, Tool, ToolContext
@@ -37,6 +40,9 @@ class SessionOptions:
     mode: Mode
     network: bool = False  # commands may use the network (the sandbox shares it)
     sandboxed: bool | None = None  # known already (the window probes once); None: probe now
+    # Tools of MCP servers (``mcp.tools.make_tools``), taken once: the list is fixed for the
+    # session, so a server that changes its tools cannot change the prompt's start.
+    mcp_tools: tuple[Tool, ...] = ()
 
 
 def build_session(opts: SessionOptions) -> tuple[AgentSession, list[str]]:
@@ -44,13 +50,17 @@ def build_session(opts: SessionOptions) -> tuple[AgentSession, list[str]]:
     notes: list[str] = []
     rules, problems = load_rules(opts.data_dir, opts.root)
     notes += problems
+    user_rules: list[Rule] = []
+    if opts.mcp_tools:
+        user_rules, problems = load_tool_rules(opts.data_dir)
+        notes += problems
     sandboxed = opts.sandboxed
     if sandboxed is None:
         status = sandbox_status()
         sandboxed = status.available
         if not sandboxed:
             notes.append(f"unsandboxed: {status.reason}")
-    tools: list[Tool] = [*default_tools(), RunCommand()]
+    tools: list[Tool] = [*default_tools(), RunCommand(), *opts.mcp_tools]
     checkpoints = None
     if shutil.which("git"):
         checkpoints = TurnCheckpoints(CheckpointStore(opts.root, opts.data_dir))
@@ -63,7 +73,7 @@ def build_session(opts: SessionOptions) -> tuple[AgentSession, list[str]]:
         tools=tuple(tools),
         schemas=tuple(tool_schemas(tools)),
         ctx=ctx,
-        policy=Policy(opts.mode, sandboxed, rules=rules),
+        policy=Policy(opts.mode, sandboxed, rules=rules, user_rules=user_rules),
         runner=run_call,
         facts=call_facts,
         checkpoints=checkpoints,
@@ -74,7 +84,10 @@ def build_session(opts: SessionOptions) -> tuple[AgentSession, list[str]]:
 
 
 def call_facts(tool: Tool, args: Mapping[str, Any], ctx: ToolContext) -> CallFacts:
-    """What the policy judges: the path of a file tool, the parts and risks of a command."""
+    """What the policy judges: the path of a file tool, the parts and risks of a command;
+    for an MCP tool only its name (rules are per tool) and whether it is destructive."""
+    if isinstance(tool, McpTool):
+        return CallFacts(tool.name, tool.effect, "", destructive=tool.destructive)
     if tool.effect is Effect.EXECUTE:
         command = str(args.get("command", ""))
         risks = {str(r) for r in command_risk(command, ctx.root)}
@@ -91,6 +104,13 @@ def call_facts(tool: Tool, args: Mapping[str, Any], ctx: ToolContext) -> CallFac
 
 def call_detail(tool: Tool, args: Mapping[str, Any], ctx: ToolContext) -> str:
     """Exactly what a call will run or change, for the approval question."""
+    if isinstance(tool, McpTool):
+        args_json = json.dumps(dict(args), ensure_ascii=False, indent=2)
+        kind = "destructive" if tool.destructive else "not read-only"
+        return _cap(
+            f"MCP server {tool.server} ({tool.source})\ntool {tool.tool} ({kind}), "
+            f"arguments:\n{args_json}"
+        )
     if tool.effect is Effect.EXECUTE:
         where = "in the sandbox" if ctx.sandbox else "UNSANDBOXED"
         net = "network allowed" if ctx.network else "no network"

@@ -6,7 +6,12 @@ Order of judgement, strictest first:
    needs the network) always asks — in every mode, whatever allow rule matches;
 3. a matching ``ask`` rule asks, a matching ``allow`` rule allows (deny > ask > allow);
 4. otherwise the mode decides: reads always run; edits run in auto-edit and full-auto;
-   commands run only in full-auto, and full-auto needs a working sandbox.
+   commands run only in full-auto, and full-auto needs a working sandbox; tools of MCP servers
+   (EXTERNAL) run in full-auto only, and a destructive one (the MCP default for a tool without
+   hints) asks in every mode — only an allow rule naming that very tool lets it run.
+
+``user_rules`` are the per-tool answers from Settings ▸ Tools (MCP tools): they hold in every
+project and are stored apart from the project's rules.
 
 Rules live in dsdesk's data dir per project, never in the project: a cloned repository cannot
 widen what the agent may do. A command is allowed by a rule only if *every* part of it
@@ -30,7 +35,17 @@ from dsdesk.agent.tools.command_risk import main_words
 from dsdesk.workspace.atomic import atomic_write
 from dsdesk.workspace.journal import project_key
 
-__all__ = ["CallFacts", "Mode", "Policy", "Rule", "load_rules", "rules_path", "save_rules"]
+__all__ = [
+    "CallFacts",
+    "Mode",
+    "Policy",
+    "Rule",
+    "load_rules",
+    "read_rules",
+    "rules_path",
+    "save_rules",
+    "write_rules",
+]
 
 
 class Mode(enum.Enum):
@@ -72,6 +87,7 @@ class CallFacts:
     subject: str = ""  # the path, or the whole command
     parts: tuple[str, ...] = ()  # for commands: each simple command of a compound one
     risks: frozenset[str] = frozenset()  # plain words: "deletes recursively", "network", …
+    destructive: bool = False  # an MCP tool its server marks (or leaves) destructive
 
 
 @dataclass(slots=True)
@@ -80,6 +96,7 @@ class Policy:
     sandboxed: bool
     rules: list[Rule] = field(default_factory=list)  # stored for this project
     session: list[Rule] = field(default_factory=list)  # "for this session" answers
+    user_rules: list[Rule] = field(default_factory=list)  # Settings ▸ Tools, every project
 
     def decide(self, call: CallFacts) -> tuple[Decision, str]:
         """(verdict, why it asks or refuses) for ``call``."""
@@ -93,6 +110,8 @@ class Policy:
             return Decision.ASK, ", ".join(sorted(call.risks))
         if Decision.ASK in verdicts:
             return Decision.ASK, "a rule asks for it"
+        if call.destructive and not self._named_allow(call):
+            return Decision.ASK, "its MCP server marks it destructive (or gives no hints)"
         if verdicts and all(v is Decision.ALLOW for v in verdicts):
             if call.effect is Effect.EXECUTE and not self.sandboxed:
                 # An allow rule is the user's word, sandbox or not; say it ran unsandboxed.
@@ -100,8 +119,19 @@ class Policy:
             return Decision.ALLOW, "allowed by a rule"
         return self._mode_verdict(call.effect)
 
+    def _all_rules(self) -> tuple[Rule, ...]:
+        return (*self.user_rules, *self.rules, *self.session)
+
+    def _named_allow(self, call: CallFacts) -> bool:
+        """An allow rule for exactly this tool (a ``*`` rule is not enough)."""
+        return any(
+            r.tool == call.name and r.decision is Decision.ALLOW and r.matches(call.name, s)
+            for r in self._all_rules()
+            for s in (call.parts or (call.subject,))
+        )
+
     def _rule_verdict(self, name: str, subject: str) -> Decision | None:
-        found = {r.decision for r in (*self.rules, *self.session) if r.matches(name, subject)}
+        found = {r.decision for r in self._all_rules() if r.matches(name, subject)}
         for d in (Decision.DENY, Decision.ASK, Decision.ALLOW):
             if d in found:
                 return d
@@ -114,6 +144,10 @@ class Policy:
             if self.mode in (Mode.AUTO_EDIT, Mode.FULL_AUTO):
                 return Decision.ALLOW, ""
             return Decision.ASK, f"edits ask in {self.mode.label} mode"
+        if effect is Effect.EXTERNAL:
+            if self.mode is Mode.FULL_AUTO:
+                return Decision.ALLOW, ""
+            return Decision.ASK, f"MCP tools ask in {self.mode.label} mode"
         if self.mode is Mode.FULL_AUTO and self.sandboxed:
             return Decision.ALLOW, ""
         if self.mode is Mode.FULL_AUTO:
@@ -166,7 +200,11 @@ def rules_path(data_dir: Path, root: Path) -> Path:
 
 def load_rules(data_dir: Path, root: Path) -> tuple[list[Rule], list[str]]:
     """The project's stored rules and, for entries that could not be read, why."""
-    path = rules_path(data_dir, root)
+    return read_rules(rules_path(data_dir, root))
+
+
+def read_rules(path: Path) -> tuple[list[Rule], list[str]]:
+    """The rules stored in ``path`` and, for entries that could not be read, why."""
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -200,12 +238,13 @@ def _parse_rule(e: object) -> Rule | None:
 
 
 def save_rules(data_dir: Path, root: Path, rules: Sequence[Rule]) -> None:
-    path = rules_path(data_dir, root)
+    write_rules(rules_path(data_dir, root), rules, {"root": str(root.resolve())})
+
+
+def write_rules(path: Path, rules: Sequence[Rule], head: dict[str, str] | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {
-        "root": str(root.resolve()),
-        "rule": [
-            {"tool": r.tool, "pattern": r.pattern, "decision": r.decision.value} for r in rules
-        ],
-    }
+    doc: dict[str, object] = dict(head or {})
+    doc["rule"] = [
+        {"tool": r.tool, "pattern": r.pattern, "decision": r.decision.value} for r in rules
+    ]
     atomic_write(path, tomli_w.dumps(doc).encode("utf-8"))

@@ -48,6 +48,13 @@ def _agent(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], in
     return agent.run
 
 
+def _mcp(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from dsdesk.cli import mcp
+
+    mcp.add_arguments(parser)
+    return mcp.run
+
+
 def _checkpoints(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     from dsdesk.cli import checkpoints
 
@@ -72,6 +79,7 @@ def _undo(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], Callable[..., int]]]] = {
     "ask": ("ask DeepSeek from the terminal, streaming the answer", _ask),
     "agent": ("let V4 work on a project: read, search, edit, run (with your approval)", _agent),
+    "mcp": ("list the MCP servers (tools from outside), trust a project's, store a secret", _mcp),
     "apply": ("apply the edits in a model's reply to a project (atomic, undoable)", _apply),
     "undo": ("undo the last edits dsdesk wrote to a project", _undo),
     "checkpoints": ("list, preview and restore the agent's checkpoints of a project", _checkpoints),

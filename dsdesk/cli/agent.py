@@ -30,6 +30,10 @@ from dsdesk.agent.calls import TurnLimits
 from dsdesk.agent.conversation import Conversation
 from dsdesk.agent.events import Answer, Approval, AwaitingApproval, ToolStatus, TurnStatus
 from dsdesk.agent.loop import Turn
+from dsdesk.agent.mcp.client import ServerState, Status
+from dsdesk.agent.mcp.hub import McpHub
+from dsdesk.agent.mcp.setup import load_for, new_hub, project_note, state_line, tools_changed_note
+from dsdesk.agent.mcp.tools import McpTool, make_tools
 from dsdesk.agent.policy import Mode
 from dsdesk.agent.session import deny_all
 from dsdesk.cli import EXIT_API, EXIT_INTERRUPTED, EXIT_NETWORK, EXIT_OK, EXIT_USAGE
@@ -41,7 +45,9 @@ from dsdesk.config.settings import effective_base_url
 from dsdesk.core.pricing import PriceTable, format_cost
 from dsdesk.core.prompts import AGENT_SYSTEM_PROMPT
 from dsdesk.core.redact import clean_server_text as safe
+from dsdesk.core.request import ChatOptions
 from dsdesk.llm.client import DeepSeekClient
+from dsdesk.llm.config import ClientConfig
 
 EXIT_LIMIT = 5
 DIM, RESET = "\x1b[2m", "\x1b[0m"
@@ -64,6 +70,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cost-cap", type=float, metavar="USD", help="pause when a turn costs more")
     p.add_argument("--network", action="store_true", help="commands may use the network")
     p.add_argument("--json", action="store_true", help="one JSON object per event on stdout")
+    p.add_argument(
+        "--mcp-config",
+        metavar="FILE",
+        action="append",
+        default=[],
+        type=Path,
+        help='MCP servers ({"mcpServers": ...}) to use as well as your own and the trusted '
+        "project's (repeatable; its servers win on a name they share)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,8 +105,65 @@ def run(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty() and args.prompt != "-" and not args.json
     out = JsonEvents(sys.stdout) if args.json else TextEvents(sys.stdout, sys.stderr)
     mode = _MODES[args.mode]
+    hub, mcp_tools = _start_mcp(root.resolve(), args.mcp_config, out)
+    try:
+        return _run(args, root, prompt, mode, (config, opts, prices), interactive, out, mcp_tools)
+    finally:
+        if hub is not None:
+            hub.close()
+
+
+def _start_mcp(
+    root: Path, extra: list[Path], out: TextEvents | JsonEvents
+) -> tuple[McpHub | None, tuple[McpTool, ...]]:
+    """Start the configured MCP servers and wait for them (each bounded by its startup
+    timeout); their tools are fixed for this run."""
+    cfg = load_for(root, extra)
+    for problem in cfg.problems:
+        out.note(problem)
+    note = project_note(cfg)
+    if note:
+        out.note(note)
+    if not cfg.servers:
+        return None, ()
+    hub = new_hub()
+    hub.configure(cfg.servers).result()
+    hub.wait_started_sync(hub.startup_timeout + 30)
+    states = hub.states()
+    for state in states:
+        if state.status is not Status.RUNNING:
+            out.note(f"MCP server {state.name!r} {state_line(state)}")
+    fixed = {s.name: s.generation for s in states}
+
+    def changed(state: ServerState) -> None:
+        if state.name in fixed and state.generation != fixed[state.name]:
+            fixed[state.name] = state.generation
+            if state.status is Status.RUNNING:
+                out.note(tools_changed_note(state.name).replace("conversation", "run"))
+
+    hub.add_listener(changed)
+    return hub, tuple(make_tools(states, hub))
+
+
+def _run(
+    args: argparse.Namespace,
+    root: Path,
+    prompt: str,
+    mode: Mode,
+    setup: tuple[ClientConfig, ChatOptions, PriceTable],
+    interactive: bool,
+    out: TextEvents | JsonEvents,
+    mcp_tools: tuple[McpTool, ...],
+) -> int:
+    config, opts, prices = setup
     session, notes = build_session(
-        SessionOptions(root=root.resolve(), data_dir=data_dir(), mode=mode, network=args.network)
+        SessionOptions(
+            root=root.resolve(),
+            data_dir=data_dir(),
+            mode=mode,
+            network=args.network,
+            mcp_tools=mcp_tools,
+        )
     )
     for note in notes:
         out.note(note)

@@ -81,3 +81,30 @@ def store_api_key(value: str) -> None:
 def delete_api_key() -> None:
     with contextlib.suppress(keyring.errors.PasswordDeleteError):
         _backend().delete_password(SERVICE, USERNAME)
+
+
+# -- secrets of MCP servers ("keyring:NAME" in mcp.json) -----------------------------------------
+
+MCP_SERVICE = "dsdesk-mcp"
+
+
+def load_mcp_secret(name: str) -> str | None:
+    """The value stored as ``name`` for MCP server configs; None if absent or no keyring."""
+    try:
+        value = _backend().get_password(MCP_SERVICE, name)
+    except (KeyringUnavailable, keyring.errors.KeyringError, RuntimeError, OSError):
+        return None
+    remember_secret(value)
+    return value or None
+
+
+def store_mcp_secret(name: str, value: str) -> None:
+    """Save ``value`` as ``name``; raises ``KeyringUnavailable`` with a user-facing message."""
+    if not value:
+        raise ValueError("the value is empty")
+    try:
+        _backend().set_password(MCP_SERVICE, name, value)
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(
+            f"The OS keyring refused the secret ({type(exc).__name__})."
+        ) from exc

@@ -17,11 +17,15 @@ from dsdesk.agent.build import SessionOptions, build_session
 from dsdesk.agent.checkpoint import CheckpointStore
 from dsdesk.agent.checkpoint_types import Checkpoint, Kind, RestorePlan
 from dsdesk.agent.events import Approval, AwaitingApproval
-from dsdesk.agent.policy import Mode
+from dsdesk.agent.mcp.client import ServerState, Status
+from dsdesk.agent.mcp.setup import tools_changed_note
+from dsdesk.agent.mcp.tools import McpTool
+from dsdesk.agent.policy import Mode, Rule
 from dsdesk.agent.sandbox import sandbox_status
 from dsdesk.core.errors import DsdeskError
 from dsdesk.core.prompts import AGENT_SYSTEM_PROMPT, SYSTEM_PROMPT
 from dsdesk.services.chat import ChatService
+from dsdesk.services.mcp import McpService
 from dsdesk.services.tasks import TaskRegistry
 
 __all__ = ["AgentService"]
@@ -41,8 +45,16 @@ class AgentService(QObject):
     sig_restored = Signal(object, object)
     """(restored Checkpoint, backup Checkpoint) the project was put back; the backup undoes it."""
 
-    def __init__(self, tasks: TaskRegistry, chat: ChatService, data_dir: Path) -> None:
+    def __init__(
+        self, tasks: TaskRegistry, chat: ChatService, data_dir: Path, mcp: McpService | None = None
+    ) -> None:
         super().__init__()
+        self.mcp = mcp
+        # The MCP tools the current conversation started with, and the server generations
+        # they came from: fixed until the next conversation (the prompt cache depends on it).
+        self._mcp_tools: tuple[McpTool, ...] = ()
+        self._mcp_from: dict[str, tuple[int, tuple[object, ...]]] = {}
+        self._mcp_told: set[tuple[str, int]] = set()
         self._tasks = tasks
         self._chat = chat
         self._data_dir = data_dir
@@ -52,6 +64,10 @@ class AgentService(QObject):
         self.sandbox_reason = ""
         self._pending: dict[str, asyncio.Future[Approval]] = {}
         chat.sig_conversation_reset.connect(self._on_chat_conversation_reset)
+        if mcp is not None:
+            mcp.sig_state.connect(self._on_mcp_state)
+            mcp.sig_rules.connect(self._on_mcp_rules)
+            mcp.sig_notice.connect(self.sig_notice.emit)
 
     # -- mode and project ----------------------------------------------------------------------
 
@@ -69,6 +85,10 @@ class AgentService(QObject):
 
     def set_project(self, root: Path | None) -> None:
         self.root = root
+        if self.mcp is not None:
+            self.mcp.set_project(root)
+            if self.mode is not Mode.CHAT and root is not None:
+                self.mcp.ensure_started()
         self._rebuild(keep_state=False)
 
     def _on_chat_conversation_reset(self) -> None:
@@ -87,6 +107,8 @@ class AgentService(QObject):
         if mode is not Mode.CHAT and self.root is None:
             return "Agent modes work on a project: open a folder first (Ctrl+O)."
         self.mode = mode
+        if mode is not Mode.CHAT and self.mcp is not None:
+            self.mcp.ensure_started()
         self._rebuild()
         self.sig_mode_changed.emit(mode)
         return None
@@ -102,8 +124,14 @@ class AgentService(QObject):
         # Until the probe has answered, commands count as unsandboxed (they ask).
         known = bool(self.sandboxed)
         old = chat.agent
+        if self.mcp is not None and not (keep_state and chat.conversation_started):
+            # A new conversation (or nothing sent yet) takes the servers' tools as they are.
+            self._mcp_tools = tuple(self.mcp.tools())
+            self._mcp_from = {s.name: (s.generation, s.tools) for s in self.mcp.states()}
         session, notes = build_session(
-            SessionOptions(self.root, self._data_dir, self.mode, sandboxed=known)
+            SessionOptions(
+                self.root, self._data_dir, self.mode, sandboxed=known, mcp_tools=self._mcp_tools
+            )
         )
         session.approver = self.ask
         if old is not None and old.ctx.root == session.ctx.root and keep_state:
@@ -116,6 +144,29 @@ class AgentService(QObject):
         chat.system_prompt = AGENT_SYSTEM_PROMPT
         for note in notes:
             self.sig_notice.emit(note)
+
+    # -- MCP servers -----------------------------------------------------------------------------
+
+    def _on_mcp_state(self, state: ServerState) -> None:
+        """A server started, stopped or changed its tools. Before the conversation's first
+        request the session simply takes the new list; after it, the list stays and the user
+        is told once that the change applies to the next conversation."""
+        generation, tools = self._mcp_from.get(state.name, (0, ()))
+        if state.generation == generation or self.mode is Mode.CHAT or self.root is None:
+            return
+        if not self._chat.conversation_started and not self._chat.busy:
+            self._rebuild()
+            return
+        key = (state.name, state.generation)
+        changed = state.tools != tools  # a restart with the same tools changes nothing
+        if state.status is Status.RUNNING and changed and key not in self._mcp_told:
+            self._mcp_told.add(key)
+            self.sig_notice.emit(tools_changed_note(state.name))
+
+    def _on_mcp_rules(self, rules: list[Rule]) -> None:
+        """Settings ▸ Tools answers hold at once, also in the running conversation."""
+        if self._chat.agent is not None:
+            self._chat.agent.policy.user_rules = list(rules)
 
     # -- approvals -----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from dsdesk.services.chat import ChatService
 from dsdesk.services.context import ContextService
 from dsdesk.services.edits import EditService
 from dsdesk.services.history import HistoryRecorder
+from dsdesk.services.mcp import McpService
 from dsdesk.services.tasks import TaskRegistry
 from dsdesk.store import Store, StoreError
 from dsdesk.workspace.tokenizer_data import v4_counter
@@ -50,7 +51,8 @@ class AppController(QObject):
             ),
         )
 
-        self.agent = AgentService(self.tasks, self.chat, data_dir())
+        self.mcp = McpService(self.tasks, data_dir())
+        self.agent = AgentService(self.tasks, self.chat, data_dir(), self.mcp)
         self.edits = EditService(self.tasks, data_dir())
         self.context = ContextService(self.tasks, self.chat, data_dir())
         self.edits.seen = self.context.seen_fingerprints
@@ -144,6 +146,7 @@ class AppController(QObject):
         """Cancel every task once, wait for them, then close the HTTP client."""
         self.chat.stop()
         await self.tasks.shutdown()
+        await self.mcp.shutdown()  # every MCP server and its processes, off the GUI thread
         await self.client.aclose()
         if self.history is not None:
             self.history.store.close()

@@ -1,4 +1,5 @@
-"""Settings (Ctrl+,): server, model, limits, timeouts, theme and the API key (OS keyring only).
+"""Settings (Ctrl+,): server, model, limits, timeouts, theme and the API key (OS keyring only);
+a Tools page (MCP servers, ``ui/mcp_page.py``) when the window gives one.
 
 The dialog is opened with ``open()`` (never ``exec()``: no nested event loop inside asyncio) and
 reports through ``sig_apply``; the key is shown masked and never put back into a field.
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +40,12 @@ class SettingsDialog(QDialog):
     """(base_url, key) test this server with this key (key "" = the stored one)."""
 
     def __init__(
-        self, settings: Settings, key: ApiKey, models: list[str], parent: QWidget | None = None
+        self,
+        settings: Settings,
+        key: ApiKey,
+        models: list[str],
+        parent: QWidget | None = None,
+        tools_page: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("dsdesk settings")
@@ -110,7 +117,16 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.test_button.clicked.connect(self._on_test_clicked)
         lay = QVBoxLayout(self)
-        lay.addLayout(form)
+        if tools_page is None:
+            lay.addLayout(form)
+        else:
+            self.tabs = QTabWidget()
+            general = QWidget()
+            general.setLayout(form)
+            self.tabs.addTab(general, "Ge&neral")
+            self.tabs.addTab(tools_page, "Too&ls")
+            self.setMinimumWidth(820)  # server, status and the per-tool answer side by side
+            lay.addWidget(self.tabs)
         lay.addWidget(buttons)
         self._settings = settings
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from dsdesk.config.settings import Settings
 from dsdesk.ui.dialogs import AboutDialog, ShortcutsDialog
+from dsdesk.ui.mcp_page import McpToolsPage
 from dsdesk.ui.palette import CommandPalette
 from dsdesk.ui.palette_entries import palette_entries
 from dsdesk.ui.settings_dialog import SettingsDialog
@@ -56,7 +57,8 @@ class WindowDialogs(QObject):
 
     def open_settings(self) -> None:
         c = self.window.controller
-        dialog = SettingsDialog(c.settings, c.api_key, self.models, self.window)
+        tools = McpToolsPage(c.mcp)
+        dialog = SettingsDialog(c.settings, c.api_key, self.models, self.window, tools)
         dialog.sig_apply.connect(self._on_settings_apply)
         dialog.sig_test.connect(
             lambda url, key: c.client.test_connection(c.candidate_config(url, key or None))

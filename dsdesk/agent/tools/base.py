@@ -40,6 +40,7 @@ class Effect(enum.Enum):
     READ = "read"  # reads project files only
     EDIT = "edit"  # changes project files (journaled, undoable, checkpointed)
     EXECUTE = "execute"  # runs a program
+    EXTERNAL = "external"  # acts outside the project through an MCP server (not sandboxed)
 
 
 class ToolError(Exception):
