@@ -1,4 +1,5 @@
-"""One TLS context for every client, built once, off the GUI thread.
+"""One TLS context for every client, built once, off the GUI thread (with the imports a client's
+first request would do).
 
 Building it reads the whole CA bundle (~100 ms); done lazily by the first client, that would be
 a stall of the window at its first request and after every change of server settings. The
@@ -29,7 +30,10 @@ def ssl_context() -> ssl.SSLContext:
 
 def _warm() -> None:
     ssl_context()
-    import httpcore  # noqa: F401  (its HTTP/1.1 machinery is imported on a client's first use)
+    # Imported on a client's first request, on the GUI thread: httpcore's HTTP/1.1 machinery,
+    # and anyio's asyncio backend (its first Event loads it, ~100 ms).
+    import anyio._backends._asyncio  # noqa: F401
+    import httpcore  # noqa: F401
 
 
 def warm_up() -> None:
