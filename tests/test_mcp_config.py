@@ -12,7 +12,6 @@ import pytest
 
 from dsdesk.agent.build import call_facts
 from dsdesk.agent.events import Decision
-from dsdesk.agent.mcp.client import ServerState, Status
 from dsdesk.agent.mcp.config import (
     SecretMissing,
     ServerConfig,
@@ -21,6 +20,7 @@ from dsdesk.agent.mcp.config import (
     resolve_secrets,
 )
 from dsdesk.agent.mcp.rules import load_tool_rules, set_tool_decision
+from dsdesk.agent.mcp.state import ServerState, Status
 from dsdesk.agent.mcp.tools import MAX_NAME, make_tools, result_text, tool_name
 from dsdesk.agent.mcp.trust import TrustStore
 from dsdesk.agent.policy import CallFacts, Mode, Policy, Rule

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from dsdesk.agent.mcp.client import Status
 from dsdesk.agent.mcp.config import ServerConfig
 from dsdesk.agent.mcp.hub import McpHub
+from dsdesk.agent.mcp.state import Status
 from dsdesk.agent.mcp.tools import McpTool, make_tools
 from dsdesk.agent.tools.base import MAX_OUTPUT_BYTES, Effect, ToolContext, ToolResult
 from dsdesk.agent.tools.registry import run_call

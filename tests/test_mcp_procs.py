@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dsdesk.agent.mcp.client import Status
 from dsdesk.agent.mcp.hub import McpHub
 from dsdesk.agent.mcp.procs import marked_pids
+from dsdesk.agent.mcp.state import Status
 from tests.mcp_helpers import TOY, alive, started, stdio
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="Linux /proc")

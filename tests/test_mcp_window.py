@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox
 
 from dsdesk.agent.events import Decision
-from dsdesk.agent.mcp.client import Status
+from dsdesk.agent.mcp.state import Status
 from dsdesk.agent.policy import Mode
 from dsdesk.config.paths import data_dir
 from dsdesk.ui.mcp_page import McpToolsPage

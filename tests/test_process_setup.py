@@ -85,3 +85,14 @@ def test_one_tls_context_for_every_client() -> None:
     ctx = ssl_context()
     assert ctx is ssl_context()
     assert ctx.verify_mode is ssl.CERT_REQUIRED and ctx.check_hostname
+
+
+def test_the_mcp_sdk_is_loaded_only_when_a_server_starts() -> None:
+    # Half a second and ~40 MB at every start, for users who have no MCP server.
+    code = (
+        "import sys, dsdesk.ui.main_window, dsdesk.cli.agent, dsdesk.services.mcp\n"
+        "print(sorted(m for m in ('mcp', 'mcp_types', 'httpx2', 'pydantic') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

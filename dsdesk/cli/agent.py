@@ -30,9 +30,9 @@ from dsdesk.agent.calls import TurnLimits
 from dsdesk.agent.conversation import Conversation
 from dsdesk.agent.events import Answer, Approval, AwaitingApproval, ToolStatus, TurnStatus
 from dsdesk.agent.loop import Turn
-from dsdesk.agent.mcp.client import ServerState, Status
 from dsdesk.agent.mcp.hub import McpHub
 from dsdesk.agent.mcp.setup import load_for, new_hub, project_note, state_line, tools_changed_note
+from dsdesk.agent.mcp.state import ServerState, Status
 from dsdesk.agent.mcp.tools import McpTool, make_tools
 from dsdesk.agent.policy import Mode
 from dsdesk.agent.session import deny_all

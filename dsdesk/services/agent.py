@@ -17,8 +17,8 @@ from dsdesk.agent.build import SessionOptions, build_session
 from dsdesk.agent.checkpoint import CheckpointStore
 from dsdesk.agent.checkpoint_types import Checkpoint, Kind, RestorePlan
 from dsdesk.agent.events import Approval, AwaitingApproval
-from dsdesk.agent.mcp.client import ServerState, Status
 from dsdesk.agent.mcp.setup import tools_changed_note
+from dsdesk.agent.mcp.state import ServerState, Status
 from dsdesk.agent.mcp.tools import McpTool
 from dsdesk.agent.policy import Mode, Rule
 from dsdesk.agent.sandbox import sandbox_status

@@ -14,11 +14,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from dsdesk.agent.events import Decision
-from dsdesk.agent.mcp.client import ServerState
 from dsdesk.agent.mcp.config import McpConfig, ServerConfig, parse_servers, read_config_bytes
 from dsdesk.agent.mcp.hub import McpHub
 from dsdesk.agent.mcp.rules import load_tool_rules, set_tool_decision
 from dsdesk.agent.mcp.setup import load_for, new_hub, project_note
+from dsdesk.agent.mcp.state import ServerState
 from dsdesk.agent.mcp.tools import McpTool, make_tools
 from dsdesk.agent.mcp.trust import TrustStore
 from dsdesk.agent.policy import Rule

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from dsdesk.agent.events import Decision
-from dsdesk.agent.mcp.client import ServerState, Status
 from dsdesk.agent.mcp.config import project_config_path, user_config_path
 from dsdesk.agent.mcp.setup import state_line
+from dsdesk.agent.mcp.state import ServerState, Status
 from dsdesk.agent.mcp.tools import hints, make_tools
 from dsdesk.config.paths import config_dir
 from dsdesk.core.redact import clean_server_text

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import math
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -34,44 +33,13 @@ from pydantic import ValidationError
 from dsdesk import __version__
 from dsdesk.agent.mcp.config import SecretMissing, ServerConfig, resolve_secrets
 from dsdesk.agent.mcp.procs import MARKER_VAR, StderrTail, kill_marked, new_marker
+from dsdesk.agent.mcp.state import McpCallError, SecretLookup, ServerState, Status
 from dsdesk.core.redact import clean_server_text
 
 __all__ = ["Connection", "McpCallError", "ServerState", "Status"]
 
 log = logging.getLogger(__name__)
 _MAX_PAGES = 20
-
-
-class Status(enum.Enum):
-    STARTING = "starting"
-    RUNNING = "running"
-    FAILED = "failed"  # did not start, or stopped working
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True, slots=True)
-class ServerState:
-    """A snapshot for people and for building sessions. ``generation`` grows with every
-    (re)start and tool-list change; ``detail`` says why it failed (redacted)."""
-
-    config: ServerConfig
-    status: Status = Status.STARTING
-    detail: str = ""
-    tools: tuple[types.Tool, ...] = ()
-    seconds: float = 0.0  # how long the start took
-    generation: int = 0
-    stderr: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.config.name
-
-
-class McpCallError(Exception):
-    """A call that did not give a result: ``message`` goes back to the model."""
-
-
-SecretLookup = Callable[[str], str | None]
 
 
 class Connection:

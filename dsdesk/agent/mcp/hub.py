@@ -17,12 +17,15 @@ import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import mcp_types as types
-
-from dsdesk.agent.mcp.client import Connection, McpCallError, SecretLookup, ServerState, Status
 from dsdesk.agent.mcp.config import ServerConfig
+from dsdesk.agent.mcp.state import McpCallError, SecretLookup, ServerState, Status
+
+if TYPE_CHECKING:
+    import mcp_types as types
+
+    from dsdesk.agent.mcp.client import Connection
 
 __all__ = ["McpHub"]
 
@@ -130,6 +133,8 @@ class McpHub:
                 self._start(cfg)
 
     def _start(self, cfg: ServerConfig) -> None:
+        from dsdesk.agent.mcp.client import Connection  # loads the SDK: only with a server
+
         old = self.state(cfg.name)
         conn = Connection(
             cfg,

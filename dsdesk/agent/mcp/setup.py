@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from dsdesk.agent.mcp.client import ServerState, Status
 from dsdesk.agent.mcp.config import McpConfig, load_config
 from dsdesk.agent.mcp.hub import McpHub
+from dsdesk.agent.mcp.state import ServerState, Status
 from dsdesk.agent.mcp.trust import TrustStore
 from dsdesk.config.paths import config_dir, data_dir
 from dsdesk.config.secrets import load_mcp_secret

@@ -17,12 +17,13 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import mcp_types as types
-
-from dsdesk.agent.mcp.client import McpCallError, ServerState, Status
+from dsdesk.agent.mcp.state import McpCallError, ServerState, Status
 from dsdesk.agent.tools.base import Effect, ToolContext, ToolError, ToolResult
+
+if TYPE_CHECKING:
+    import mcp_types as types
 
 __all__ = ["MAX_NAME", "Caller", "McpTool", "make_tools", "result_text", "tool_name"]
 
@@ -120,6 +121,8 @@ def _schema(schema: Any) -> dict[str, Any]:
 
 
 def result_text(result: types.CallToolResult) -> tuple[str, str]:
+    import mcp_types as types  # a result exists: the SDK is loaded already
+
     """The text the model gets and a summary for people. Text parts are kept; images, audio
     and binary resources are named with their type and size, never pasted in."""
     parts: list[str] = []
