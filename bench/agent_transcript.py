@@ -277,6 +277,7 @@ async def session(args: argparse.Namespace, project: Path, collector: Any) -> li
     window.activateWindow()
     await wait_until(lambda: window.isVisible(), 10)
     collector.freeze_startup()  # as the app does once its window is up
+    window.chat.sig_busy_changed.connect(collector.set_busy)
     window.open_project(project)
     await wait_until(lambda: controller.agent.sandboxed is not None, 30)
     mode = Mode.FULL_AUTO if controller.agent.sandboxed else Mode.AUTO_EDIT

@@ -56,6 +56,7 @@ async def run_window(
     controller.preload_tokenizer()
     ui_state = UiState()
     window = MainWindow(controller, ui_state)
+    window.chat.sig_busy_changed.connect(collector.set_busy)
     closed = asyncio.Event()
     window.sig_closed.connect(closed.set)
     simulator = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from dsdesk.core.messages import Message, ToolCallRecord
 from dsdesk.core.request import ChatOptions, build_chat_request, encode_body
@@ -72,3 +74,26 @@ def test_consecutive_requests_share_a_byte_prefix() -> None:
 def test_max_tokens_is_bounded() -> None:
     with pytest.raises(ValueError):
         build_chat_request([Message.user("x")], ChatOptions(max_tokens=0))
+
+
+_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | _text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300)
+@example(model='"messages":[]', messages=[{"a": 1}, {"b": '"messages":[]'}], rest={})
+@given(
+    model=_text,
+    messages=st.lists(st.dictionaries(_text, _json_values, max_size=4), max_size=6),
+    rest=st.dictionaries(_text.filter(lambda k: k not in ("model", "messages")), _json_values),
+)
+def test_messages_encoded_one_by_one_give_the_bytes_of_one_dump(
+    model: str, messages: list[dict[str, object]], rest: dict[str, object]
+) -> None:
+    body = {"model": model, "messages": messages, **rest}
+    expected = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert encode_body(body) == expected

@@ -10,7 +10,8 @@ A full collection walks every tracked object (tens of milliseconds in a long ses
 stall), so: what exists once the window is up is frozen out of collection (``freeze_startup``),
 and a full collection runs at most every ``FULL_EVERY_S`` — CPython itself skips most of them
 (it waits until the objects new since the last one are a quarter of all), which a timer cannot
-see from the counts.
+see from the counts — and while an answer streams (``set_busy``), at most every
+``FULL_BUSY_S``: the young generations still run, the full one waits for the turn to end.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from PySide6.QtCore import QObject, QTimer
 class MainThreadGC(QObject):
     INTERVAL_MS = 1000
     FULL_EVERY_S = 60.0
+    FULL_BUSY_S = 600.0
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -32,10 +34,15 @@ class MainThreadGC(QObject):
         self._timer.timeout.connect(self.collect_if_due)
         self._was_enabled = gc.isenabled()
         self._last_full = time.monotonic()
+        self._busy = False
 
     def start(self) -> None:
         gc.disable()
         self._timer.start()
+
+    def set_busy(self, busy: bool) -> None:
+        """A turn streams (True) or ended (False)."""
+        self._busy = busy
 
     def freeze_startup(self) -> None:
         """Collect once, then keep everything alive now (modules, the window's widgets) out of
@@ -59,7 +66,8 @@ class MainThreadGC(QObject):
         for generation in (2, 1, 0):
             if thresholds[generation] and counts[generation] > thresholds[generation]:
                 if generation == 2:
-                    if now - self._last_full < self.FULL_EVERY_S:
+                    wait = self.FULL_BUSY_S if self._busy else self.FULL_EVERY_S
+                    if now - self._last_full < wait:
                         continue
                     self._last_full = now
                 gc.collect(generation)
