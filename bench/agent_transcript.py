@@ -10,7 +10,8 @@ that prints 200 lines over 2 s.
 
 1. longest GUI stall while streaming (target: none > 16 ms): a 1 ms repeating QTimer records the
    event loop's gaps during the whole session; the longest gap and the 99th percentile, for the
-   fast rounds and for the live ones. A watchdog thread samples the GUI thread's Python stack
+   fast rounds, for the live ones, and for the moments after the turn ended until its task is
+   gone. A watchdog thread samples the GUI thread's Python stack
    while a gap is open, so the longest gaps come with the code that held the loop.
 2. time to show it (target < 300 ms): the stored conversation reopened from history in the
    window (``history_ui.open_conversation``: load, build, lay out, paint), median and worst of
@@ -298,6 +299,7 @@ async def session(args: argparse.Namespace, project: Path, collector: Any) -> li
             dog.phase = "live"
         elif isinstance(e, ev.TurnEnded):
             ended.append(e)
+            dog.phase = "after"
 
     window.chat.sig_turn_event.connect(on_event)
     rss0 = rss_now()
@@ -323,6 +325,7 @@ async def session(args: argparse.Namespace, project: Path, collector: Any) -> li
     out.append("longest GUI stall (1 ms timer; gaps between its ticks):")
     out += dog.report("fast")
     out += dog.report("live")
+    out += dog.report("after")  # the turn ended: its task winds down, history is written
 
     # 2. Reopen it from history.
     history = controller.history

@@ -11,7 +11,8 @@ stall), so: what exists once the window is up is frozen out of collection (``fre
 and a full collection runs at most every ``FULL_EVERY_S`` — CPython itself skips most of them
 (it waits until the objects new since the last one are a quarter of all), which a timer cannot
 see from the counts — and while an answer streams (``set_busy``), at most every
-``FULL_BUSY_S``: the young generations still run, the full one waits for the turn to end.
+``FULL_BUSY_S``: the young generations still run, the full one waits until the turn has been
+over for ``SETTLE_S`` (not the moment its last answer is shown and read).
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from PySide6.QtCore import QObject, QTimer
 
 
 class MainThreadGC(QObject):
-    INTERVAL_MS = 1000
+    # Often: a collection's cost grows with the objects allocated since the last one (a busy
+    # second allocates 100k+, and collecting them at once stalled the window ~20 ms).
+    INTERVAL_MS = 100
     FULL_EVERY_S = 60.0
     FULL_BUSY_S = 600.0
+    SETTLE_S = 5.0
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +39,7 @@ class MainThreadGC(QObject):
         self._was_enabled = gc.isenabled()
         self._last_full = time.monotonic()
         self._busy = False
+        self._idle_since = 0.0
 
     def start(self) -> None:
         gc.disable()
@@ -43,6 +48,8 @@ class MainThreadGC(QObject):
     def set_busy(self, busy: bool) -> None:
         """A turn streams (True) or ended (False)."""
         self._busy = busy
+        if not busy:
+            self._idle_since = time.monotonic()
 
     def freeze_startup(self) -> None:
         """Collect once, then keep everything alive now (modules, the window's widgets) out of
@@ -57,6 +64,14 @@ class MainThreadGC(QObject):
         if self._was_enabled:
             gc.enable()
 
+    def _full_due(self, now: float) -> bool:
+        since = now - self._last_full
+        if since >= self.FULL_BUSY_S:  # never put off longer than this
+            return True
+        if self._busy or now - self._idle_since < self.SETTLE_S:
+            return False
+        return since >= self.FULL_EVERY_S
+
     def collect_if_due(self) -> int:
         """Collect the oldest generation whose count passed its threshold, like the automatic
         collector would; returns the generation collected, or -1."""
@@ -66,8 +81,7 @@ class MainThreadGC(QObject):
         for generation in (2, 1, 0):
             if thresholds[generation] and counts[generation] > thresholds[generation]:
                 if generation == 2:
-                    wait = self.FULL_BUSY_S if self._busy else self.FULL_EVERY_S
-                    if now - self._last_full < wait:
+                    if not self._full_due(now):
                         continue
                     self._last_full = now
                 gc.collect(generation)
