@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from dsdesk.agent.events import ToolStatus
+from dsdesk.agent.events import Answer, ToolStatus
 from dsdesk.services.history import MessageRef
 from dsdesk.ui.agent.tool_card import ToolCard
 from dsdesk.ui.transcript import TranscriptView
@@ -233,3 +233,43 @@ def test_tab_walks_built_entries_in_screen_order(view: TranscriptView, qtbot: Qt
         if w is cards[0]:
             break
     assert order == cards  # built back in the middle, still in screen order
+
+
+def test_scroll_keys_work_inside_a_card_expanded_later(view: TranscriptView, qtbot: QtBot) -> None:
+    fill(view, steps=10)
+    settle(qtbot, view)
+    card = next(e for e in reversed(view._entries) if isinstance(e, ToolCard))
+    card.toggle()  # its result pane is built now, after the card joined the transcript
+    settle(qtbot, view)
+    pane = card.findChildren(QAbstractScrollArea)[0]  # its text, focused by a click
+    view.activateWindow()
+    qtbot.waitActive(view)
+    pane.setFocus()
+    bar = view.scroll_bar()
+    before = bar.value()
+    qtbot.keyClick(pane, Qt.Key.Key_PageUp)
+    assert bar.value() < before  # the transcript scrolled, from inside the new pane
+
+
+def test_home_and_end_in_a_deny_reason_move_in_the_text(view: TranscriptView, qtbot: QtBot) -> None:
+    fill(view, steps=10)
+    card = ToolCard("ask-1", "run_command", view.theme)
+    view.add_card(card)
+    card.set_title("$ rm -rf build")
+    card.ask("rm -rf build", "deletes files")
+    settle(qtbot, view)
+    block = card._approval
+    assert block is not None
+    view.activateWindow()
+    qtbot.waitActive(view)
+    block.choose(Answer.DENY)  # asks for the reason first
+    reason = block.reason
+    assert QApplication.focusWidget() is reason
+    qtbot.keyClicks(reason, "too risky")
+    bar = view.scroll_bar()
+    bar.setValue(0)
+    qtbot.keyClick(reason, Qt.Key.Key_End)
+    qtbot.keyClick(reason, Qt.Key.Key_Home)
+    assert reason.cursorPosition() == 0 and bar.value() == 0
+    qtbot.keyClick(reason, Qt.Key.Key_End)
+    assert reason.cursorPosition() == len("too risky") and bar.value() == 0

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractSlider, QScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractSlider, QLineEdit, QScrollArea, QWidget
 
 from dsdesk.ui.transcript_widgets import AutoHeightBrowser
 
@@ -35,8 +35,8 @@ class TranscriptKeys(QObject):
         """Scroll keys pressed anywhere inside ``root`` scroll the transcript; keyboard link
         navigation inside a browser scrolls the link into view."""
         for w in [root, *root.findChildren(QWidget)]:
-            if w.focusPolicy() != Qt.FocusPolicy.NoFocus:
-                w.installEventFilter(self)
+            if w.focusPolicy() != Qt.FocusPolicy.NoFocus and not isinstance(w, QLineEdit):
+                w.installEventFilter(self)  # not where one types: Home/End move in the text
             if isinstance(w, AutoHeightBrowser):
                 w.sig_cursor_moved.connect(lambda rect, b=w: self._on_browser_cursor_moved(b, rect))
 

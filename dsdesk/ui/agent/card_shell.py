@@ -3,7 +3,7 @@ it only when needed (``ToolCard`` supplies the header and the panes)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QApplication, QFrame, QVBoxLayout, QWidget
 
@@ -15,6 +15,9 @@ __all__ = ["CardShell"]
 
 
 class CardShell(QFrame):
+    sig_built = Signal(QWidget)
+    """A pane added after the card was (the transcript's scroll keys must work in it too)."""
+
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._look: CardLook = look_for(theme, self.palette().highlight().color())
@@ -48,6 +51,7 @@ class CardShell(QFrame):
             if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.focusProxy() is None:
                 QWidget.setTabOrder(prev, w)
                 prev = w
+        self.sig_built.emit(pane)
 
     def _drop_pane(self, pane: QWidget) -> None:
         focused = QApplication.focusWidget()
