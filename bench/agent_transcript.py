@@ -420,6 +420,8 @@ def main() -> None:
             [sys.executable, __file__, "--serve", str(project), "--steps", str(args.steps),
              "--live", str(args.live)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            # It stands for a remote server: one core for its token counting, not both.
+            env={**os.environ, "RAYON_NUM_THREADS": "1"},
         )  # fmt: skip
         try:
             assert child.stdout is not None

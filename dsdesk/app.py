@@ -9,6 +9,7 @@ main coroutine, before it returns — not from ``aboutToQuit``, when the loop ma
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -105,9 +106,18 @@ async def run_window(
     return 0
 
 
+GIL_SWITCH_S = 0.001
+
+
 def prepare_process() -> None:
     """Process-wide set-up, before any thread starts (see core/memory.py and llm/tls.py)."""
     limit_malloc_arenas()
+    # A worker running Python (grep, a request being encoded) keeps the GIL until another
+    # thread has waited this long; the GUI thread takes it many times a frame (5 ms default).
+    sys.setswitchinterval(GIL_SWITCH_S)
+    # Token counting (Rust, without the GIL) would take every core, the GUI thread's too: on a
+    # two-core machine the window stalled while a folder's files were counted.
+    os.environ.setdefault("RAYON_NUM_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
     warm_up_tls()
 
 

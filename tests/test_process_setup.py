@@ -4,6 +4,7 @@ context (dsdesk.core.memory, dsdesk.services.main_thread_gc, dsdesk.llm.tls)."""
 from __future__ import annotations
 
 import gc
+import os
 import platform
 import ssl
 import subprocess
@@ -101,3 +102,30 @@ def test_the_mcp_sdk_is_loaded_only_when_a_server_starts() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_window_process_leaves_a_core_and_the_gil_to_the_gui_thread() -> None:
+    code = (
+        "import os, sys\n"
+        "from dsdesk.app import prepare_process\n"
+        "prepare_process()\n"
+        "from dsdesk.workspace.tokenizer_data import v4_counter\n"
+        "v4_counter().count_many(['x = 1\\n' * 2000] * 64)\n"
+        "print(os.environ['RAYON_NUM_THREADS'], sys.getswitchinterval(),"
+        " len(os.listdir('/proc/self/task')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "RAYON_NUM_THREADS"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    workers, interval, threads = done.stdout.split()
+    assert int(workers) == max(1, (os.cpu_count() or 2) - 1)
+    assert float(interval) == 0.001
+    # the main thread, the token counter's workers, at most the TLS warm-up still finishing
+    assert int(threads) <= 2 + int(workers)
+    env["RAYON_NUM_THREADS"] = "3"  # the user's own setting wins
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.stdout.split()[0] == "3"
