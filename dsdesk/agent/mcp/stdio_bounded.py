@@ -84,8 +84,8 @@ async def bounded_stdio_client(
                 with anyio.CancelScope(shield=True):
                     await terminate_posix_process_tree(process, _KILL_AFTER)
                 return
-            except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-                pass  # the session is gone, or our shutdown closed the pipe
+            except _CLOSED:
+                pass  # the session is gone, our shutdown closed the pipe, or the pipe broke
         with anyio.CancelScope(shield=True), contextlib.suppress(*_CLOSED):
             # Discards what a server stuck writing still has to say, so it can see stdin's end;
             # ends when the shutdown closes the pipe.
