@@ -2,12 +2,14 @@
 would not send them). ``python raw.py`` speaks stdio; ``python raw.py --http PORT`` HTTP (JSON
 responses). It speaks only the handshake-era protocol. Tools: ``bad`` (content of an unknown
 type, isError not a boolean), ``ok``, ``grow`` (adds ``extra`` and, over stdio, sends
-notifications/tools/list_changed)."""
+notifications/tools/list_changed); over stdio ``huge`` answers with one line of ``mb`` MB and
+``unending`` writes ``mb`` MB of an answer that never ends (no newline), then waits."""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -15,6 +17,11 @@ TOOLS = [
     {"name": "bad", "inputSchema": {"type": "object", "properties": {}}},
     {"name": "ok", "inputSchema": {"type": "object", "properties": {}}},
     {"name": "grow", "inputSchema": {"type": "object", "properties": {}}},
+    {"name": "huge", "inputSchema": {"type": "object", "properties": {"mb": {"type": "number"}}}},
+    {
+        "name": "unending",
+        "inputSchema": {"type": "object", "properties": {"mb": {"type": "number"}}},
+    },
 ]
 NOTIFY: list[dict[str, Any]] = []
 
@@ -75,7 +82,20 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--http":
         ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), Handler).serve_forever()
     for line in sys.stdin:
-        reply = answer(json.loads(line))
+        msg = json.loads(line)
+        if msg.get("method") == "tools/call" and msg["params"]["name"] in ("huge", "unending"):
+            size = int(msg["params"].get("arguments", {}).get("mb", 40) * 2**20)
+            head = '{"jsonrpc": "2.0", "id": %s, "result": {"content": [{"type": "text", "text": "'
+            sys.stdout.write(head % json.dumps(msg["id"]))
+            for done in range(0, size, 2**20):  # a megabyte at a time, not 40 MB at once
+                sys.stdout.write("x" * min(2**20, size - done))
+            if msg["params"]["name"] == "unending":
+                sys.stdout.flush()
+                time.sleep(3600)
+            sys.stdout.write('"}]}}\n')
+            sys.stdout.flush()
+            continue
+        reply = answer(msg)
         for out in [reply] if reply is not None else []:
             sys.stdout.write(json.dumps(out) + "\n")
         while NOTIFY:

@@ -1,12 +1,14 @@
-"""One MCP server, connected with the official SDK (``mcp.Client`` over ``stdio_client`` or
-``streamable_http_client``) and kept connected by one owner task on the hub's loop.
+"""One MCP server, connected with the official SDK (``mcp.Client`` over our
+``bounded_stdio_client`` or the SDK's ``streamable_http_client``) and kept connected by one owner
+task on the hub's loop.
 
 The owner task enters the client and leaves it (anyio scopes must be left by the task that
 entered them); calls run as their own tasks on the same loop. Startup and every call are
 bounded by the SDK's request timeout; a stdio server's exit is noticed when its stderr pipe
-closes, a lost connection when a call says so. Stopping runs the SDK's shutdown (stdin closed,
-then SIGTERM, then SIGKILL to the process group) and then kills any process of the server's
-tree still alive (``procs.kill_marked``).
+closes, a message over the transport's limit when the transport says so, a lost connection
+when a call says so. Stopping runs the transport's shutdown (stdin closed, then SIGTERM, then
+SIGKILL to the process group) and then kills any process of the server's tree still alive
+(``procs.kill_marked``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import anyio
 import httpx2
 import mcp_types as types
 from mcp import Client
-from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
@@ -34,6 +36,7 @@ from dsdesk import __version__
 from dsdesk.agent.mcp.config import SecretMissing, ServerConfig, resolve_secrets
 from dsdesk.agent.mcp.procs import MARKER_VAR, StderrTail, kill_marked, new_marker
 from dsdesk.agent.mcp.state import McpCallError, SecretLookup, ServerState, Status
+from dsdesk.agent.mcp.stdio_bounded import bounded_stdio_client
 from dsdesk.core.redact import clean_server_text
 
 __all__ = ["Connection", "McpCallError", "ServerState", "Status"]
@@ -59,6 +62,7 @@ class Connection:
         self._client: Client | None = None
         self._wake = asyncio.Event()
         self._why_down = ""  # set when the server went away by itself
+        self._fault = ""  # set when the transport ended the connection (a message too large)
         self._tail: StderrTail | None = None
         self.task: asyncio.Task[None] | None = None
         self._scope: anyio.CancelScope | None = None
@@ -80,6 +84,12 @@ class Connection:
     def _down(self, why: str) -> None:
         if not self._why_down:
             self._why_down = why
+        self._wake.set()
+
+    def _on_fault(self, why: str) -> None:
+        """The transport ended the connection (before any call hears it closed); its reason
+        is the one the user and the model see."""
+        self._fault = self._why_down = why
         self._wake.set()
 
     # -- the owner task --------------------------------------------------------------------------
@@ -152,7 +162,9 @@ class Connection:
             params = StdioServerParameters(
                 command=cfg.command, args=list(cfg.args), env=env, cwd=cfg.cwd or None
             )
-            transport = stdio_client(params, errlog=self._tail.writer)  # type: ignore[arg-type]
+            transport = bounded_stdio_client(
+                params, errlog=self._tail.writer, on_fault=self._on_fault
+            )
         client = Client(
             transport,
             read_timeout_seconds=self.startup_timeout,
@@ -169,6 +181,8 @@ class Connection:
     def _why_failed(self, exc: BaseException) -> str:
         while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
             exc = exc.exceptions[0]
+        if self._fault:
+            return self._fault
         if isinstance(exc, SecretMissing):
             return str(exc)
         if isinstance(exc, MCPError) and exc.code == types.REQUEST_TIMEOUT:
@@ -255,6 +269,11 @@ class Connection:
                 raise McpCallError(
                     f"{tool} on MCP server {self.config.name!r} gave no result within "
                     f"{limit:g} s; the call was abandoned."
+                ) from None
+            if exc.code == types.CONNECTION_CLOSED and self._fault:
+                raise McpCallError(
+                    f"{tool} on MCP server {self.config.name!r} failed: {self._fault} (the "
+                    "user can restart it in Settings ▸ Tools)."
                 ) from None
             if exc.code == types.CONNECTION_CLOSED:
                 self._down("the server closed the connection")

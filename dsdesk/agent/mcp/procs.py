@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -51,12 +52,17 @@ def marked_pids(marker: str) -> list[int]:
     return found
 
 
-def kill_marked(marker: str) -> list[int]:
-    """SIGKILL every process still carrying ``marker``; returns their pids."""
+def kill_marked(marker: str, wait: float = 2.0) -> list[int]:
+    """SIGKILL every process still carrying ``marker`` and wait (up to ``wait`` s) until none
+    runs: a signal is delivered when the process is next scheduled, not when ``kill`` returns.
+    Returns the pids signalled."""
     pids = marked_pids(marker)
     for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + wait
+    while pids and marked_pids(marker) and time.monotonic() < deadline:
+        time.sleep(0.01)
     return pids
 
 
