@@ -10,6 +10,8 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tokenizers import Tokenizer
 
 from dsdesk.cli import main
@@ -166,3 +168,10 @@ def test_names_not_utf8_and_symlink_loops_found_in_a_folder_are_skipped(
         "self": "symlink loop",
     }
     assert {f["path"] for f in out["files"]} == {*SAMPLES, ".gitignore"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_a_count_in_the_calling_thread_equals_the_batched_one(text: str) -> None:
+    counter = v4_counter()
+    assert counter.count_here(text) == counter.count(text)

@@ -42,7 +42,7 @@ def _counted_text(m: Message) -> str:
 # Characters counted exactly per budget (a few ms on the GUI thread); the rest is estimated
 # roughly this time and counted on later budgets, so a reopened session of a thousand messages
 # (1-2 MB: a second of counting) opens at once and its meter becomes exact as it updates.
-EXACT_CHARS_PER_BUDGET = 20_000
+EXACT_CHARS_PER_BUDGET = 8_000
 
 
 @dataclass(slots=True)

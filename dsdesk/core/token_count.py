@@ -31,6 +31,14 @@ class Encoder(Protocol):
         self, input: Sequence[Any], is_pretokenized: bool = ..., add_special_tokens: bool = ...
     ) -> Sequence[_Encoding]: ...
 
+    def encode(
+        self,
+        sequence: Any,
+        pair: Any = ...,
+        is_pretokenized: bool = ...,
+        add_special_tokens: bool = ...,
+    ) -> _Encoding: ...
+
 
 def render_context_file(rel_path: str, text: str) -> str:
     """A file as it is put into the model's context: a header naming it, then the text."""
@@ -46,6 +54,12 @@ class TokenCounter:
         if not text:
             return 0
         return self.count_many([text])[0]
+
+    def count_here(self, text: str) -> int:
+        """The count of a short text, in this thread: ``encode`` holds the GIL but never waits
+        for the shared pool ``encode_batch`` runs on, which a long count may be keeping busy (the
+        GUI thread counts a draft or a new message this way; ~0.3 ms per 1,000 characters)."""
+        return len(self._encoder.encode(text, add_special_tokens=False)) if text else 0
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
         """Counts of many texts. ``encode_batch`` runs in Rust without the GIL (``encode``
