@@ -42,6 +42,25 @@ def _backend() -> keyring.backend.KeyringBackend:
     return backend
 
 
+def _get(service: str, name: str) -> str | None:
+    """The stored value (remembered for redaction); None if absent or there is no keyring."""
+    try:
+        value = _backend().get_password(service, name)
+    except (KeyringUnavailable, keyring.errors.KeyringError, RuntimeError, OSError):
+        return None
+    remember_secret(value)
+    return value or None
+
+
+def _set(service: str, name: str, value: str, what: str, advice: str = "") -> None:
+    try:
+        _backend().set_password(service, name, value)
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(
+            f"The OS keyring refused the {what} ({type(exc).__name__}).{advice}"
+        ) from exc
+
+
 def keyring_status() -> str | None:
     """None when a secure keyring is usable, else the plain-language reason."""
     try:
@@ -56,11 +75,7 @@ def load_api_key() -> ApiKey:
     if env:
         remember_secret(env)
         return ApiKey(env, "environment")
-    try:
-        value = _backend().get_password(SERVICE, USERNAME)
-    except (KeyringUnavailable, keyring.errors.KeyringError, RuntimeError, OSError):
-        return ApiKey(None, "none")
-    remember_secret(value)
+    value = _get(SERVICE, USERNAME)
     return ApiKey(value, "keyring") if value else ApiKey(None, "none")
 
 
@@ -69,13 +84,7 @@ def store_api_key(value: str) -> None:
     value = value.strip()
     if not value:
         raise ValueError("the key is empty")
-    try:
-        _backend().set_password(SERVICE, USERNAME, value)
-    except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(
-            f"The OS keyring refused the key ({type(exc).__name__}). "
-            f"Set the {ENV_VAR} environment variable instead."
-        ) from exc
+    _set(SERVICE, USERNAME, value, "key", f" Set the {ENV_VAR} environment variable instead.")
 
 
 def delete_api_key() -> None:
@@ -90,21 +99,11 @@ MCP_SERVICE = "dsdesk-mcp"
 
 def load_mcp_secret(name: str) -> str | None:
     """The value stored as ``name`` for MCP server configs; None if absent or no keyring."""
-    try:
-        value = _backend().get_password(MCP_SERVICE, name)
-    except (KeyringUnavailable, keyring.errors.KeyringError, RuntimeError, OSError):
-        return None
-    remember_secret(value)
-    return value or None
+    return _get(MCP_SERVICE, name)
 
 
 def store_mcp_secret(name: str, value: str) -> None:
     """Save ``value`` as ``name``; raises ``KeyringUnavailable`` with a user-facing message."""
     if not value:
         raise ValueError("the value is empty")
-    try:
-        _backend().set_password(MCP_SERVICE, name, value)
-    except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(
-            f"The OS keyring refused the secret ({type(exc).__name__})."
-        ) from exc
+    _set(MCP_SERVICE, name, value, "secret")
