@@ -250,13 +250,9 @@ class TranscriptView(QWidget):
         return "\n\n".join(entry.plain_text() for entry in self._entries)
 
     def last_user_message(self) -> UserMessage | None:
-        for i in range(len(self._entries) - 1, -1, -1):
-            entry = self._entries[i]
-            if isinstance(entry, Parked) and entry.state.kind == "user":
-                entry = self.parking.build_at(i)  # type: ignore[assignment]
-            if isinstance(entry, UserMessage):
-                return entry
-        return None
+        i = self._last_prompt_index()
+        entry = self.parking.build_at(i) if i is not None else None
+        return entry if isinstance(entry, UserMessage) else None
 
     def last_answer(self) -> AnswerMessage | None:
         return self._answer
@@ -363,14 +359,17 @@ class TranscriptView(QWidget):
 
     def _keep_built(self) -> tuple[QWidget | None, ...]:
         """The answer the chat streams into or continues, and the last prompt, stay built."""
-        return self._answer, self._last_prompt_entry()
+        i = self._last_prompt_index()
+        return self._answer, self._entries[i] if i is not None else None
 
-    def _last_prompt_entry(self) -> QWidget | None:
-        for entry in reversed(self._entries):
-            if isinstance(entry, UserMessage):
-                return entry
-            if isinstance(entry, Parked) and entry.state.kind == "user":
-                return None
+    def _last_prompt_index(self) -> int | None:
+        """Where the last prompt is, built or parked."""
+        for i in range(len(self._entries) - 1, -1, -1):
+            entry = self._entries[i]
+            if isinstance(entry, UserMessage) or (
+                isinstance(entry, Parked) and entry.state.kind == "user"
+            ):
+                return i
         return None
 
     def _on_timer_timeout(self) -> None:
