@@ -44,6 +44,16 @@ class RestorePlan:
     def changes(self) -> int:
         return len(self.overwrite) + len(self.recreate) + len(self.remove)
 
+    def groups(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(what happens to them, paths) for each kind of path, in the order people read them."""
+        return [
+            ("back to their content at the checkpoint", self.overwrite),
+            ("brought back (deleted since)", self.recreate),
+            ("removed (created by the agent since)", self.remove),
+            ("kept (created since, not by the agent)", self.keep),
+            ("left alone (too large to back up)", self.too_large),
+        ]
+
 
 def encode(label: str, kind: Kind, created_at: float, skipped: tuple[str, ...]) -> bytes:
     meta = {"label": label, "kind": kind.value, "created_at": created_at, "skipped": skipped}

@@ -35,13 +35,7 @@ def _line(cp: Checkpoint) -> str:
 
 
 def _show(plan: RestorePlan) -> None:
-    for title, paths in (
-        ("back to the checkpoint's content", plan.overwrite),
-        ("brought back (deleted since)", plan.recreate),
-        ("removed (created by the agent since)", plan.remove),
-        ("kept (created since, not by the agent)", plan.keep),
-        ("left alone (too large to back up)", plan.too_large),
-    ):
+    for title, paths in plan.groups():
         if paths:
             print(f"{title}:")
             for p in paths:

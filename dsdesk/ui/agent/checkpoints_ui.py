@@ -29,15 +29,9 @@ __all__ = ["RESTORE_ACTION", "CheckpointRow", "CheckpointsDialog", "plan_text"]
 def plan_text(plan: RestorePlan) -> str:
     """What a restore would do, one path a line, grouped."""
     out: list[str] = []
-    for title, paths in (
-        ("Back to their content at the checkpoint", plan.overwrite),
-        ("Brought back (deleted since)", plan.recreate),
-        ("Removed (created by the agent since)", plan.remove),
-        ("Kept (created since, not by the agent)", plan.keep),
-        ("Left alone (too large to back up)", plan.too_large),
-    ):
+    for title, paths in plan.groups():
         if paths:
-            out.append(f"{title}:")
+            out.append(f"{title[0].upper()}{title[1:]}:")
             out += [f"  {p}" for p in paths]
             out.append("")
     if not plan.changes:
