@@ -148,7 +148,7 @@ class Watchdog:
         self._timer.setInterval(1)
         self._timer.timeout.connect(self._tick)
         self._main = threading.get_ident()
-        self._samples: dict[float, list[tuple[str, ...]]] = collections.defaultdict(list)
+        self._dumps: dict[float, list[bytes]] = collections.defaultdict(list)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -179,7 +179,8 @@ class Watchdog:
                 f.truncate()
                 faulthandler.dump_traceback(file=f, all_threads=True)
                 f.seek(0)
-                self._samples[last].append(self._main_stack(f.read().decode("utf-8", "replace")))
+                # parsed after the run: parsing here would hold the GIL the gap is waiting for
+                self._dumps[last].append(f.read())
 
     def _main_stack(self, dump: str) -> tuple[str, ...]:
         """The GUI thread's frames in a faulthandler dump, outermost first."""
@@ -194,7 +195,23 @@ class Watchdog:
                     frames.append(f"{Path(m[1]).name}:{m[2]} {m[3]}")
         return tuple(reversed(frames))
 
-    def report(self, phase: str, worst: int = 3) -> list[str]:
+    def _busy_threads(self, dump: str) -> tuple[str, ...]:
+        """What the other threads were running: each non-idle thread's innermost dsdesk frame
+        (a thread running Python holds the GIL the GUI thread needs for every callback)."""
+        busy: list[str] = []
+        for block in re.split(r"\n(?=(?:Current thread|Thread) 0x)", dump):
+            head, _, body = block.partition("\n")
+            if not head.strip() or int(head.split("0x", 1)[1].split()[0], 16) == self._main:
+                continue
+            frames = re.findall(r'File "([^"]+)", line (\d+) in (\S+)', body)
+            if not frames or frames[0][2] in ("wait", "_wait_for_tstate_lock", "_sample", "get"):
+                continue  # innermost first: waiting on a lock, a queue or the watchdog itself
+            mine = [f for f in frames if "/dsdesk/" in f[0]]
+            if mine:
+                busy.append(f"{Path(mine[0][0]).name}:{mine[0][1]} {mine[0][2]}")
+        return tuple(sorted(busy))
+
+    def report(self, phase: str, worst: int = int(os.environ.get("BENCH_WORST", "3"))) -> list[str]:
         gaps = [g for g in self.gaps if g[2] == phase]
         if not gaps:
             return [f"  {phase}: no ticks"]
@@ -210,13 +227,20 @@ class Watchdog:
         for start, length, _ in sorted(gaps, key=lambda g: -g[1])[:worst]:
             if length * 1000 <= 16:
                 break
-            stacks = self._samples.get(start, [])
+            dumps = [d.decode("utf-8", "replace") for d in self._dumps.get(start, [])]
+            stacks = [self._main_stack(d) for d in dumps]
             lines.append(
                 f"    gap {length * 1000:.1f} ms, {len(stacks)} samples of the GUI thread:"
             )
             common = collections.Counter(s[-4:] for s in stacks).most_common(2)
             for stack, count in common:
                 lines.append(f"      {count}× " + " > ".join(stack) if stack else "      (in Qt)")
+            others = collections.Counter(t for d in dumps for t in self._busy_threads(d))
+            if others:
+                lines.append(
+                    "      other threads: "
+                    + ", ".join(f"{n}× {t}" for t, n in others.most_common(3))
+                )
         return lines
 
 

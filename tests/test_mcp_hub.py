@@ -279,3 +279,17 @@ def test_a_list_changed_notification_from_a_handshake_era_server_is_noticed(
         assert time.monotonic() < deadline, "the notification was not acted on"
         time.sleep(0.02)
     assert "extra" in [t.name for t in hub.state("raw").tools]  # type: ignore[union-attr]
+
+
+def test_no_servers_start_no_thread_until_one_is_configured(hub: McpHub) -> None:
+    def hub_threads() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "dsdesk-mcp" and t.is_alive()]
+
+    hub.configure([]).result(1)
+    assert hub_threads() == []
+    with toy_server("stdio") as cfg:
+        started(hub, cfg)
+        assert len(hub_threads()) == 1
+        assert hub.state("toy").status is Status.RUNNING
+    hub.close()
+    assert hub_threads() == []

@@ -113,6 +113,12 @@ class McpHub:
     def configure(self, servers: Sequence[ServerConfig]) -> concurrent.futures.Future[None]:
         """Run exactly these servers: new ones start, changed ones restart, missing ones stop,
         unchanged running ones are left alone. Returns at once."""
+        with self._lock:
+            idle = self._loop is None and not self._closed
+        if idle and not servers:  # nothing to run: no thread idling in the GUI's process
+            done: concurrent.futures.Future[None] = concurrent.futures.Future()
+            done.set_result(None)
+            return done
         return self._submit(self._configure(list(servers)))
 
     async def _configure(self, servers: list[ServerConfig]) -> None:
