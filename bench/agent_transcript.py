@@ -42,7 +42,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -235,6 +235,9 @@ class Watchdog:
             common = collections.Counter(s[-4:] for s in stacks).most_common(2)
             for stack, count in common:
                 lines.append(f"      {count}× " + " > ".join(stack) if stack else "      (in Qt)")
+            events = TimedApp.within(start, length)
+            if events:
+                lines.append("      dispatches: " + ", ".join(events[:6]))
             others = collections.Counter(t for d in dumps for t in self._busy_threads(d))
             if others:
                 lines.append(
@@ -242,6 +245,54 @@ class Watchdog:
                     + ", ".join(f"{n}× {t}" for t, n in others.most_common(3))
                 )
         return lines
+
+
+class TimedApp:
+    """``--events``: a QApplication whose ``notify`` times each outermost dispatch (a Python
+    call per event: it slows the loop a little, so its figures are for finding causes only)."""
+
+    spans: ClassVar[list[tuple[float, float, str]]] = []  # (start, length, "Type → receiver")
+
+    def __new__(cls, argv: list[str]) -> Any:
+        from PySide6.QtWidgets import QApplication
+
+        depth = [0]
+
+        class App(QApplication):
+            def notify(self, receiver: Any, event: Any) -> bool:
+                depth[0] += 1
+                start = time.perf_counter()
+                try:
+                    return super().notify(receiver, event)
+                finally:
+                    depth[0] -= 1
+                    length = time.perf_counter() - start
+                    if depth[0] == 0 and length > 0.002:
+                        what = f"{event.type().name} → {type(receiver).__name__}"
+                        cls.spans.append((start, length, what))
+
+        return App(argv)
+
+    @classmethod
+    def summary(cls) -> list[str]:
+        """Dispatches over 2 ms by kind: how many, median, worst."""
+        kinds: dict[str, list[float]] = collections.defaultdict(list)
+        for _s, n, what in cls.spans:
+            kinds[what].append(n * 1000)
+        rows = sorted(kinds.items(), key=lambda kv: -sum(kv[1]))[:8]
+        return [
+            f"  {what}: {len(v)} over 2 ms, median {statistics.median(v):.1f} ms, "
+            f"worst {max(v):.1f}"
+            for what, v in rows
+        ]
+
+    @classmethod
+    def within(cls, start: float, length: float) -> list[str]:
+        return [
+            f"{n * 1000:.1f} ms {what}"
+            for s, n, what in cls.spans
+            if s < start + length and s + n > start
+        ]
 
 
 # -- the session ---------------------------------------------------------------------------------
@@ -318,16 +369,28 @@ async def session(args: argparse.Namespace, project: Path, collector: Any) -> li
 
     ended: list[ev.TurnEnded] = []
 
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+
     def on_event(e: object) -> None:
+        was = dog.phase
         if isinstance(e, ev.RoundStarted) and e.round >= live_from:
             dog.phase = "live"
         elif isinstance(e, ev.TurnEnded):
             ended.append(e)
             dog.phase = "after"
+        if args.profile == was != dog.phase:
+            prof.disable()
+        elif args.profile == dog.phase != was:
+            prof.enable()
 
     window.chat.sig_turn_event.connect(on_event)
     rss0 = rss_now()
     dog.start()
+    if args.profile == "fast":
+        prof.enable()
     t0 = time.perf_counter()
     window.prompt.setPlainText(PROMPT)
     window.send_prompt(PROMPT)
@@ -338,6 +401,11 @@ async def session(args: argparse.Namespace, project: Path, collector: Any) -> li
     await wait_until(lambda: not turns(), 30)  # its task ended (no callback left to re-enter)
     dog.stop()
     window.chat.sig_turn_event.disconnect(on_event)
+    if args.profile:
+        prof.disable()
+        stats = pstats.Stats(prof, stream=sys.stderr).strip_dirs()
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(45)
     n_cards = sum(1 for e in transcript._entries if isinstance(e, ToolCard))
     out.append(
         f"live session: {args.steps} steps ({args.live} at ~100 tokens/s with a command printing "
@@ -350,6 +418,9 @@ async def session(args: argparse.Namespace, project: Path, collector: Any) -> li
     out += dog.report("fast")
     out += dog.report("live")
     out += dog.report("after")  # the turn ended: its task winds down, history is written
+    if args.events:
+        out.append("dispatches over 2 ms during the session:")
+        out += TimedApp.summary()
 
     # 2. Reopen it from history.
     history = controller.history
@@ -430,6 +501,14 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=500)
     ap.add_argument("--live", type=int, default=12, help="rounds streamed at ~100 tokens/s")
     ap.add_argument("--rounds", type=int, default=5, help="reopens measured")
+    ap.add_argument(
+        "--events", action="store_true", help="time Qt's event dispatches; list them per gap"
+    )
+    ap.add_argument(
+        "--profile",
+        choices=("fast", "live"),
+        help="cProfile the GUI thread during that phase; the top functions go to stderr",
+    )
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
@@ -469,6 +548,8 @@ def run_gui(args: argparse.Namespace, project: Path) -> list[str]:
 
     faulthandler.enable()
     prepare_process()  # as the app: two malloc arenas, TLS context built in a thread
+    if args.events:
+        TimedApp([sys.argv[0]])
     app = make_app()
     collector = MainThreadGC(app)  # as the app: collect on the GUI thread, when due
     collector.start()

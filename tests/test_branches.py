@@ -226,7 +226,7 @@ def test_long_conversation_opens_at_its_end_and_at_a_search_hit_on_another_branc
         entry = window.transcript.message(hit.message_id)
         assert entry is not None
         # The hit is in view (at the top unless the conversation ends before a screenful).
-        top = entry.y() - window.transcript.scroll_bar().value()
+        top = window.transcript._column.top_of(entry) - window.transcript.scroll_bar().value()
         assert 0 <= top < window.transcript.height() // 2
         assert [m.content for m in controller.chat.history][-1] == "zanzibar is in this branch only"
         await close_window(window, controller)

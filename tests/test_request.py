@@ -8,8 +8,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import dsdesk.core.request as request
 from dsdesk.core.messages import Message, ToolCallRecord
-from dsdesk.core.request import ChatOptions, build_chat_request, encode_body
+from dsdesk.core.request import BodyEncoder, ChatOptions, build_chat_request, encode_body
 
 CALL = ToolCallRecord("call_00_abc", "get_weather", '{"city": "Paris"}')
 
@@ -78,7 +79,7 @@ def test_max_tokens_is_bounded() -> None:
 
 _text = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
 _json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | _text,
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _text,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
     max_leaves=8,
 )
@@ -97,3 +98,50 @@ def test_messages_encoded_one_by_one_give_the_bytes_of_one_dump(
     body = {"model": model, "messages": messages, **rest}
     expected = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     assert encode_body(body) == expected
+
+
+_ALIKE = [True, 1, 1.0, False, 0, 0.0, -0.0, None, "1", [1], {"1": 1}, {True: 1}]
+
+
+@settings(max_examples=300)
+@given(
+    bodies=st.lists(
+        st.lists(
+            st.dictionaries(_text, _json_values | st.sampled_from(_ALIKE), max_size=4),
+            min_size=2,
+            max_size=6,
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    limit=st.sampled_from([0, 64, 1 << 20]),
+)
+def test_the_remembering_encoder_gives_the_bytes_of_one_dump_round_after_round(
+    bodies: list[list[dict[str, object]]], limit: int
+) -> None:
+    """Each round resends earlier messages; values equal in Python but not in JSON
+    (True, 1, 1.0; 0.0, -0.0) must never be given each other's bytes."""
+    encoder = BodyEncoder(limit)
+    sent: list[dict[str, object]] = []
+    for messages in bodies:
+        sent = sent + messages
+        for alike in _ALIKE:
+            sent.append({"content": alike})
+        body = {"model": "m", "messages": list(sent), "stream": True}
+        expected = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        assert encoder.encode(body) == expected
+
+
+def test_the_encoder_remembers_within_its_byte_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    big = [{"role": "tool", "content": f"{n:04d}" + "x" * 996} for n in range(100)]
+    encoder = BodyEncoder(limit=50_000)
+    assert encoder.encode({"messages": big}) == encode_body({"messages": big})
+    assert 40_000 < encoder._size <= 50_000
+    assert len(encoder._memo) < 50
+    encoded: list[object] = []
+    real = request._dumps_bytes
+    monkeypatch.setattr(request, "_dumps_bytes", lambda m: encoded.append(m) or real(m))
+    encoder.encode({"messages": big[-40:]})  # the newest were kept
+    assert encoded == []
+    encoder.encode({"messages": big[:2]})  # the oldest were dropped
+    assert encoded == big[:2]

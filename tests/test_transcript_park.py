@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -70,7 +70,12 @@ def built(view: TranscriptView) -> list[QWidget]:
 def on_screen(view: TranscriptView) -> list[QWidget]:
     bar = view.scroll_bar()
     top, bottom = bar.value(), bar.value() + view._scroll.viewport().height()
-    return [e for e in view._entries if e.y() + e.height() > top and e.y() < bottom]
+    return [e for e in view._entries if y(view, e) + e.height() > top and y(view, e) < bottom]
+
+
+def y(view: TranscriptView, entry: QWidget) -> int:
+    """``entry``'s top in the transcript (its own ``y()`` is in its page)."""
+    return entry.mapTo(view._body, QPoint(0, 0)).y()
 
 
 def test_far_entries_are_parked_and_the_text_is_unchanged(
@@ -106,7 +111,7 @@ def test_scrolling_builds_what_comes_into_view_without_moving_it(
     assert view.parking.built_total > 0  # the middle was parked, and came back
     shown = on_screen(view)
     assert shown and all(not isinstance(e, Parked) for e in shown)
-    first, offset = shown[0], shown[0].y() - bar.value()
+    first, offset = shown[0], y(view, shown[0]) - bar.value()
     # Page up a few screens, then back: the same entry at the same place.
     for _ in range(4):
         bar.triggerAction(bar.SliderAction.SliderPageStepSub)
@@ -117,7 +122,7 @@ def test_scrolling_builds_what_comes_into_view_without_moving_it(
         settle(qtbot, view)
     top = next(e for e in on_screen(view))
     assert top.plain_text() == first.plain_text()
-    assert abs((top.y() - bar.value()) - offset) <= 2
+    assert abs((y(view, top) - bar.value()) - offset) <= 2
 
     bar.setValue(0)
     settle(qtbot, view)

@@ -12,6 +12,8 @@ Two DeepSeek rules live here:
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -90,6 +92,14 @@ def encode_body(body: dict[str, Any]) -> bytes:
     The messages are encoded one by one and spliced in: the same bytes as one ``json.dumps``,
     but a long session's megabytes are not one C call holding the GIL (~8 ms for 2 MB), which
     would stall the GUI thread while a worker thread encodes."""
+    return _encode(body, _dumps_bytes)
+
+
+def _dumps_bytes(message: object) -> bytes:
+    return _dumps(message).encode("utf-8")
+
+
+def _encode(body: dict[str, Any], encode_message: Any) -> bytes:
     messages = body.get("messages")
     if not isinstance(messages, list) or len(messages) < 2:
         return _dumps(body).encode("utf-8")
@@ -99,6 +109,53 @@ def encode_body(body: dict[str, Any]) -> bytes:
     for i, message in enumerate(messages):
         if i:
             parts.append(b",")
-        parts.append(_dumps(message).encode("utf-8"))
+        parts.append(encode_message(message))
     parts += [b"]", tail.encode("utf-8")]
     return b"".join(parts)
+
+
+class BodyEncoder:
+    """``encode_body`` that remembers each message's bytes (up to ``limit`` bytes in all, least
+    recently used dropped first). An agent turn resends the whole conversation every round:
+    without this, round 400 re-encodes megabytes of unchanged JSON, holding the GIL the GUI
+    thread needs. Thread-safe; the same bytes as ``encode_body`` (a message is looked up by
+    its whole content, not its identity)."""
+
+    def __init__(self, limit: int = 64 << 20) -> None:
+        self._limit = limit
+        self._size = 0
+        self._memo: OrderedDict[object, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, body: dict[str, Any]) -> bytes:
+        return _encode(body, self._message)
+
+    def _message(self, message: object) -> bytes:
+        key = _frozen(message)
+        with self._lock:
+            found = self._memo.get(key)
+            if found is not None:
+                self._memo.move_to_end(key)
+                return found
+        data = _dumps_bytes(message)
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = data
+                self._size += len(data)
+                while self._size > self._limit and self._memo:
+                    self._size -= len(self._memo.popitem(last=False)[1])
+        return data
+
+
+def _frozen(value: object) -> object:
+    """A hashable key with the JSON's whole content and order. Other scalars carry their type
+    and repr: ``True == 1 == 1.0`` and ``0.0 == -0.0`` in Python, not in JSON. A message's
+    strings are the conversation's own objects, whose hashes Python keeps: a key costs
+    microseconds."""
+    if type(value) is str:
+        return value
+    if isinstance(value, dict):
+        return ("{", *((_frozen(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return ("[", *(_frozen(v) for v in value))
+    return (type(value), repr(value))

@@ -44,7 +44,7 @@ from dsdesk.core.events import (
     ToolCallDelta,
 )
 from dsdesk.core.redact import remember_secret
-from dsdesk.core.request import encode_body
+from dsdesk.core.request import BodyEncoder
 from dsdesk.core.sse import SSEDecoder, SSEMessage
 from dsdesk.llm import screen
 from dsdesk.llm.bounded import (
@@ -73,6 +73,7 @@ class DeepSeekClient:
         self, config: ClientConfig, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.config = config
+        self._encoder = BodyEncoder()  # each round of an agent turn resends the conversation
         # Only the encodings bounded.Inflater decodes (httpx would add br/zstd if installed).
         headers = {
             "User-Agent": f"{config.user_agent}/{__version__}",
@@ -177,9 +178,9 @@ class DeepSeekClient:
         if isinstance(messages, list) and len(messages) > _ENCODE_IN_THREAD:
             # A long agent session is megabytes of JSON: encode it off the event loop, which in
             # the window is the GUI thread.
-            payload = await asyncio.to_thread(encode_body, body)
+            payload = await asyncio.to_thread(self._encoder.encode, body)
         else:
-            payload = encode_body(body)
+            payload = self._encoder.encode(body)
         url = "/chat/completions"
         if beta:
             if not self.config.beta_url:

@@ -21,6 +21,7 @@ from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QAbstractSlider, QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from dsdesk.services.history import MessageRef, StoredTurn
+from dsdesk.ui.transcript_column import EntryColumn
 from dsdesk.ui.transcript_keys import TranscriptKeys
 from dsdesk.ui.transcript_messages import ActionRow, AnswerMessage, ErrorBox, UserMessage
 from dsdesk.ui.transcript_park import Parked, Parking
@@ -60,10 +61,7 @@ class TranscriptView(QWidget):
         self._scroll.viewport().setBackgroundRole(QPalette.ColorRole.Base)
         self._scroll.viewport().setAutoFillBackground(True)
         self._body = QWidget()
-        self._column = QVBoxLayout(self._body)
-        self._column.setContentsMargins(20, 16, 20, 20)
-        self._column.setSpacing(18)
-        self._column.addStretch(1)
+        self._column = EntryColumn(self._body)
         self._scroll.setWidget(self._body)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -193,7 +191,7 @@ class TranscriptView(QWidget):
     def set_placeholder(self, widget: QWidget) -> None:
         """Show ``widget`` (e.g. example prompts) while the transcript has no entries."""
         self._placeholder = widget
-        self._column.insertWidget(0, widget)  # above where entries go; hidden, it takes no room
+        self._column.add_header(widget)
         QWidget.setTabOrder(self._scroll, widget)
         widget.setVisible(not self._entries)
 
@@ -206,7 +204,7 @@ class TranscriptView(QWidget):
         self._answer = None
         self._next_answer_ref = None
         for entry in self._entries:
-            self._column.removeWidget(entry)
+            self._column.remove(entry)
             entry.hide()
             entry.deleteLater()
         self._entries.clear()
@@ -273,7 +271,7 @@ class TranscriptView(QWidget):
         """Show ``entry`` at the top of the view (a search hit, a message just switched)."""
         self._follow = False
         self._column.activate()  # entries just added have no geometry until the layout runs
-        self._scroll.verticalScrollBar().setValue(entry.y() - 12)
+        self._scroll.verticalScrollBar().setValue(self._column.top_of(entry) - 12)
 
     def answer_text(self) -> str:
         return self._answer.answer_text() if self._answer is not None else ""
@@ -299,14 +297,14 @@ class TranscriptView(QWidget):
         the column too: a pass over every entry, and a 500-step agent turn has a thousand.
         Inside, the column is disabled, so entries added or grown lay it out once, on the
         request queued for the event loop, not once per widget shown."""
-        if not self._column.isEnabled():  # nested
+        if not self._column.is_enabled():  # nested
             yield
             return
-        self._column.setEnabled(False)
+        self._column.set_enabled(False)
         try:
             yield
         finally:
-            self._column.setEnabled(True)
+            self._column.set_enabled(True)
 
     @contextmanager
     def inserting_at_top(self) -> Iterator[None]:
@@ -326,7 +324,7 @@ class TranscriptView(QWidget):
         """Remove the top entry (the "Show earlier messages" link being replaced)."""
         if self._entries:
             entry = self._entries.pop(0)
-            self._column.removeWidget(entry)
+            self._column.remove(entry)
             entry.hide()
             entry.deleteLater()
 
@@ -335,11 +333,11 @@ class TranscriptView(QWidget):
             self._placeholder.hide()
         if self._insert_at is not None:
             self._entries.insert(self._insert_at, entry)
-            self._column.insertWidget(self._insert_at, entry)
+            self._column.insert(self._insert_at, entry)
             self._insert_at += 1
         else:
             self._entries.append(entry)
-            self._column.insertWidget(self._column.count() - 1, entry)  # before the stretch
+            self._column.insert(len(self._entries) - 1, entry)
         with self.layout_deferred():
             entry.show()  # now, not on the layout's queued show: tests and flush() see it at once
         self._wire(entry, rebuilt=False)

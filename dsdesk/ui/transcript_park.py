@@ -18,8 +18,9 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QApplication, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
+from dsdesk.ui.transcript_column import EntryColumn
 from dsdesk.ui.transcript_style import Theme
 
 __all__ = ["EntryState", "Parked", "Parking"]
@@ -66,7 +67,7 @@ class Parking(QObject):
     def __init__(
         self,
         scroll: QScrollArea,
-        column: QVBoxLayout,
+        column: EntryColumn,
         entries: list[QWidget],
         theme: Callable[[], Theme],
         keep: Callable[[], Collection[QWidget | None]],
@@ -99,7 +100,7 @@ class Parking(QObject):
         body = self._scroll.widget()
         if not self.enabled or body is None or not self._scroll.isVisible():
             return
-        if not self._column.isEnabled():  # entries are being added: look again afterwards
+        if not self._column.is_enabled():  # entries are being added: look again afterwards
             self._timer.start()
             return
         self._column.activate()  # geometry of entries just added
@@ -113,27 +114,34 @@ class Parking(QObject):
         park = self.built_count() > self.keep_built
         # Disabled, the column is laid out once, on the request queued for the event loop, not
         # once per widget swapped (see TranscriptView.layout_deferred).
-        self._column.setEnabled(False)
+        self._column.set_enabled(False)
         try:
-            for i, entry in enumerate(self._entries):
-                y, h = entry.y(), entry.height()
-                if isinstance(entry, Parked):
-                    if y + h >= near[0] and y <= near[1]:
-                        to_build.append((min(abs(y - top), abs(y + h - top)), i))
-                elif park and (y + h < far[0] or y > far[1]) and h > 0 and entry not in keep:
-                    self._park(i, entry, focus)
+            for page_y, page_h, first, n in self._column.spans():
+                entries = self._entries[first : first + n]
+                if (page_y + page_h < near[0] or page_y > near[1]) and (
+                    not park or all(isinstance(e, Parked) for e in entries)
+                ):
+                    continue  # nothing to build here, nothing left to park
+                for i, entry in enumerate(entries, first):
+                    y, h = page_y + entry.y(), entry.height()
+                    if isinstance(entry, Parked):
+                        if y + h >= near[0] and y <= near[1]:
+                            to_build.append((min(abs(y - top), abs(y + h - top)), i))
+                    elif park and (y + h < far[0] or y > far[1]) and h > 0 and entry not in keep:
+                        self._park(i, entry, focus)
             if to_build:
                 self._anchor = self._top_entry(top)
                 self._build_nearest(sorted(to_build))
         finally:
-            self._column.setEnabled(True)
+            self._column.set_enabled(True)
 
     def restore_anchor(self) -> None:
         """After a layout pass: entries built above the view changed the heights over it; keep
         what was at the top of the view where it was."""
         anchor, self._anchor = self._anchor, None
         if anchor is not None and anchor[0] in self._entries:
-            self._scroll.verticalScrollBar().setValue(anchor[0].y() - anchor[1])
+            top = self._column.top_of(anchor[0])
+            self._scroll.verticalScrollBar().setValue(top - anchor[1])
 
     def build_at(self, index: int) -> QWidget:
         """Build the entry at ``index`` now if it is parked (a search hit, the last prompt)."""
@@ -145,9 +153,13 @@ class Parking(QObject):
     # -- internals -------------------------------------------------------------------------------
 
     def _top_entry(self, top: int) -> tuple[QWidget, int] | None:
-        for entry in self._entries:
-            if entry.y() + entry.height() > top:
-                return entry, entry.y() - top
+        for page_y, page_h, first, n in self._column.spans():
+            if page_y + page_h <= top:
+                continue
+            for entry in self._entries[first : first + n]:
+                y = page_y + entry.y()
+                if y + entry.height() > top:
+                    return entry, y - top
         return None
 
     def _build_nearest(self, order: Sequence[tuple[float, int]]) -> None:
@@ -184,7 +196,7 @@ class Parking(QObject):
         return entry
 
     def _swap(self, i: int, old: QWidget, new: QWidget) -> None:
-        self._column.replaceWidget(old, new)
+        self._column.replace(old, new)
         self._entries[i] = new
         old.hide()
         old.deleteLater()
