@@ -509,6 +509,9 @@ def main() -> None:
         choices=("fast", "live"),
         help="cProfile the GUI thread during that phase; the top functions go to stderr",
     )
+    ap.add_argument(
+        "--switch-interval", type=float, help="the GIL switch interval, s (the app's by default)"
+    )
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
@@ -548,6 +551,8 @@ def run_gui(args: argparse.Namespace, project: Path) -> list[str]:
 
     faulthandler.enable()
     prepare_process()  # as the app: two malloc arenas, TLS context built in a thread
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
     if args.events:
         TimedApp([sys.argv[0]])
     app = make_app()

@@ -106,14 +106,16 @@ async def run_window(
     return 0
 
 
-GIL_SWITCH_S = 0.001
+# A worker running Python (grep, a request being encoded) keeps the GIL until another thread
+# has waited this long, and the GUI thread takes it many times a frame (5 ms by default). At
+# 0.1 ms, building 200 labels next to a busy worker took 8.5 ms instead of 10.2 at 1 ms (15.6
+# worst), and the worker lost 5% of its speed (bench figures in ARCHITECTURE §6).
+GIL_SWITCH_S = 0.0001
 
 
 def prepare_process() -> None:
     """Process-wide set-up, before any thread starts (see core/memory.py and llm/tls.py)."""
     limit_malloc_arenas()
-    # A worker running Python (grep, a request being encoded) keeps the GIL until another
-    # thread has waited this long; the GUI thread takes it many times a frame (5 ms default).
     sys.setswitchinterval(GIL_SWITCH_S)
     # Token counting (Rust, without the GIL) would take every core, the GUI thread's too: on a
     # two-core machine the window stalled while a folder's files were counted.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 import dsdesk.core.request as request
 from dsdesk.core.messages import Message, ToolCallRecord
-from dsdesk.core.request import BodyEncoder, ChatOptions, build_chat_request, encode_body
+from dsdesk.core.request import ChatOptions, RequestEncoder, build_chat_request, encode_body
 
 CALL = ToolCallRecord("call_00_abc", "get_weather", '{"city": "Paris"}')
 
@@ -100,48 +101,49 @@ def test_messages_encoded_one_by_one_give_the_bytes_of_one_dump(
     assert encode_body(body) == expected
 
 
-_ALIKE = [True, 1, 1.0, False, 0, 0.0, -0.0, None, "1", [1], {"1": 1}, {True: 1}]
-
-
-@settings(max_examples=300)
-@given(
-    bodies=st.lists(
-        st.lists(
-            st.dictionaries(_text, _json_values | st.sampled_from(_ALIKE), max_size=4),
-            min_size=2,
-            max_size=6,
-        ),
-        min_size=1,
-        max_size=4,
+_messages = st.lists(
+    st.builds(
+        Message,
+        role=st.sampled_from(["user", "assistant", "tool", "system"]),
+        content=_text,
+        reasoning=st.none() | _text,
+        tool_calls=st.lists(
+            st.builds(ToolCallRecord, id=_text, name=_text, arguments=_text), max_size=2
+        ).map(tuple),
+        tool_call_id=st.none() | _text,
     ),
-    limit=st.sampled_from([0, 64, 1 << 20]),
+    max_size=5,
 )
-def test_the_remembering_encoder_gives_the_bytes_of_one_dump_round_after_round(
-    bodies: list[list[dict[str, object]]], limit: int
+
+
+@settings(max_examples=200)
+@given(rounds=st.lists(_messages, min_size=1, max_size=4), limit=st.sampled_from([0, 300, 1 << 20]))
+def test_the_request_encoder_gives_the_bytes_of_the_built_body_round_after_round(
+    rounds: list[list[Message]], limit: int
 ) -> None:
-    """Each round resends earlier messages; values equal in Python but not in JSON
-    (True, 1, 1.0; 0.0, -0.0) must never be given each other's bytes."""
-    encoder = BodyEncoder(limit)
-    sent: list[dict[str, object]] = []
-    for messages in bodies:
-        sent = sent + messages
-        for alike in _ALIKE:
-            sent.append({"content": alike})
-        body = {"model": "m", "messages": list(sent), "stream": True}
-        expected = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        assert encoder.encode(body) == expected
+    """Each round resends the earlier messages (the same objects) and adds some; the last one
+    is sometimes replaced by an equal copy (a continued answer): always the plain bytes."""
+    encoder = RequestEncoder(limit)
+    sent: list[Message] = []
+    for n, new in enumerate(rounds):
+        if n % 2 and sent:
+            sent[-1] = dataclasses.replace(sent[-1])
+        sent = sent + new
+        opts = ChatOptions(thinking=bool(n % 2))
+        assert encoder.encode(sent, opts) == encode_body(build_chat_request(sent, opts))
 
 
-def test_the_encoder_remembers_within_its_byte_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    big = [{"role": "tool", "content": f"{n:04d}" + "x" * 996} for n in range(100)]
-    encoder = BodyEncoder(limit=50_000)
-    assert encoder.encode({"messages": big}) == encode_body({"messages": big})
+def test_the_encoder_encodes_each_message_once_within_its_byte_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    big = [Message.tool(f"call_{n}", f"{n:04d}" + "x" * 996) for n in range(100)]
+    encoder = RequestEncoder(limit=50_000)
+    assert encoder.encode(big, ChatOptions()) == encode_body(build_chat_request(big, ChatOptions()))
     assert 40_000 < encoder._size <= 50_000
-    assert len(encoder._memo) < 50
     encoded: list[object] = []
     real = request._dumps_bytes
     monkeypatch.setattr(request, "_dumps_bytes", lambda m: encoded.append(m) or real(m))
-    encoder.encode({"messages": big[-40:]})  # the newest were kept
+    encoder.encode(big[-40:], ChatOptions())  # the newest were kept
     assert encoded == []
-    encoder.encode({"messages": big[:2]})  # the oldest were dropped
-    assert encoded == big[:2]
+    encoder.encode(big[:2], ChatOptions())  # the oldest were dropped
+    assert len(encoded) == 2

@@ -21,6 +21,7 @@ from dsdesk.core.cache_diag import CacheChanges, explain_cache
 from dsdesk.core.events import Usage
 from dsdesk.core.messages import Message
 from dsdesk.core.prompts import SYSTEM_PROMPT
+from dsdesk.core.request import RequestEncoder
 from dsdesk.core.token_count import MESSAGE_OVERHEAD_TOKENS as MESSAGE_OVERHEAD
 from dsdesk.core.token_count import REQUEST_OVERHEAD_TOKENS as REQUEST_OVERHEAD
 from dsdesk.workspace.tokenizer_data import count_without_waiting, loaded_counter
@@ -64,6 +65,8 @@ class Conversation:
     # estimate_message per message (by identity), once exact: a reopened agent session has a
     # thousand messages, and the meter asks again at every pause in typing.
     _estimates: dict[int, tuple[Message, int]] = field(default_factory=dict)
+    # each message's request JSON, by identity: every round of a turn resends them all
+    encoder: RequestEncoder = field(default_factory=RequestEncoder, repr=False, compare=False)
 
     # -- what is sent ------------------------------------------------------------------------
 

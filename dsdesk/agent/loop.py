@@ -25,6 +25,7 @@ import logging
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import replace
+from typing import Any
 
 from dsdesk.agent import events as ev
 from dsdesk.agent.calls import CallRunner, Stopped, TurnLimits
@@ -46,7 +47,7 @@ from dsdesk.core.events import ContentDelta, ReasoningDelta, StreamStarted, Usag
 from dsdesk.core.messages import Message, ToolCallRecord
 from dsdesk.core.pricing import PriceTable
 from dsdesk.core.redact import redact
-from dsdesk.core.request import ChatOptions, build_chat_request
+from dsdesk.core.request import ChatOptions
 from dsdesk.llm.client import DeepSeekClient
 
 __all__ = ["Turn", "TurnLimits"]
@@ -303,10 +304,11 @@ class Turn:
             self._rounds += 1
             self._emit(ev.RoundStarted(self._rounds, self.options.model))
             covered = len(messages) - 1
+            encode = self.conv.encoder.encode
             if len(messages) > _BUILD_IN_THREAD:  # off the GUI thread for long sessions
-                body = await asyncio.to_thread(build_chat_request, messages, self.options)
+                body = await asyncio.to_thread(encode, messages, self.options)
             else:
-                body = build_chat_request(messages, self.options)
+                body = encode(messages, self.options)
             result = await self._stream(body)
             self._account(result, covered)
             calls = result.tool_calls if result.finish_reason == "tool_calls" else []
@@ -354,7 +356,7 @@ class Turn:
             ev.RoundEnded(self._rounds, result.finish_reason, result.usage, cost, self.model)
         )
 
-    async def _stream(self, body: dict[str, object], beta: bool = False) -> Completion:
+    async def _stream(self, body: dict[str, Any] | bytes, beta: bool = False) -> Completion:
         rs = RoundStream(self.conv, self._emit)
         self._acc = rs.acc
         chat = self.client.stream_chat(body, beta=True) if beta else self.client.stream_chat(body)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -114,48 +113,44 @@ def _encode(body: dict[str, Any], encode_message: Any) -> bytes:
     return b"".join(parts)
 
 
-class BodyEncoder:
-    """``encode_body`` that remembers each message's bytes (up to ``limit`` bytes in all, least
-    recently used dropped first). An agent turn resends the whole conversation every round:
-    without this, round 400 re-encodes megabytes of unchanged JSON, holding the GIL the GUI
-    thread needs. Thread-safe; the same bytes as ``encode_body`` (a message is looked up by
-    its whole content, not its identity)."""
+class RequestEncoder:
+    """The bytes of ``encode_body(build_chat_request(messages, opts))``, each message's JSON
+    remembered by identity (a ``Message`` is immutable): an agent turn resends the whole
+    conversation every round, and round 400 would otherwise re-encode megabytes of unchanged
+    JSON in a worker thread, holding the GIL the GUI thread needs. A remembered message costs
+    a dictionary lookup. At most ``limit`` bytes are kept, the oldest dropped first.
+    Thread-safe."""
 
     def __init__(self, limit: int = 64 << 20) -> None:
         self._limit = limit
         self._size = 0
-        self._memo: OrderedDict[object, bytes] = OrderedDict()
+        self._memo: dict[int, tuple[Message, bytes]] = {}  # id -> (the message, kept alive; JSON)
         self._lock = threading.Lock()
 
-    def encode(self, body: dict[str, Any]) -> bytes:
-        return _encode(body, self._message)
-
-    def _message(self, message: object) -> bytes:
-        key = _frozen(message)
+    def encode(self, messages: Sequence[Message], opts: ChatOptions) -> bytes:
+        body = build_chat_request([], opts)
+        if len(messages) < 2:
+            body["messages"] = [message_to_json(m) for m in messages]
+            return encode_body(body)
+        head, tail = _dumps(body).split(_EMPTY, 1)
+        parts = [head.encode("utf-8"), b'"messages":[']
         with self._lock:
-            found = self._memo.get(key)
-            if found is not None:
-                self._memo.move_to_end(key)
-                return found
-        data = _dumps_bytes(message)
-        with self._lock:
-            if key not in self._memo:
-                self._memo[key] = data
-                self._size += len(data)
-                while self._size > self._limit and self._memo:
-                    self._size -= len(self._memo.popitem(last=False)[1])
-        return data
+            for i, message in enumerate(messages):
+                if i:
+                    parts.append(b",")
+                found = self._memo.get(id(message))
+                if found is not None and found[0] is message:
+                    parts.append(found[1])
+                    continue
+                data = _dumps_bytes(message_to_json(message))
+                self._remember(message, data)
+                parts.append(data)
+        parts += [b"]", tail.encode("utf-8")]
+        return b"".join(parts)
 
-
-def _frozen(value: object) -> object:
-    """A hashable key with the JSON's whole content and order. Other scalars carry their type
-    and repr: ``True == 1 == 1.0`` and ``0.0 == -0.0`` in Python, not in JSON. A message's
-    strings are the conversation's own objects, whose hashes Python keeps: a key costs
-    microseconds."""
-    if type(value) is str:
-        return value
-    if isinstance(value, dict):
-        return ("{", *((_frozen(k), _frozen(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return ("[", *(_frozen(v) for v in value))
-    return (type(value), repr(value))
+    def _remember(self, message: Message, data: bytes) -> None:
+        # The memo keeps the message alive, so its id names no other message while it is here.
+        self._memo[id(message)] = (message, data)
+        self._size += len(data)
+        while self._size > self._limit and self._memo:
+            self._size -= len(self._memo.pop(next(iter(self._memo)))[1])

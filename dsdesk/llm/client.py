@@ -44,7 +44,7 @@ from dsdesk.core.events import (
     ToolCallDelta,
 )
 from dsdesk.core.redact import remember_secret
-from dsdesk.core.request import BodyEncoder
+from dsdesk.core.request import encode_body
 from dsdesk.core.sse import SSEDecoder, SSEMessage
 from dsdesk.llm import screen
 from dsdesk.llm.bounded import (
@@ -73,7 +73,6 @@ class DeepSeekClient:
         self, config: ClientConfig, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.config = config
-        self._encoder = BodyEncoder()  # each round of an agent turn resends the conversation
         # Only the encodings bounded.Inflater decodes (httpx would add br/zstd if installed).
         headers = {
             "User-Agent": f"{config.user_agent}/{__version__}",
@@ -167,20 +166,23 @@ class DeepSeekClient:
         return acc.result()
 
     async def stream_chat(
-        self, body: dict[str, Any], *, beta: bool = False
+        self, body: dict[str, Any] | bytes, *, beta: bool = False
     ) -> AsyncGenerator[StreamEvent, None]:
         """Yield events of one answer. Retries (with a ``Retrying`` event) only while nothing
         has been output; after that, errors propagate and what arrived stays with the caller.
         Iterate it inside ``contextlib.aclosing`` so that breaking out closes the connection.
+        ``body``: a request body, or its bytes already encoded (``core.request.RequestEncoder``).
         ``beta``: send to ``config.beta_url`` (chat prefix completion)."""
         self._require_key()
-        messages = body.get("messages")
-        if isinstance(messages, list) and len(messages) > _ENCODE_IN_THREAD:
+        messages = body.get("messages") if isinstance(body, dict) else None
+        if isinstance(body, bytes):
+            payload = body
+        elif isinstance(messages, list) and len(messages) > _ENCODE_IN_THREAD:
             # A long agent session is megabytes of JSON: encode it off the event loop, which in
             # the window is the GUI thread.
-            payload = await asyncio.to_thread(self._encoder.encode, body)
+            payload = await asyncio.to_thread(encode_body, body)
         else:
-            payload = self._encoder.encode(body)
+            payload = encode_body(body)
         url = "/chat/completions"
         if beta:
             if not self.config.beta_url:
