@@ -269,6 +269,8 @@ class TimedApp:
                     length = time.perf_counter() - start
                     if depth[0] == 0 and length > 0.002:
                         what = f"{event.type().name} → {type(receiver).__name__}"
+                        if type(receiver).__name__ == "QTimer":  # whose timer
+                            what += f" of {type(receiver.parent()).__name__}"
                         cls.spans.append((start, length, what))
 
         return App(argv)

@@ -60,7 +60,9 @@ def settle(qtbot: QtBot, view: TranscriptView) -> None:
             QApplication.processEvents()
         qtbot.wait(5)
         if (view.parking.parked_total, view.parking.built_total) == before:
-            return
+            if not view.parking.pending():
+                return
+            qtbot.waitUntil(lambda: not view.parking.pending(), timeout=2000)
 
 
 def built(view: TranscriptView) -> list[QWidget]:
@@ -278,3 +280,28 @@ def test_home_and_end_in_a_deny_reason_move_in_the_text(view: TranscriptView, qt
     assert reason.cursorPosition() == 0 and bar.value() == 0
     qtbot.keyClick(reason, Qt.Key.Key_End)
     assert reason.cursorPosition() == len("too risky") and bar.value() == 0
+
+
+def test_growth_under_a_view_at_the_bottom_is_looked_at_lazily_a_scroll_at_once(
+    view: TranscriptView, qtbot: QtBot
+) -> None:
+    fill(view, steps=20)
+    settle(qtbot, view)
+    assert view.is_at_bottom()
+    view.begin_answer("", MessageRef(5000, 1, 1), continuation=True)
+    passes = view.parking.passes
+    for n in range(30):  # an answer streaming: the transcript grows under the view
+        view.append_content(f"line {n} of a long answer\n\n")
+        view.flush()
+        QApplication.processEvents()
+    assert view.parking.passes - passes <= 1
+    qtbot.waitUntil(lambda: view.parking.passes > passes, timeout=2000)  # but it does look
+
+    passes = view.parking.passes
+    bar = view.scroll_bar()
+    bar.setValue(bar.maximum() // 3)  # the user scrolls away: the next turn of the loop looks
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert view.parking.passes > passes
+    settle(qtbot, view)  # building goes in 8 ms slices
+    assert all(not isinstance(e, Parked) for e in on_screen(view))

@@ -341,7 +341,7 @@ class TranscriptView(QWidget):
         with self.layout_deferred():
             entry.show()  # now, not on the layout's queued show: tests and flush() see it at once
         self._wire(entry, rebuilt=False)
-        self.parking.schedule()
+        self.parking.schedule(lazy=self._follow)
 
     def _wire(self, entry: QWidget, rebuilt: bool = True) -> None:
         """Keys and Tab order for an entry just added or built back from parking."""
@@ -375,7 +375,7 @@ class TranscriptView(QWidget):
 
     def _on_vbar_valueChanged(self, value: int) -> None:
         self._follow = value >= self._scroll.verticalScrollBar().maximum() - _AT_BOTTOM_SLACK
-        self.parking.schedule()
+        self.parking.schedule(lazy=self._follow)  # at the bottom, the newest are built
 
     def _on_vbar_rangeChanged(self, _minimum: int, maximum: int) -> None:
         # Growth alone never moves the value, so _follow still says whether the view was at the
@@ -384,7 +384,7 @@ class TranscriptView(QWidget):
             self._scroll.verticalScrollBar().setValue(maximum)
         else:
             self.parking.restore_anchor()
-        self.parking.schedule()
+        self.parking.schedule(lazy=self._follow)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

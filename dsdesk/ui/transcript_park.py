@@ -28,6 +28,7 @@ __all__ = ["EntryState", "Parked", "Parking"]
 _NEAR = 1.5  # screens either side of the viewport: stand-ins there are built
 _FAR = 3.0  # screens: built entries farther than this are parked
 _BUDGET_S = 0.008  # building per event-loop turn; the rest on the next one
+LAZY_MS = 250
 
 
 class EntryState(Protocol):
@@ -80,15 +81,26 @@ class Parking(QObject):
         self.keep_built = 60  # entries: a transcript this short is never parked (one reopened)
         self.parked_total = 0  # entries parked so far (for tests and the bench)
         self.built_total = 0
+        self.passes = 0  # looks at the view that went through the entries
         self._anchor: tuple[QWidget, int] | None = None  # keeps the view still while building
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.update)
 
-    def schedule(self) -> None:
-        if self.enabled and not self._timer.isActive():
-            self._timer.start()
+    def schedule(self, lazy: bool = False) -> None:
+        """Look at the view on the next event-loop turn; ``lazy``: within ``LAZY_MS`` (the
+        transcript grew under a view that follows its bottom, where every entry is built: a
+        pass per growth, ~3 ms at 500 steps, ran several times a second while streaming)."""
+        if not self.enabled:
+            return
+        if not lazy:
+            self._timer.start(0)  # also brings a lazy look forward
+        elif not self._timer.isActive():
+            self._timer.start(LAZY_MS)
+
+    def pending(self) -> bool:
+        return self._timer.isActive()
 
     def built_count(self) -> int:
         return sum(1 for e in self._entries if not isinstance(e, Parked))
@@ -104,6 +116,7 @@ class Parking(QObject):
             self._timer.start()
             return
         self._column.activate()  # geometry of entries just added
+        self.passes += 1
         vbar = self._scroll.verticalScrollBar()
         top, height = vbar.value(), max(1, self._scroll.viewport().height())
         near = (top - _NEAR * height, top + height + _NEAR * height)
