@@ -252,21 +252,32 @@ class TimedApp:
     call per event: it slows the loop a little, so its figures are for finding causes only)."""
 
     spans: ClassVar[list[tuple[float, float, str]]] = []  # (start, length, "Type → receiver")
+    paints: ClassVar[list[str]] = []  # what paints over 6 ms painted (pixels by widget class)
 
     def __new__(cls, argv: list[str]) -> Any:
         from PySide6.QtWidgets import QApplication
 
         depth = [0]
+        painted: collections.Counter[str] = collections.Counter()
 
         class App(QApplication):
             def notify(self, receiver: Any, event: Any) -> bool:
                 depth[0] += 1
                 start = time.perf_counter()
+                if event.type() == event.Type.Paint:
+                    r = event.rect()
+                    painted[type(receiver).__name__] += r.width() * r.height()
                 try:
                     return super().notify(receiver, event)
                 finally:
                     depth[0] -= 1
                     length = time.perf_counter() - start
+                    if depth[0] == 0 and painted and event.type() == event.Type.UpdateRequest:
+                        if length > 0.006:
+                            cls.paints.append(
+                                ", ".join(f"{k} {v // 1000}k" for k, v in painted.most_common(4))
+                            )
+                        painted.clear()
                     if depth[0] == 0 and length > 0.002:
                         what = f"{event.type().name} → {type(receiver).__name__}"
                         if type(receiver).__name__ == "QTimer":  # whose timer
@@ -423,6 +434,8 @@ async def session(args: argparse.Namespace, project: Path, collector: Any) -> li
     if args.events:
         out.append("dispatches over 2 ms during the session:")
         out += TimedApp.summary()
+        out.append("paints over 6 ms, what they painted (most common):")
+        out += [f"  {n}× {what}" for what, n in collections.Counter(TimedApp.paints).most_common(6)]
 
     # 2. Reopen it from history.
     history = controller.history
