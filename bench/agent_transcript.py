@@ -22,6 +22,11 @@ that prints 200 lines over 2 s.
 4. peak RSS (target < 400 MB).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/agent_transcript.py [--steps 500] [--live 12]
+
+Finding a stall's cause: ``--events`` times Qt's dispatches (whose timer, layout requests,
+paints and what they painted) and lists them per long gap; ``--profile fast|live`` profiles the
+GUI thread in one phase; ``BENCH_WORST=10`` lists more gaps; ``--switch-interval`` tries another
+GIL switch interval. Each of these slows the loop a little: compare figures without them.
 """
 
 from __future__ import annotations
