@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pygments.lexers.special import TextLexer
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QApplication, QTextBrowser, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QTextBrowser, QWidget
 from pytestqt.qtbot import QtBot
 
 from dsdesk.ui.highlight import highlight_html, lexer_for
@@ -19,7 +19,7 @@ from dsdesk.ui.transcript import TranscriptView
 from dsdesk.ui.transcript_messages import AnswerMessage, ErrorBox
 from dsdesk.ui.transcript_render import StreamRenderer
 from dsdesk.ui.transcript_style import Theme
-from dsdesk.ui.transcript_widgets import AutoHeightBrowser, LinkButton
+from dsdesk.ui.transcript_widgets import AutoHeightBrowser, DisclosureButton, LinkButton
 
 # The offscreen platform warns whenever a top-level widget's size hints change.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -589,6 +589,35 @@ def test_page_home_end_keys_scroll_from_inside_a_message(
     qtbot.keyClick(view.focusProxy(), Qt.Key.Key_PageUp)
     assert bar.value() == bar.maximum() - bar.pageStep()
     assert view.focusProxy().focusPolicy() == Qt.FocusPolicy.StrongFocus
+
+
+def test_scroll_keys_on_a_button_inside_an_entry_reach_the_transcript(
+    view: TranscriptView, qtbot: QtBot
+) -> None:
+    """Buttons ignore these keys; Qt passes them up to the transcript, which scrolls."""
+    bar = view.scroll_bar()
+    view.add_user_message("a question", "m")
+    view.begin_answer("m")
+    view.append_reasoning("I should answer at length.")
+    view.append_content("".join(f"Paragraph {i}.\n\n" for i in range(120)))
+    view.end_answer("done")
+    settle(qtbot)
+    buttons = [
+        b
+        for entry in view._entries
+        for b in entry.findChildren(QAbstractButton)
+        if b.focusPolicy() & Qt.FocusPolicy.TabFocus
+    ]
+    kinds = {type(b): b for b in buttons}
+    for button in (kinds[LinkButton], kinds[DisclosureButton]):
+        qtbot.keyClick(button, Qt.Key.Key_Home)
+        assert bar.value() == 0
+        qtbot.keyClick(button, Qt.Key.Key_PageDown)
+        assert bar.value() == bar.pageStep()
+        qtbot.keyClick(button, Qt.Key.Key_Down)
+        assert bar.value() == bar.pageStep() + bar.singleStep()
+        qtbot.keyClick(button, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+        assert bar.value() == bar.maximum()
 
 
 def test_clear_and_a_second_answer(view: TranscriptView) -> None:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractSlider, QLineEdit, QScrollArea, QWidget
 
-from dsdesk.ui.transcript_widgets import AutoHeightBrowser
+from dsdesk.ui.transcript_widgets import AutoHeightBrowser, DisclosureButton, LinkButton
 
 __all__ = ["TranscriptKeys"]
 
@@ -35,8 +35,14 @@ class TranscriptKeys(QObject):
         """Scroll keys pressed anywhere inside ``root`` scroll the transcript; keyboard link
         navigation inside a browser scrolls the link into view."""
         for w in [root, *root.findChildren(QWidget)]:
-            if w.focusPolicy() != Qt.FocusPolicy.NoFocus and not isinstance(w, QLineEdit):
-                w.installEventFilter(self)  # not where one types: Home/End move in the text
+            # Link and disclosure buttons ignore these keys and Qt passes them up to the scroll
+            # area, whose filter acts on them: a filter on each of them would also run Python
+            # for its every paint (~200,000 calls in the 500-step bench). Not where one types:
+            # Home/End move there.
+            if w.focusPolicy() != Qt.FocusPolicy.NoFocus and not isinstance(
+                w, QLineEdit | LinkButton | DisclosureButton
+            ):
+                w.installEventFilter(self)
             if isinstance(w, AutoHeightBrowser):
                 w.sig_cursor_moved.connect(lambda rect, b=w: self._on_browser_cursor_moved(b, rect))
 

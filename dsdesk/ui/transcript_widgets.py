@@ -27,6 +27,18 @@ from PySide6.QtWidgets import (
 __all__ = ["AutoHeightBrowser", "DisclosureButton", "LinkButton", "RoundedFrame"]
 
 _ACTIVATE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+_ARROWS = (Qt.Key.Key_Up, Qt.Key.Key_Down)
+
+
+def _passed_up(event: QKeyEvent) -> bool:
+    """Up and Down on a button: Qt would move the focus; ignored, the key goes up to the
+    transcript, which scrolls (as it does for PageUp, PageDown, Home and End, which buttons
+    ignore anyway)."""
+    plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    if event.key() in _ARROWS and plain == Qt.KeyboardModifier.NoModifier:
+        event.ignore()
+        return True
+    return False
 
 
 class AutoHeightBrowser(QTextBrowser):
@@ -79,7 +91,8 @@ class LinkButton(QPushButton):
         if event.key() in _ACTIVATE_KEYS and not event.isAutoRepeat():
             self.click()  # buttons outside dialogs ignore Enter; links must not
             return
-        super().keyPressEvent(event)
+        if not _passed_up(event):
+            super().keyPressEvent(event)
 
     # Underline on hover and on keyboard focus, as a link would.
     def enterEvent(self, event: QEnterEvent) -> None:
@@ -134,7 +147,8 @@ class DisclosureButton(QToolButton):
         if event.key() in _ACTIVATE_KEYS and not event.isAutoRepeat():
             self.click()
             return
-        super().keyPressEvent(event)
+        if not _passed_up(event):
+            super().keyPressEvent(event)
 
 
 class RoundedFrame(QFrame):
