@@ -229,6 +229,13 @@ class Watchdog:
             f"{over} gaps > 16 ms   target: none > 16 ms "
             f"{'ok' if lengths[-1] <= 16 else 'OVER'}"
         ]
+        over_at = [g[0] - gaps[0][0] for g in gaps if g[1] * 1000 > 16]
+        if over_at:
+            per10 = collections.Counter(int(t // 10) * 10 for t in over_at)
+            lines.append(
+                "    when (s into the phase: gaps): "
+                + ", ".join(f"{t}: {n}" for t, n in sorted(per10.items()))
+            )
         for start, length, _ in sorted(gaps, key=lambda g: -g[1])[:worst]:
             if length * 1000 <= 16:
                 break
