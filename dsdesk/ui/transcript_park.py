@@ -27,7 +27,7 @@ __all__ = ["EntryState", "Parked", "Parking"]
 
 _NEAR = 1.5  # screens either side of the viewport: stand-ins there are built
 _FAR = 3.0  # screens: built entries farther than this are parked
-_BUDGET_S = 0.004  # building per event-loop turn; the rest on the next one
+_BUDGET_S = 0.008  # building per event-loop turn; the rest on the next one
 LAZY_MS = 250
 
 
@@ -125,7 +125,6 @@ class Parking(QObject):
         focus = QApplication.focusWidget()
         keep = self._keep()
         park = self.built_count() > self.keep_built
-        start, parked_all = time.perf_counter(), True
         # Disabled, the column is laid out once, on the request queued for the event loop, not
         # once per widget swapped (see TranscriptView.layout_deferred).
         self._column.set_enabled(False)
@@ -142,12 +141,7 @@ class Parking(QObject):
                         if y + h >= near[0] and y <= near[1]:
                             to_build.append((min(abs(y - top), abs(y + h - top)), i))
                     elif park and (y + h < far[0] or y > far[1]) and h > 0 and entry not in keep:
-                        if time.perf_counter() - start > _BUDGET_S:
-                            parked_all = False  # the rest on the next turns of the loop
-                        else:
-                            self._park(i, entry, focus)
-            if not parked_all:
-                self._timer.start(0)
+                        self._park(i, entry, focus)
             if to_build:
                 self._anchor = self._top_entry(top)
                 self._build_nearest(sorted(to_build))
