@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -91,24 +91,25 @@ def encode_body(body: dict[str, Any]) -> bytes:
     The messages are encoded one by one and spliced in: the same bytes as one ``json.dumps``,
     but a long session's megabytes are not one C call holding the GIL (~8 ms for 2 MB), which
     would stall the GUI thread while a worker thread encodes."""
-    return _encode(body, _dumps_bytes)
+    messages = body.get("messages")
+    if not isinstance(messages, list) or len(messages) < 2:
+        return _dumps(body).encode("utf-8")
+    return _splice(body, messages, _dumps_bytes)
 
 
 def _dumps_bytes(message: object) -> bytes:
     return _dumps(message).encode("utf-8")
 
 
-def _encode(body: dict[str, Any], encode_message: Any) -> bytes:
-    messages = body.get("messages")
-    if not isinstance(messages, list) or len(messages) < 2:
-        return _dumps(body).encode("utf-8")
+def _splice(body: dict[str, Any], messages: Sequence[Any], encode: Callable[[Any], bytes]) -> bytes:
+    """``body`` with ``messages`` in it, each message's bytes from ``encode``."""
     # A JSON string cannot hold an unescaped quote, so the first '"messages":[]' is the key.
     head, tail = _dumps({**body, "messages": []}).split(_EMPTY, 1)
     parts = [head.encode("utf-8"), b'"messages":[']
     for i, message in enumerate(messages):
         if i:
             parts.append(b",")
-        parts.append(encode_message(message))
+        parts.append(encode(message))
     parts += [b"]", tail.encode("utf-8")]
     return b"".join(parts)
 
@@ -132,21 +133,16 @@ class RequestEncoder:
         if len(messages) < 2:
             body["messages"] = [message_to_json(m) for m in messages]
             return encode_body(body)
-        head, tail = _dumps(body).split(_EMPTY, 1)
-        parts = [head.encode("utf-8"), b'"messages":[']
         with self._lock:
-            for i, message in enumerate(messages):
-                if i:
-                    parts.append(b",")
-                found = self._memo.get(id(message))
-                if found is not None and found[0] is message:
-                    parts.append(found[1])
-                    continue
-                data = _dumps_bytes(message_to_json(message))
-                self._remember(message, data)
-                parts.append(data)
-        parts += [b"]", tail.encode("utf-8")]
-        return b"".join(parts)
+            return _splice(body, messages, self._message)
+
+    def _message(self, message: Message) -> bytes:
+        found = self._memo.get(id(message))
+        if found is not None and found[0] is message:
+            return found[1]
+        data = _dumps_bytes(message_to_json(message))
+        self._remember(message, data)
+        return data
 
     def _remember(self, message: Message, data: bytes) -> None:
         # The memo keeps the message alive, so its id names no other message while it is here.
