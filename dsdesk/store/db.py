@@ -211,11 +211,17 @@ class _Checkpointer:
             behind = True
             # Best effort: a failed checkpoint leaves the WAL longer, nothing is lost, and the
             # next one (or closing) catches up.
-            with contextlib.suppress(StoreError, sqlite3.Error):
-                conn = self._db.connection()
-                # fetchall: a statement left unfinished would hold a read lock on the WAL, and
-                # the WAL could never start over
-                [(busy, frames, copied)] = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                behind = bool(busy) or copied < frames
-                if not behind:
-                    self.done += 1
+            with contextlib.suppress(sqlite3.Error):
+                behind = not self._checkpoint()
+                self.done += not behind
+
+    def _checkpoint(self) -> bool:
+        """One checkpoint; True if it copied every frame. On a connection of its own, closed
+        after: a connection kept open here kept a read mark on the WAL, which then never
+        started over."""
+        conn = sqlite3.connect(self._db.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            [(busy, frames, copied)] = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            conn.close()
+        return not busy and copied >= frames

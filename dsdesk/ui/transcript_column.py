@@ -71,10 +71,6 @@ class EntryColumn:
         assert page is not None and page in self._pages
         _lay(page).replaceWidget(old, new)
 
-    def page_of(self, entry: QWidget) -> QWidget | None:
-        page = entry.parentWidget()
-        return page if page in self._pages else None
-
     def top_of(self, entry: QWidget) -> int:
         """``entry``'s top in the transcript's body."""
         page = entry.parentWidget()
