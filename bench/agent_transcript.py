@@ -24,9 +24,10 @@ that prints 200 lines over 2 s.
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/agent_transcript.py [--steps 500] [--live 12]
 
 Finding a stall's cause: ``--events`` times Qt's dispatches (whose timer, layout requests,
-paints and what they painted) and lists them per long gap; ``--profile fast|live`` profiles the
-GUI thread in one phase; ``BENCH_WORST=10`` lists more gaps; ``--switch-interval`` tries another
-GIL switch interval. Each of these slows the loop a little: compare figures without them.
+paints and what they painted) and lists them per long gap; ``--profile fast|live|scroll``
+profiles the GUI thread in one phase; ``BENCH_WORST=10`` lists more gaps;
+``--switch-interval`` tries another GIL switch interval. Each of these slows the loop a
+little: compare figures without them.
 """
 
 from __future__ import annotations
@@ -267,6 +268,7 @@ class TimedApp:
     paints: ClassVar[list[str]] = []  # what paints over 6 ms painted (pixels by widget class)
 
     def __new__(cls, argv: list[str]) -> Any:
+        import shiboken6
         from PySide6.QtWidgets import QApplication
 
         depth = [0]
@@ -294,6 +296,8 @@ class TimedApp:
                         what = f"{event.type().name} → {type(receiver).__name__}"
                         if type(receiver).__name__ == "QTimer":  # whose timer
                             what += f" of {type(receiver.parent()).__name__}"
+                        elif shiboken6.isValid(receiver) and receiver.objectName():
+                            what += f" {receiver.objectName()}"  # not a deleted one's
                         cls.spans.append((start, length, what))
 
         return App(argv)
@@ -334,6 +338,20 @@ class Out(list[str]):
         for line in lines:
             self.append(line)
         return self
+
+
+def stand_ins_on_screen(transcript: Any, top: int, height: int) -> int:
+    """Entries in the view still parked (drawn blank)."""
+    from dsdesk.ui.transcript_park import Parked
+
+    n = 0
+    for page_y, page_h, first, count in transcript._column.spans():
+        if page_y + page_h < top or page_y > top + height:
+            continue
+        for entry in transcript._entries[first : first + count]:
+            y = page_y + entry.y()
+            n += isinstance(entry, Parked) and y + entry.height() > top and y < top + height
+    return n
 
 
 def rss_now() -> float:
@@ -426,7 +444,7 @@ async def session(args: argparse.Namespace, project: Path, collector: Any) -> li
     await wait_until(lambda: not turns(), 30)  # its task ended (no callback left to re-enter)
     dog.stop()
     window.chat.sig_turn_event.disconnect(on_event)
-    if args.profile:
+    if args.profile in ("fast", "live"):
         prof.disable()
         stats = pstats.Stats(prof, stream=sys.stderr).strip_dirs()
         stats.sort_stats("tottime").print_stats(25)
@@ -498,14 +516,22 @@ async def session(args: argparse.Namespace, project: Path, collector: Any) -> li
         )
     bar = transcript.scroll_bar()
     bar.setValue(0)
-    settle(app)
+    parking = transcript.parking
+    await wait_until(lambda: not parking.pending(), 30)  # what "Show earlier" built, parked
+    height0 = bar.maximum()
     steps: list[float] = []
     t_all = time.perf_counter()
     while bar.value() < bar.maximum() and len(steps) < 100_000:
         t0 = time.perf_counter()
         bar.triggerAction(QAbstractSlider.SliderAction.SliderPageStepAdd)
         app.processEvents()
+        while parking.pending() and parking._timer.interval() == 0:  # all its passes (not lazy)
+            app.processEvents()
         steps.append((time.perf_counter() - t0) * 1000)
+    if bar.maximum() != height0:
+        out.append(
+            f"  (the transcript's height changed while scrolling: {height0} → {bar.maximum()} px)"
+        )
     total = (time.perf_counter() - t_all) * 1000
     if steps:
         p99 = sorted(steps)[min(len(steps) - 1, int(len(steps) * 0.99))]
@@ -524,12 +550,24 @@ async def session(args: argparse.Namespace, project: Path, collector: Any) -> li
     scroll_dog = Watchdog()
     scroll_dog.phase = "scroll"
     scroll_dog.start()
+    if args.profile == "scroll":
+        prof = cProfile.Profile()
+        prof.enable()
+    viewport = transcript._scroll.viewport()
+    blank = 0  # steps after which the view still showed a stand-in, 50 ms on
     for action in (QAbstractSlider.SliderAction.SliderPageStepSub,) * 90 + (
         QAbstractSlider.SliderAction.SliderPageStepAdd,
     ) * 90:
         bar.triggerAction(action)
         await asyncio.sleep(0.05)
+        blank += stand_ins_on_screen(transcript, bar.value(), viewport.height()) > 0
     scroll_dog.stop()
+    out.append(f"after {blank} of 180 page steps, 50 ms on, a part of the view was not built yet")
+    if args.profile == "scroll":
+        prof.disable()
+        stats = pstats.Stats(prof, stream=sys.stderr).strip_dirs()
+        stats.sort_stats("tottime").print_stats(30)
+        stats.sort_stats("cumulative").print_stats(50)
     out.append("scroll at ~20 page steps a second, up to the top and back (on the event loop):")
     out += scroll_dog.report("scroll")
     window.close()
@@ -551,7 +589,7 @@ def main() -> None:
     )
     ap.add_argument(
         "--profile",
-        choices=("fast", "live"),
+        choices=("fast", "live", "scroll"),
         help="cProfile the GUI thread during that phase; the top functions go to stderr",
     )
     ap.add_argument(

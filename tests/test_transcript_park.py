@@ -303,5 +303,53 @@ def test_growth_under_a_view_at_the_bottom_is_looked_at_lazily_a_scroll_at_once(
     QApplication.processEvents()
     QApplication.processEvents()
     assert view.parking.passes > passes
-    settle(qtbot, view)  # building goes in 8 ms slices
+    settle(qtbot, view)  # building goes in 4 ms slices
     assert all(not isinstance(e, Parked) for e in on_screen(view))
+
+
+def test_one_entry_a_pass_still_settles_at_once_after_a_lazy_look(
+    view: TranscriptView, qtbot: QtBot
+) -> None:
+    """With no budget a pass builds one entry and parks one; the pass after one that left work
+    comes on the next turn of the loop, also when the look was a lazy one (a jump to the
+    bottom, which the view then follows: its 250 ms once stuck to the timer, and settling
+    took seconds)."""
+    fill(view)
+    settle(qtbot, view)
+    bar = view.scroll_bar()
+    bar.setValue(0)
+    settle(qtbot, view)
+    view.parking.budget_s = 0
+    passes, done_before = view.parking.passes, view.parking.built_total + view.parking.parked_total
+    bar.setValue(bar.maximum())
+    # Dozens of passes, each on the next turn: far below 250 ms × dozens.
+    qtbot.waitUntil(lambda: not view.parking.pending(), timeout=3000)
+    done = view.parking.built_total + view.parking.parked_total - done_before
+    assert done >= 20
+    # One entry built, or parked, a pass (and as many parked as built): the work was sliced.
+    assert 2 * (view.parking.passes - passes) >= done
+    assert all(not isinstance(e, Parked) for e in on_screen(view))
+    assert isinstance(view._entries[2], Parked)  # the far end parked
+
+
+def test_an_entry_that_cannot_be_parked_does_not_hold_up_the_others(
+    view: TranscriptView, qtbot: QtBot
+) -> None:
+    """With no budget, a pass that could only try the entry with the keyboard (not to be
+    parked) would try it again on every pass, forever: it is skipped, and the next parked."""
+    view.add_user_message("go", "")
+    cards = []
+    for n in range(STEPS):
+        card = ToolCard(f"c{n}", "read_file", view.theme)
+        view.add_card(card)
+        card.set_title(f"read_file f{n}.py")
+        card.finish(ToolStatus.DONE, "12 lines", "x\n" * 12, 0.1)
+        cards.append(card)
+    view.activateWindow()
+    qtbot.waitActive(view)
+    view.parking.budget_s = 0
+    cards[1].setFocus()
+    view.parking.schedule()
+    qtbot.waitUntil(lambda: not view.parking.pending(), timeout=3000)
+    assert cards[1] in view._entries  # it has the keyboard
+    assert all(c not in view._entries for c in cards[2:10])  # the far ones around it parked

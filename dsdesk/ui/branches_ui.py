@@ -124,7 +124,7 @@ class BranchPresenter(QObject):
         if self._ready() is None:
             return
         entry = self.window.transcript.message(prompt_id)
-        if not isinstance(entry, UserMessage) or entry.tools.ref is None:
+        if not isinstance(entry, UserMessage) or entry.ref is None:
             return
         prompt = self.window.prompt
         if self.editing is None:
@@ -133,7 +133,7 @@ class BranchPresenter(QObject):
         prompt.setPlainText(entry.text)
         prompt.moveCursor(prompt.textCursor().MoveOperation.End)
         prompt.setFocus()
-        self.window.chat_panel.edit_banner.show_for(entry.tools.ref.position)
+        self.window.chat_panel.edit_banner.show_for(entry.ref.position)
 
     def cancel_edit(self) -> bool:
         if self.editing is None:
@@ -166,8 +166,8 @@ class BranchPresenter(QObject):
 
     def edit_last_prompt(self) -> None:
         entry = self.window.transcript.last_user_message()
-        if entry is not None and entry.tools.ref is not None:
-            self.begin_edit(entry.tools.ref.id)
+        if entry is not None and entry.ref is not None:
+            self.begin_edit(entry.ref.id)
         else:
             self._status("No stored prompt to edit yet.")
 
@@ -191,9 +191,9 @@ class BranchPresenter(QObject):
     def regenerate_last(self) -> bool:
         """Regenerate the last stored answer (False: there is none; the caller falls back)."""
         answer = self.window.transcript.last_answer()
-        if answer is None or answer.tools.ref is None or self._history is None:
+        if answer is None or answer.ref is None or self._history is None:
             return False
-        return self.regenerate(answer.tools.ref.id)
+        return self.regenerate(answer.ref.id)
 
     # -- versions -----------------------------------------------------------------------------
 
@@ -219,8 +219,8 @@ class BranchPresenter(QObject):
 
     def step_last_answer(self, step: int) -> None:
         answer = self.window.transcript.last_answer()
-        if answer is not None and answer.tools.ref is not None:
-            self.step_version(answer.tools.ref.id, step)
+        if answer is not None and answer.ref is not None:
+            self.step_version(answer.ref.id, step)
 
     def copy_last_answer(self) -> None:
         answer = self.window.transcript.last_answer()

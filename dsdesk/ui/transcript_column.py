@@ -109,6 +109,7 @@ class EntryColumn:
 
     def _new_page(self, p: int) -> QWidget:
         page = QWidget(self._body)
+        page.setObjectName("transcriptPage")
         lay = QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(SPACING)

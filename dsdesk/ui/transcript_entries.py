@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from dsdesk.services.history import MessageRef
 from dsdesk.ui.message_tools import MessageTools
 from dsdesk.ui.transcript_style import Theme
-from dsdesk.ui.transcript_widgets import AutoHeightBrowser, LinkButton, RoundedFrame
+from dsdesk.ui.transcript_widgets import AutoHeightBrowser, LinkButton, RoundedFrame, WrappedLabel
 
 __all__ = [
     "ActionRow",
@@ -37,9 +37,8 @@ def header_html(who: str, meta: str, theme: Theme) -> str:
 
 
 def label(parent: QWidget, rich: bool = False) -> QLabel:
-    label = QLabel(parent)
+    label = WrappedLabel(parent)
     label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
@@ -133,6 +132,14 @@ class UserMessage(RoundedFrame):
     @property
     def text(self) -> str:
         return self._text
+
+    @property
+    def ref(self) -> MessageRef | None:
+        """The stored prompt this shows."""
+        return self.tools.ref
+
+    def set_ref(self, ref: MessageRef | None) -> None:
+        self.tools.set_ref(ref)
 
     def snapshot(self) -> UserState:
         return UserState(self._text, self._meta, self.tools.ref)

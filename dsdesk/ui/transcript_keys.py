@@ -46,13 +46,14 @@ class TranscriptKeys(QObject):
             if isinstance(w, AutoHeightBrowser):
                 w.sig_cursor_moved.connect(lambda rect, b=w: self._on_browser_cursor_moved(b, rect))
 
-    def chain(self, entries: Sequence[QWidget], entry: QWidget) -> None:
+    def chain(self, entries: Sequence[QWidget], entry: QWidget, skip: type[QWidget]) -> None:
         """New widgets join the end of the window's Tab chain; move the entry's controls to
-        just after the last ones of the built entries above it."""
+        just after the last ones of the built entries above it. Entries of type ``skip`` have
+        none (parked ones: a long transcript has hundreds above the view)."""
         prev: QWidget = self._scroll
-        i = list(entries).index(entry)
-        for above in reversed(entries[:i]):
-            stops = tab_stops(above)
+        for i in range(entries.index(entry) - 1, -1, -1):
+            above = entries[i]
+            stops = [] if isinstance(above, skip) else tab_stops(above)
             if stops:
                 prev = stops[-1]
                 break

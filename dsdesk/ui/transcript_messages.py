@@ -6,7 +6,7 @@ import dataclasses
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dsdesk.services.history import MessageRef
 from dsdesk.ui.message_tools import MessageTools
@@ -60,7 +60,7 @@ class AnswerState:
         if self.reasoning is not None:
             answer.add_reasoning(self.reasoning, expand=self.expanded)
         if self.content is not None:
-            answer.add_content(self.content)
+            answer.add_content(self.content, final=True)
         if self.reasoning_tokens is not None:
             answer.set_reasoning_tokens(self.reasoning_tokens)
         answer.finish(self.status, self.usage)
@@ -107,13 +107,13 @@ class AnswerMessage(QWidget):
         lay.setContentsMargins(2, 0, 2, 0)
         lay.setSpacing(4)
         self._lay = lay
-        self._header = label(self, rich=True)
-        self.tools = MessageTools("answer", self.source_text, self)
-        self.tools.sig_action.connect(self.sig_action)
-        self.tools.set_ref(ref)
-        self.tools.hide()  # shown when the answer is finished
-        lay.addLayout(header_row(self._header, self.tools))
-        self._header.setVisible(not continuation)
+        # The header and its links are built when first shown: an agent round's answer (most
+        # of a long session) has neither, and building them was a fifth of building it.
+        self._ref = ref
+        self._header: QLabel | None = None
+        self._tools: MessageTools | None = None
+        if not continuation:
+            self._build_header()
 
         self.reasoning_button = DisclosureButton(self)
         self.reasoning_button.clicked.connect(self._on_reasoning_button_clicked)
@@ -139,7 +139,38 @@ class AnswerMessage(QWidget):
         self.content = StreamRenderer(self.content_view.document(), theme, fold_edits=True)
         self.apply_theme(theme)
 
-    # -- the reasoning section, built on demand --------------------------------------------------
+    # -- parts built on demand -------------------------------------------------------------------
+
+    @property
+    def tools(self) -> MessageTools:
+        """The header's links (versions, Regenerate, Copy)."""
+        return self._build_header()[1]
+
+    @property
+    def ref(self) -> MessageRef | None:
+        """The stored message this answer shows."""
+        return self._ref
+
+    def set_ref(self, ref: MessageRef | None) -> None:
+        self._ref = ref
+        if self._tools is not None:
+            self._tools.set_ref(ref)
+
+    def _build_header(self) -> tuple[QLabel, MessageTools]:
+        if self._header is None or self._tools is None:
+            header = label(self, rich=True)
+            header.setText(header_html("DeepSeek", self._meta, self._theme))
+            tools = MessageTools("answer", self.source_text, self)
+            tools.sig_action.connect(self.sig_action)
+            tools.set_ref(self._ref)
+            tools.apply_theme(self._theme.font, self._theme.dim)
+            tools.setVisible(self._finished and not self.continuation)
+            header.setVisible(not self.continuation)
+            self._lay.insertLayout(0, header_row(header, tools))
+            self._header, self._tools = header, tools
+            if self.parentWidget() is not None and self.isVisible():
+                self.sig_built.emit(tools)
+        return self._header, self._tools
 
     @property
     def reasoning_frame(self) -> RoundedFrame:
@@ -172,10 +203,8 @@ class AnswerMessage(QWidget):
             self._apply_reasoning_theme()
             text = "".join(self._reasoning_unbuilt)
             self._reasoning_unbuilt.clear()
-            if text:
-                self._reasoning.update(text, True)
-            if self._finished:
-                self._reasoning.finish()
+            if text or self._finished:
+                self._reasoning.update(text, True, final=self._finished)
             QWidget.setTabOrder(self.reasoning_button, view)  # Tab order: as on screen
             self.sig_built.emit(frame)
         assert self._reasoning is not None
@@ -200,8 +229,9 @@ class AnswerMessage(QWidget):
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
-        self._header.setText(header_html("DeepSeek", self._meta, theme))
-        self.tools.apply_theme(theme.font, theme.dim)
+        if self._header is not None and self._tools is not None:
+            self._header.setText(header_html("DeepSeek", self._meta, theme))
+            self._tools.apply_theme(theme.font, theme.dim)
         small = self.font()
         small.setPointSizeF(theme.font.pointSizeF() * 0.86)
         self._status.setFont(small)
@@ -227,14 +257,15 @@ class AnswerMessage(QWidget):
         else:
             self._reasoning.update(text, force)
 
-    def add_content(self, text: str, force: bool = True) -> None:
+    def add_content(self, text: str, force: bool = True, *, final: bool = False) -> None:
+        """More content; ``final``: the last of it (see ``StreamRenderer.update``)."""
         if not self._has_content:
             self._has_content = True
             self.content_view.show()
             self._auto_collapse()
         if text:
             self._source.append(text)
-        self.content.update(text, force)
+        self.content.update(text, force, final=final)
 
     @property
     def stale(self) -> bool:
@@ -255,14 +286,16 @@ class AnswerMessage(QWidget):
         self._status_text = "  ·  ".join(parts)
         self._status.setText(self._status_text)
         self._status.setVisible(bool(parts))
-        self.tools.setVisible(not self.continuation)
+        if not self.continuation:
+            self.tools.show()
 
     def resume(self) -> None:
         """Open the finished answer for more (Continue): its text is drawn again, once, as
         still streaming, so a block cut in the middle goes on instead of starting anew."""
         self._finished = False
         self._status.hide()
-        self.tools.hide()
+        if self._tools is not None:
+            self._tools.hide()
         if self.action_row is not None:  # "Continue" is being done
             self.action_row.hide()
             self.action_row.deleteLater()
@@ -275,8 +308,9 @@ class AnswerMessage(QWidget):
     def set_continuation(self) -> None:
         """Become a later round of an agent turn (the rounds before it were just built)."""
         self.continuation = True
-        self._header.hide()
-        self.tools.hide()
+        if self._header is not None and self._tools is not None:
+            self._header.hide()
+            self._tools.hide()
 
     def set_reasoning_tokens(self, n: int) -> None:
         self._reasoning_tokens = n
@@ -298,7 +332,7 @@ class AnswerMessage(QWidget):
         reasoning = "".join(self._reasoning_source) if self._has_reasoning else None
         return AnswerState(
             self._meta,
-            self.tools.ref,
+            self._ref,
             self.continuation,
             reasoning,
             self.source_text() if self._has_content else None,
@@ -380,7 +414,7 @@ class AnswerMessage(QWidget):
 
     def plain_text(self) -> str:
         parts = [f"DeepSeek · {self._meta}" if self._meta else "DeepSeek"]
-        versions = self.tools.plain_text()
+        versions = self._tools.plain_text() if self._tools is not None else ""
         parts[0] += f"  [{versions}]" if versions else ""
         if self._has_reasoning:
             parts.append(self.reasoning_button.text())

@@ -27,7 +27,7 @@ __all__ = ["EntryState", "Parked", "Parking"]
 
 _NEAR = 1.5  # screens either side of the viewport: stand-ins there are built
 _FAR = 3.0  # screens: built entries farther than this are parked
-_BUDGET_S = 0.008  # building per event-loop turn; the rest on the next one
+_BUDGET_S = 0.004  # building and parking per event-loop turn; the rest on the next one
 LAZY_MS = 250
 
 
@@ -79,8 +79,13 @@ class Parking(QObject):
         self._theme, self._keep, self._built = theme, keep, built
         self.enabled = True
         self.keep_built = 60  # entries: a transcript this short is never parked (one reopened)
+        # A turn of the event loop also lays out and paints what was built: 4 ms of building
+        # leaves room for both within a frame. Each pass does at least one entry, so a pass
+        # always makes progress, however slow the machine (0: one entry a pass, for tests).
+        self.budget_s = _BUDGET_S
         self.parked_total = 0  # entries parked so far (for tests and the bench)
         self.built_total = 0
+        self._parked: set[Parked] = set()  # the stand-ins in the column now
         self.passes = 0  # looks at the view that went through the entries
         self._anchor: tuple[QWidget, int] | None = None  # keeps the view still while building
         self._timer = QTimer(self)
@@ -103,7 +108,11 @@ class Parking(QObject):
         return self._timer.isActive()
 
     def built_count(self) -> int:
-        return sum(1 for e in self._entries if not isinstance(e, Parked))
+        return len(self._entries) - len(self._parked)
+
+    def forget(self, entry: QWidget) -> None:
+        """``entry`` was taken out of the column (the transcript cleared)."""
+        self._parked.discard(entry)
 
     # -- the window ------------------------------------------------------------------------------
 
@@ -113,40 +122,49 @@ class Parking(QObject):
         if not self.enabled or body is None or not self._scroll.isVisible():
             return
         if not self._column.is_enabled():  # entries are being added: look again afterwards
-            self._timer.start()
+            self._timer.start(0)
             return
+        start = time.perf_counter()  # the budget counts this pass's layout and walk too
         self._column.activate()  # geometry of entries just added
         self.passes += 1
         vbar = self._scroll.verticalScrollBar()
         top, height = vbar.value(), max(1, self._scroll.viewport().height())
         near = (top - _NEAR * height, top + height + _NEAR * height)
         far = (top - _FAR * height, top + height + _FAR * height)
-        to_build: list[tuple[float, int]] = []
-        focus = QApplication.focusWidget()
+        to_build: list[tuple[float, int]] = []  # (distance from the view, index)
+        to_park: list[int] = []
         keep = self._keep()
         park = self.built_count() > self.keep_built
+        for page_y, page_h, first, n in self._column.spans():
+            entries = self._entries[first : first + n]
+            if (page_y + page_h < near[0] or page_y > near[1]) and (
+                not park or all(isinstance(e, Parked) for e in entries)
+            ):
+                continue  # nothing to build here, nothing left to park
+            for i, entry in enumerate(entries, first):
+                y, h = page_y + entry.y(), entry.height()
+                if isinstance(entry, Parked):
+                    if y + h >= near[0] and y <= near[1]:
+                        to_build.append((min(abs(y - top), abs(y + h - top)), i))
+                elif park and (y + h < far[0] or y > far[1]) and h > 0 and entry not in keep:
+                    to_park.append(i)
+        if not to_build and not to_park:
+            return
         # Disabled, the column is laid out once, on the request queued for the event loop, not
         # once per widget swapped (see TranscriptView.layout_deferred).
         self._column.set_enabled(False)
         try:
-            for page_y, page_h, first, n in self._column.spans():
-                entries = self._entries[first : first + n]
-                if (page_y + page_h < near[0] or page_y > near[1]) and (
-                    not park or all(isinstance(e, Parked) for e in entries)
-                ):
-                    continue  # nothing to build here, nothing left to park
-                for i, entry in enumerate(entries, first):
-                    y, h = page_y + entry.y(), entry.height()
-                    if isinstance(entry, Parked):
-                        if y + h >= near[0] and y <= near[1]:
-                            to_build.append((min(abs(y - top), abs(y + h - top)), i))
-                    elif park and (y + h < far[0] or y > far[1]) and h > 0 and entry not in keep:
-                        self._park(i, entry, focus)
             if to_build:
                 self._anchor = self._top_entry(top)
-                self._build_nearest(sorted(to_build))
+            built, done = self._build_nearest(sorted(to_build), start)
+            # As many parked as built at least: scrolling on builds in every pass, and the
+            # entries it leaves behind must not pile up built (nor one that cannot be parked
+            # stop it for good: at least one is parked when nothing was built).
+            done = self._park_far(to_park, start, at_least=max(built, 1)) and done
         finally:
             self._column.set_enabled(True)
+        if not done:
+            self._timer.start(0)  # the rest on the next turn (not LAZY_MS: start() alone keeps it)
 
     def restore_anchor(self) -> None:
         """After a layout pass: entries built above the view changed the heights over it; keep
@@ -175,35 +193,54 @@ class Parking(QObject):
                     return entry, y - top
         return None
 
-    def _build_nearest(self, order: Sequence[tuple[float, int]]) -> None:
-        start = time.perf_counter()
+    def _over_budget(self, start: float) -> bool:
+        return time.perf_counter() - start >= self.budget_s
+
+    def _build_nearest(self, order: Sequence[tuple[float, int]], start: float) -> tuple[int, bool]:
+        """Build parked entries, nearest first, within the budget (at least one): how many,
+        and whether that was all of them."""
         for n, (_distance, i) in enumerate(order):
-            if n and time.perf_counter() - start > _BUDGET_S:
-                self._timer.start()  # the rest on the next turn of the event loop
-                return
+            if n and self._over_budget(start):
+                return n, False
             entry = self._entries[i]
             if isinstance(entry, Parked):
                 self._build(i, entry)
+        return len(order), True
 
-    def _park(self, i: int, entry: QWidget, focus: QWidget | None) -> None:
+    def _park_far(self, indices: Sequence[int], start: float, at_least: int) -> bool:
+        """Park these entries, at least ``at_least`` of them, more within what is left of the
+        budget: whether that was all of them. An entry that cannot be parked now is skipped
+        and not counted: a pass must not spend itself on it again and again."""
+        focus = QApplication.focusWidget()
+        parked = 0
+        for i in indices:
+            if parked >= at_least and self._over_budget(start):
+                return False
+            parked += self._park(i, self._entries[i], focus)
+        return True
+
+    def _park(self, i: int, entry: QWidget, focus: QWidget | None) -> bool:
         snapshot = getattr(entry, "snapshot", None)
         if snapshot is None:
-            return
+            return False
         if focus is not None and (focus is entry or entry.isAncestorOf(focus)):
-            return
+            return False
         state: EntryState | None = snapshot()
         if state is None:
-            return
+            return False
         plain = entry.plain_text()  # type: ignore[attr-defined]
         parked = Parked(state, entry.height(), plain, entry.parentWidget() or entry)
         self._swap(i, entry, parked)
+        self._parked.add(parked)
         self.parked_total += 1
+        return True
 
     def _build(self, i: int, parked: Parked) -> QWidget:
         parent = parked.parentWidget()
         assert parent is not None
         entry = parked.state.build(self._theme(), parent)
         self._swap(i, parked, entry)
+        self._parked.discard(parked)
         self._built(entry)
         self.built_total += 1
         return entry

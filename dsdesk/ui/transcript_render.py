@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import (
     QTextBlockFormat,
     QTextCharFormat,
@@ -63,9 +65,6 @@ class StreamRenderer:
         self._theme = theme
         self._splitter = BlockSplitter()
         self._cursor = QTextCursor(document)  # persistent: always left at the end
-        # HTML is parsed here first (see _insert_html); built when needed, dropped at the end
-        # of the stream (a long agent session keeps a thousand finished answers).
-        self._scratch: QTextDocument | None = None
         self._codes: list[str] = []  # finished code blocks, for the Copy links
         self._copy_links: list[QTextCursor | None] = []  # each selects its "Copy" label
         self._finished_end = 0  # document position where the open tail starts
@@ -91,13 +90,16 @@ class StreamRenderer:
         # block had before, so a path line that only names the next edit block can be removed.
         self._prev_md: tuple[QTextCursor, QTextBlockFormat, QTextCharFormat, str] | None = None
         self._scan: tuple[list[str], int, bool] = ([], 0, False)  # open fence: SEARCH seen?
-        self.set_theme(theme)
+        self._style(theme)
 
     def set_theme(self, theme: Theme) -> None:
+        if theme is not self._theme:  # the same one again: an entry built, then themed
+            self._style(theme)
+
+    def _style(self, theme: Theme) -> None:
         self._theme = theme
         self._doc.setDefaultStyleSheet(theme.document_css())
         self._doc.setDefaultFont(theme.font)
-        self._scratch = None  # rebuilt with the new theme when needed
         fmt = QTextCharFormat()
         fmt.setFontFamilies([theme.mono_family, "monospace"])
         fmt.setFontPointSize(theme.code_pt)
@@ -114,7 +116,7 @@ class StreamRenderer:
         c.beginEditBlock()
         try:
             self._doc.clear()
-            self.set_theme(self._theme)
+            self._style(self._theme)
             self._codes, self._copy_links, self._prev_md = [], [], None
             self._tail_drawn, self._code_cursor = False, None
             for block in self._blocks:
@@ -152,25 +154,21 @@ class StreamRenderer:
         """True when a throttled update left the shown tail behind the text received."""
         return self._tail_stale
 
-    def update(self, text: str, force: bool = True) -> None:
+    def update(self, text: str, force: bool = True, *, final: bool = False) -> None:
         """Render newly streamed ``text`` (may be empty, to catch up a stale tail). Unless
-        ``force``, the redraw of a costly markdown tail may be postponed (see ``stale``)."""
-        if text or self._tail_stale:
+        ``force``, the redraw of a costly markdown tail may be postponed (see ``stale``).
+        ``final``: ``text`` is the end of the stream (``finish`` in the same pass: an entry
+        built again from its text renders it once, not as an open tail and then again)."""
+        if final:
+            self._apply(self._splitter.feed(text) + self._splitter.finish(), final=True, force=True)
+        elif text or self._tail_stale:
             self._apply(self._splitter.feed(text) if text else [], final=False, force=force)
 
     def finish(self) -> None:
         """End of stream: render the rest as finished blocks."""
+        if self._final:
+            return
         self._apply(self._splitter.finish(), final=True, force=True)
-        self._scratch = None
-
-    def _scratch_doc(self) -> QTextDocument:
-        if self._scratch is None:
-            doc = QTextDocument()
-            doc.setUndoRedoEnabled(False)
-            doc.setDefaultStyleSheet(self._theme.document_css())
-            doc.setDefaultFont(self._theme.font)
-            self._scratch = doc
-        return self._scratch
 
     def _apply(self, blocks: list[Block], final: bool, force: bool) -> None:
         quiet = not blocks and not final and self._code_cursor is None
@@ -268,7 +266,7 @@ class StreamRenderer:
         and the rest is copied as a fragment. A fragment that starts with a table or list brings
         its own blocks.
         """
-        s = self._scratch_doc()
+        s = _scratch_for(self._theme)
         s.setHtml(markup)
         first = s.begin()
         src = QTextCursor(s)
@@ -371,6 +369,26 @@ class StreamRenderer:
         parts.append(piece)
         self._code_piece = len(piece)
         cc.insertText("".join(parts), self._code_fmt)
+
+
+_scratch: tuple[Theme, QTextDocument] | None = None
+
+
+def _scratch_for(theme: Theme) -> QTextDocument:
+    """The document HTML is parsed in first (see ``_insert_html``), styled for ``theme``: one
+    for every renderer, each using it within one call on the GUI thread (one per renderer
+    cost 0.1 ms of each entry built back from parking). It belongs to the application, so it
+    goes with it."""
+    global _scratch
+    if _scratch is None or _scratch[0] is not theme or not shiboken6.isValid(_scratch[1]):
+        doc = QTextDocument(QCoreApplication.instance())
+        doc.setUndoRedoEnabled(False)
+        doc.setDefaultStyleSheet(theme.document_css())
+        doc.setDefaultFont(theme.font)
+        if _scratch is not None and shiboken6.isValid(_scratch[1]):
+            _scratch[1].deleteLater()
+        _scratch = (theme, doc)
+    return _scratch[1]
 
 
 def _in_table(block: Any) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QRect, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QEnterEvent,
@@ -14,9 +14,11 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QFrame,
+    QLabel,
     QPushButton,
     QSizePolicy,
     QTextBrowser,
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["AutoHeightBrowser", "DisclosureButton", "LinkButton", "RoundedFrame"]
+__all__ = ["AutoHeightBrowser", "DisclosureButton", "LinkButton", "RoundedFrame", "WrappedLabel"]
 
 _ACTIVATE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _ARROWS = (Qt.Key.Key_Up, Qt.Key.Key_Down)
@@ -71,6 +73,42 @@ class AutoHeightBrowser(QTextBrowser):
     def _on_self_cursorPositionChanged(self) -> None:
         if self.hasFocus():
             self.sig_cursor_moved.emit(self.cursorRect())
+
+
+class WrappedLabel(QLabel):
+    """A word-wrapped label as tall as its text at its width, without height-for-width.
+
+    A layout with one height-for-width item asks its items again on each pass, and so does
+    every layout above it: a usage line under each answer made the transcript's thousand
+    entries all height-for-width, and each page step then spent 6 ms in the scroll area's
+    layout. This one's size hint is its height at its current width, and a change of width
+    asks for one more layout pass of its own entry (as an auto-height browser does).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self._height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self._height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width() and self._height() != self.height():
+            self.updateGeometry()
+
+    def _height(self) -> int:
+        if not self.testAttribute(Qt.WidgetAttribute.WA_Resized):
+            return super().sizeHint().height()  # not laid out yet: its width is no guide
+        height = self.heightForWidth(max(1, self.width()))
+        return height if height >= 0 else super().sizeHint().height()  # -1: no text to wrap
 
 
 class LinkButton(QPushButton):
