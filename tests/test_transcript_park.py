@@ -353,3 +353,30 @@ def test_an_entry_that_cannot_be_parked_does_not_hold_up_the_others(
     qtbot.waitUntil(lambda: not view.parking.pending(), timeout=3000)
     assert cards[1] in view._entries  # it has the keyboard
     assert all(c not in view._entries for c in cards[2:10])  # the far ones around it parked
+
+
+def test_the_last_prompt_is_known_after_entries_above_it_come_and_go(
+    view: TranscriptView, qtbot: QtBot
+) -> None:
+    """The last prompt's index is kept, not looked for on every parking pass: entries added
+    above it ("Show earlier") and the top entry removed move it, and it is still the one."""
+    view.add_user_message("the last prompt", "", MessageRef(7, 1, 1))
+    view.begin_answer("")
+    view.append_content("its answer")
+    view.end_answer("done")
+    view.add_actions([("earlier", "Show earlier messages")])  # a link at the end
+    with view.inserting_at_top():
+        view.add_actions([("earlier", "Show earlier messages")])
+        view.add_user_message("an earlier prompt", "", MessageRef(3, 1, 1))
+    prompt = view.last_user_message()
+    assert prompt is not None and prompt.text == "the last prompt"
+    view.remove_first()  # the "earlier" link goes
+    view.remove_first()  # and the earlier prompt
+    prompt = view.last_user_message()
+    assert prompt is not None and prompt.text == "the last prompt"
+    assert view.message(7) is prompt and view.message(3) is None
+    view.clear()
+    assert view.last_user_message() is None
+    view.add_user_message("a new one", "")
+    prompt = view.last_user_message()
+    assert prompt is not None and prompt.text == "a new one"

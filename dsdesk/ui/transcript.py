@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QAbstractSlider, QFrame, QScrollArea, QVBoxLayout,
 
 from dsdesk.services.history import MessageRef, StoredTurn
 from dsdesk.ui.transcript_column import EntryColumn
+from dsdesk.ui.transcript_entry_list import Entry, EntryList
 from dsdesk.ui.transcript_keys import TranscriptKeys
 from dsdesk.ui.transcript_messages import ActionRow, AnswerMessage, ErrorBox, UserMessage
 from dsdesk.ui.transcript_park import Parked, Parking
@@ -29,14 +30,7 @@ from dsdesk.ui.transcript_style import Theme
 
 __all__ = ["TranscriptView"]
 
-_Entry = UserMessage | AnswerMessage | ErrorBox | ActionRow | Parked
 _AT_BOTTOM_SLACK = 4  # px: "at the bottom" survives rounding in layout
-_UNKNOWN = -1  # _last_prompt: entries were added above or removed; look again
-
-
-def _is_prompt(entry: QWidget) -> bool:
-    parked_prompt = isinstance(entry, Parked) and entry.state.kind == "user"
-    return parked_prompt or isinstance(entry, UserMessage)
 
 
 class TranscriptView(QWidget):
@@ -50,7 +44,7 @@ class TranscriptView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._theme = Theme.from_palette(self.palette(), self.font())
-        self._entries: list[_Entry] = []
+        self._entries = EntryList()
         self._answer: AnswerMessage | None = None  # the last answer
         self._next_answer_ref: MessageRef | None = None  # stored before the answer began
         self._streaming = False
@@ -58,7 +52,6 @@ class TranscriptView(QWidget):
         self._pending_content: list[str] = []
         self._scheduled = False
         self._follow = True  # the view is at the bottom: keep it there as content grows
-        self._last_prompt: int | None = None  # its index in _entries; _UNKNOWN: to look for
 
         self._scroll = QScrollArea(self)
         self._scroll.setWidgetResizable(True)
@@ -217,7 +210,6 @@ class TranscriptView(QWidget):
             entry.deleteLater()
             self.parking.forget(entry)
         self._entries.clear()
-        self._last_prompt = None
         self._follow = True
         if self._placeholder is not None:
             self._placeholder.show()
@@ -258,7 +250,7 @@ class TranscriptView(QWidget):
         return "\n\n".join(entry.plain_text() for entry in self._entries)
 
     def last_user_message(self) -> UserMessage | None:
-        i = self._last_prompt_index()
+        i = self._entries.last_prompt()
         entry = self.parking.build_at(i) if i is not None else None
         return entry if isinstance(entry, UserMessage) else None
 
@@ -268,14 +260,7 @@ class TranscriptView(QWidget):
     def message(self, message_id: int) -> UserMessage | AnswerMessage | None:
         """The entry showing a stored message, if it is in the transcript (built now if it was
         parked)."""
-        for i, e in enumerate(self._entries):
-            if isinstance(e, Parked) and e.state.ref_id == message_id:
-                e = self.parking.build_at(i)  # type: ignore[assignment]
-            if isinstance(e, UserMessage | AnswerMessage):
-                ref = e.ref
-                if ref is not None and ref.id == message_id:
-                    return e
-        return None
+        return self._entries.find_message(message_id, self.parking.build_at)
 
     def scroll_to(self, entry: QWidget) -> None:
         """Show ``entry`` at the top of the view (a search hit, a message just switched)."""
@@ -333,26 +318,18 @@ class TranscriptView(QWidget):
     def remove_first(self) -> None:
         """Remove the top entry (the "Show earlier messages" link being replaced)."""
         if self._entries:
-            entry = self._entries.pop(0)
-            self._last_prompt = _UNKNOWN
+            entry = self._entries.take_first()
             self.parking.forget(entry)
             self._column.remove(entry)
             entry.hide()
             entry.deleteLater()
 
-    def _add_entry(self, entry: _Entry) -> None:
+    def _add_entry(self, entry: Entry) -> None:
         if self._placeholder is not None:
             self._placeholder.hide()
+        self._column.insert(self._entries.add(entry, self._insert_at), entry)
         if self._insert_at is not None:
-            self._entries.insert(self._insert_at, entry)
-            self._column.insert(self._insert_at, entry)
             self._insert_at += 1
-            self._last_prompt = _UNKNOWN
-        else:
-            self._entries.append(entry)
-            self._column.insert(len(self._entries) - 1, entry)
-            if isinstance(entry, UserMessage):
-                self._last_prompt = len(self._entries) - 1
         with self.layout_deferred():
             entry.show()  # now, not on the layout's queued show: tests and flush() see it at once
         self._wire(entry, rebuilt=False)
@@ -372,18 +349,8 @@ class TranscriptView(QWidget):
 
     def _keep_built(self) -> tuple[QWidget | None, ...]:
         """The answer the chat streams into or continues, and the last prompt, stay built."""
-        i = self._last_prompt_index()
+        i = self._entries.last_prompt()
         return self._answer, self._entries[i] if i is not None else None
-
-    def _last_prompt_index(self) -> int | None:
-        """Where the last prompt is, built or parked (kept: parking asks on each look, and the
-        scan through a 500-step agent turn took 1.5 ms)."""
-        if self._last_prompt == _UNKNOWN:
-            self._last_prompt = next(
-                (i for i in range(len(self._entries) - 1, -1, -1) if _is_prompt(self._entries[i])),
-                None,
-            )
-        return self._last_prompt
 
     def _on_timer_timeout(self) -> None:
         self._render(force=False)
