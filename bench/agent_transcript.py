@@ -375,7 +375,7 @@ def settle(app: Any, rounds: int = 2) -> None:
 
 
 async def session(args: argparse.Namespace, project: Path, collector: Any) -> list[str]:
-    from PySide6.QtWidgets import QAbstractSlider, QApplication
+    from PySide6.QtWidgets import QAbstractSlider, QApplication, QWidget
 
     from dsdesk.agent import events as ev
     from dsdesk.agent.calls import TurnLimits
@@ -455,6 +455,14 @@ async def session(args: argparse.Namespace, project: Path, collector: Any) -> li
         f"200 lines over 2 s), {wall:.0f} s, {n_cards} tool cards, {len(transcript._entries)} "
         f"transcript entries, RSS {rss0:.0f} → {rss_now():.0f} MB"
     )
+    hfw = collections.Counter(
+        type(w).__name__
+        for e in transcript._entries
+        for w in [e, *e.findChildren(QWidget)]
+        if not w.isHidden() and w.hasHeightForWidth() and w.layout() is None
+    )
+    if hfw:  # one makes its page and the column ask every entry again on each layout pass
+        out.append(f"  height-for-width widgets in the transcript: {dict(hfw)}")
     if ended and (ended[0].status is not ev.TurnStatus.DONE or ended[0].rounds <= args.steps):
         out.append(f"  the turn ended early: {ended[0]}")
     out.append("longest GUI stall (1 ms timer; gaps between its ticks):")

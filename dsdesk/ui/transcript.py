@@ -74,6 +74,7 @@ class TranscriptView(QWidget):
 
         vbar = self._scroll.verticalScrollBar()
         vbar.setSingleStep(40)
+        vbar.setStyleSheet(self._theme.scroll_bar_css())
         vbar.rangeChanged.connect(self._on_vbar_rangeChanged)
         vbar.valueChanged.connect(self._on_vbar_valueChanged)
 
@@ -375,6 +376,7 @@ class TranscriptView(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._theme = Theme.from_palette(self.palette(), self.font())
+            self._scroll.verticalScrollBar().setStyleSheet(self._theme.scroll_bar_css())
             for entry in self._entries:
                 if not isinstance(entry, ActionRow | Parked):
                     entry.apply_theme(self._theme)

@@ -4,7 +4,7 @@ it only when needed (``ToolCard`` supplies the header and the panes)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QFocusEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QApplication, QFrame, QVBoxLayout, QWidget
 
 from dsdesk.ui.agent.card_look import PAD_X, CardLook, look_for
@@ -12,6 +12,8 @@ from dsdesk.ui.agent.card_paint import Header, paint_card
 from dsdesk.ui.transcript_style import Theme
 
 __all__ = ["CardShell"]
+
+_CACHED_MAX_H = 120  # px: a taller card (its output shown) is painted directly
 
 
 class CardShell(QFrame):
@@ -24,6 +26,8 @@ class CardShell(QFrame):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._lay = QVBoxLayout(self)
         self._lay.setSpacing(8)
+        # (what it shows, in which look, the card painted)
+        self._pixmap: tuple[tuple[Header, int, int, float], CardLook, QPixmap] | None = None
 
     # -- for the subclass ------------------------------------------------------------------------
 
@@ -91,6 +95,26 @@ class CardShell(QFrame):
         super().focusOutEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        # A card is painted again with every full repaint of the transcript (a scroll, the view
+        # following a growing answer: dozens a second) and seldom changes: a card of a line or
+        # two is painted once into a pixmap, and then only copied (0.2 ms of Python and text
+        # shaping a paint otherwise, ten cards on screen).
+        head, w, h = self.header(), self.width(), self.height()
         painter = QPainter(self)
-        paint_card(painter, self._look, self.width(), self.height(), self.header())
+        if h > _CACHED_MAX_H:
+            self._pixmap = None
+            paint_card(painter, self._look, w, h, head)
+        else:
+            dpr = self.devicePixelRatioF()
+            key = (head, w, h, dpr)
+            cached = self._pixmap
+            if cached is None or cached[1] is not self._look or cached[0] != key:
+                pm = QPixmap(round(w * dpr), round(h * dpr))
+                pm.setDevicePixelRatio(dpr)
+                pm.fill(Qt.GlobalColor.transparent)
+                into = QPainter(pm)
+                paint_card(into, self._look, w, h, head)
+                into.end()
+                cached = self._pixmap = (key, self._look, pm)
+            painter.drawPixmap(0, 0, cached[2])
         painter.end()
