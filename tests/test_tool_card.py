@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
@@ -516,3 +516,35 @@ def test_answer_keys_right_after_a_question_appears_are_ignored(
     monkeypatch.setattr(ToolCard, "ARM_SECONDS", 0.0)
     QTest.keyClick(card, Qt.Key.Key_Y)
     assert got == [Approval(Answer.ONCE)]
+
+
+def test_a_card_painted_from_its_pixmap_shows_its_state_now(host: Host) -> None:
+    """A short card is painted once into a pixmap and copied after: every change it shows
+    (summary, status, focus, theme) must paint it anew, exactly as a fresh card would."""
+
+    def image(c: ToolCard) -> QImage:
+        return c.grab().toImage()
+
+    card = host.card(title="$ pytest -x")
+    card.finish(ToolStatus.DONE, "exit 0", "1 passed", 0.4)
+    twin = host.card(title="$ pytest -x")
+    twin.finish(ToolStatus.DONE, "exit 0", "1 passed", 0.4)
+    host.column.addStretch(1)  # the cards as tall as their header
+    QApplication.processEvents()
+    assert card.height() < 80
+    first = image(card)
+    assert image(card) == first == image(twin)  # copied: the same picture again
+    # A changed summary (a card reused for a later state) is painted anew.
+    summary = card._summary
+    card._set_summary("exit 1")
+    assert image(card) != first
+    card._set_summary(summary)
+    assert image(card) == first
+    card.setFocus()  # the focus ring
+    QApplication.processEvents()
+    assert card.hasFocus() and image(card) != first
+    twin.setFocus()
+    QApplication.processEvents()
+    assert image(card) == first
+    card.apply_theme(_dark_theme(host))
+    assert image(card) != first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -57,3 +58,29 @@ def test_answers_with_a_usage_line_do_not_make_the_transcript_height_for_width(
     assert body is not None and not body.hasHeightForWidth()
     answer = view.last_answer()
     assert answer is not None and LONG.strip() in answer.plain_text()
+
+
+def test_the_transcripts_flat_scroll_bar_follows_the_theme(qtbot: QtBot) -> None:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    for n in range(30):  # enough to scroll
+        view.add_user_message(f"prompt {n}\n" * 3, "")
+    QApplication.processEvents()
+    bar = view.scroll_bar()
+    bar.setValue(0)  # the handle at the top: the groove at the bottom
+    QApplication.processEvents()
+
+    def groove() -> QColor:
+        return bar.grab().toImage().pixelColor(1, bar.height() - 3)
+
+    assert bar.isVisible() and groove() == view.theme.base
+    pal = QPalette(view.palette())
+    pal.setColor(QPalette.ColorRole.Window, QColor(37, 37, 40))
+    pal.setColor(QPalette.ColorRole.Base, QColor(28, 28, 31))
+    pal.setColor(QPalette.ColorRole.Text, QColor(220, 220, 222))
+    view.setPalette(pal)
+    QApplication.processEvents()
+    assert view.theme.dark and groove() == QColor(28, 28, 31)
