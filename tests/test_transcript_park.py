@@ -380,3 +380,32 @@ def test_the_last_prompt_is_known_after_entries_above_it_come_and_go(
     view.add_user_message("a new one", "")
     prompt = view.last_user_message()
     assert prompt is not None and prompt.text == "a new one"
+
+
+def test_headers_built_back_are_one_line_beside_their_links(
+    view: TranscriptView, qtbot: QtBot
+) -> None:
+    """An answer built back is first laid out narrow, then at its width: its header (a
+    word-wrapped label) must end one line tall, level with its links, not four lines tall."""
+    view.add_user_message("Study the project", "V4 Pro · thinking · high", MessageRef(1, 1, 1))
+    for n in range(STEPS):
+        view.begin_answer("deepseek-v4-pro · thinking · high", MessageRef(100 + n, 1, 1))
+        view.append_content(f"Reading module_{n}.py now.")
+        view.end_answer("done", f"input 12,{n:03} (cache hit 11,000 / miss 1,{n:03}) · $0.0011")
+        card = ToolCard(f"call-{n}", "read_file", view.theme)
+        view.add_card(card)
+        card.set_title(f"read_file module_{n}.py")
+        card.finish(ToolStatus.DONE, "3 lines", "x\n" * 3, 0.1)
+    settle(qtbot, view)
+    bar = view.scroll_bar()
+    for _ in range(12):  # page up on the running loop: entries are built back as they come
+        bar.triggerAction(bar.SliderAction.SliderPageStepSub)
+        qtbot.wait(30)
+    settle(qtbot, view)
+    answers = [e for e in on_screen(view) if isinstance(e, AnswerMessage)]
+    assert answers and view.parking.built_total > 0
+    for a in answers:
+        header, tools = a._header, a._tools
+        assert header is not None and tools is not None
+        assert header.height() < 2 * header.fontMetrics().lineSpacing()
+        assert abs(header.geometry().center().y() - tools.geometry().center().y()) <= 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QRect, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QEnterEvent,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 __all__ = ["AutoHeightBrowser", "DisclosureButton", "LinkButton", "RoundedFrame", "WrappedLabel"]
 
 _ACTIVATE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+_MAX_SIZE = 16777215  # QWIDGETSIZE_MAX
 _ARROWS = (Qt.Key.Key_Up, Qt.Key.Key_Down)
 
 
@@ -81,34 +82,38 @@ class WrappedLabel(QLabel):
     A layout with one height-for-width item asks its items again on each pass, and so does
     every layout above it: a usage line under each answer made the transcript's thousand
     entries all height-for-width, and each page step then spent 6 ms in the scroll area's
-    layout. This one's size hint is its height at its current width, and a change of width
-    asks for one more layout pass of its own entry (as an auto-height browser does).
+    layout. This one takes a fixed height when its width or text changes, as the auto-height
+    text views do (a size hint that followed the width was not always asked again after the
+    first, narrow layout pass of an entry built back: the header stayed four lines tall).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def hasHeightForWidth(self) -> bool:
         return False
 
-    def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), self._height())
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(super().minimumSizeHint().width(), self._height())
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width() and self._height() != self.height():
-            self.updateGeometry()
+        if event.size().width() != event.oldSize().width():
+            self._fit()
 
-    def _height(self) -> int:
-        if not self.testAttribute(Qt.WidgetAttribute.WA_Resized):
-            return super().sizeHint().height()  # not laid out yet: its width is no guide
-        height = self.heightForWidth(max(1, self.width()))
-        return height if height >= 0 else super().sizeHint().height()  # -1: no text to wrap
+    def _fit(self) -> None:
+        # QLabel's height for a width is at least its minimum height: free it first.
+        self.setMinimumHeight(0)
+        self.setMaximumHeight(_MAX_SIZE)
+        if self.testAttribute(Qt.WidgetAttribute.WA_Resized):
+            height = self.heightForWidth(max(1, self.width()))
+        else:  # not laid out yet: its width is no guide
+            height = -1
+        if height < 0:  # no text to wrap, or no width yet
+            height = super().sizeHint().height()
+        self.setFixedHeight(height)
 
 
 class LinkButton(QPushButton):
