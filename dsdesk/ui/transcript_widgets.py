@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 __all__ = ["AutoHeightBrowser", "DisclosureButton", "LinkButton", "RoundedFrame", "WrappedLabel"]
 
 _ACTIVATE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-_MAX_SIZE = 16777215  # QWIDGETSIZE_MAX
 _ARROWS = (Qt.Key.Key_Up, Qt.Key.Key_Down)
 
 
@@ -104,16 +103,11 @@ class WrappedLabel(QLabel):
             self._fit()
 
     def _fit(self) -> None:
-        # QLabel's height for a width is at least its minimum height: free it first.
-        self.setMinimumHeight(0)
-        self.setMaximumHeight(_MAX_SIZE)
-        if self.testAttribute(Qt.WidgetAttribute.WA_Resized):
-            height = self.heightForWidth(max(1, self.width()))
-        else:  # not laid out yet: its width is no guide
-            height = -1
-        if height < 0:  # no text to wrap, or no width yet
-            height = super().sizeHint().height()
-        self.setFixedHeight(height)
+        if not self.testAttribute(Qt.WidgetAttribute.WA_Resized):
+            return  # not laid out yet: its width is no guide (its size hint is used until then)
+        self.setMinimumHeight(0)  # QLabel's height for a width is at least its minimum height
+        height = self.heightForWidth(max(1, self.width()))
+        self.setFixedHeight(height if height >= 0 else super().sizeHint().height())
 
 
 class LinkButton(QPushButton):
