@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QObject, Signal
 
 from dsdesk.core.errors import DsdeskError
@@ -11,7 +13,12 @@ from dsdesk.services.tasks import TaskRegistry
 
 
 class ClientHolder(QObject):
-    """Owns the one ``DeepSeekClient``; replacing the config closes the old client in a task."""
+    """Owns the one ``DeepSeekClient``; replacing the config closes the old client in a task.
+
+    The client for the current config is built ahead, in a thread: an httpx client's
+    construction (proxy settings read from the environment, URLs parsed) had taken 5-30 ms of
+    the GUI thread at the first request of a session, and after each change of settings.
+    """
 
     sig_models = Signal(list)
     """(list[str]) the server's model ids."""
@@ -27,10 +34,18 @@ class ClientHolder(QObject):
         self._tasks = tasks
         self.config = config
         self._client: DeepSeekClient | None = None
+        self._lock = threading.Lock()
+        self._ahead: DeepSeekClient | None = None  # built for self.config, not yet used
+        self._build_ahead(config)
 
     def client(self) -> DeepSeekClient:
         if self._client is None:
-            self._client = DeepSeekClient(self.config)
+            with self._lock:
+                ahead, self._ahead = self._ahead, None
+            if ahead is not None and ahead.config == self.config:
+                self._client = ahead
+            else:  # not built yet (or for older settings): build it here
+                self._client = DeepSeekClient(self.config)
         return self._client
 
     def reconfigure(self, config: ClientConfig) -> None:
@@ -40,6 +55,18 @@ class ClientHolder(QObject):
         old, self._client = self._client, None
         if old is not None:
             self._tasks.spawn(old.aclose(), name="close-old-client")
+        with self._lock:
+            self._ahead = None  # for the old settings (never used: nothing to close)
+        self._build_ahead(config)
+
+    def _build_ahead(self, config: ClientConfig) -> None:
+        def build() -> None:
+            client = DeepSeekClient(config)  # nothing opened until its first request
+            with self._lock:
+                if config == self.config and self._client is None:
+                    self._ahead = client
+
+        threading.Thread(target=build, name="http-client-ahead", daemon=True).start()
 
     def refresh_account(self) -> None:
         """Fetch the model list and the balance in the background."""
