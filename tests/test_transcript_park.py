@@ -52,6 +52,18 @@ def fill(view: TranscriptView, steps: int = STEPS) -> None:
     view.end_answer("done", "final usage")
 
 
+def add_read_cards(view: TranscriptView, steps: int = STEPS) -> list[ToolCard]:
+    """Ended read_file cards, one a step."""
+    cards = []
+    for n in range(steps):
+        card = ToolCard(f"c{n}", "read_file", view.theme)
+        view.add_card(card)
+        card.set_title(f"read_file f{n}.py")
+        card.finish(ToolStatus.DONE, "12 lines", "x\n" * 12, 0.1)
+        cards.append(card)
+    return cards
+
+
 def settle(qtbot: QtBot, view: TranscriptView) -> None:
     """Let layout and parking run until nothing more changes."""
     for _ in range(40):
@@ -175,13 +187,7 @@ def test_focus_and_the_streaming_answer_are_never_parked(
     view.append_content("working")
     view.flush()
     streaming = view.last_answer()
-    cards = []
-    for n in range(STEPS):
-        card = ToolCard(f"c{n}", "read_file", view.theme)
-        view.add_card(card)
-        card.set_title(f"read_file f{n}.py")
-        card.finish(ToolStatus.DONE, "12 lines", "x\n" * 12, 0.1)
-        cards.append(card)
+    cards = add_read_cards(view)
     view.activateWindow()
     qtbot.waitActive(view)
     cards[1].setFocus()
@@ -338,13 +344,7 @@ def test_an_entry_that_cannot_be_parked_does_not_hold_up_the_others(
     """With no budget, a pass that could only try the entry with the keyboard (not to be
     parked) would try it again on every pass, forever: it is skipped, and the next parked."""
     view.add_user_message("go", "")
-    cards = []
-    for n in range(STEPS):
-        card = ToolCard(f"c{n}", "read_file", view.theme)
-        view.add_card(card)
-        card.set_title(f"read_file f{n}.py")
-        card.finish(ToolStatus.DONE, "12 lines", "x\n" * 12, 0.1)
-        cards.append(card)
+    cards = add_read_cards(view)
     view.activateWindow()
     qtbot.waitActive(view)
     view.parking.budget_s = 0
