@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dsdesk.services.history import MessageRef
@@ -19,7 +18,8 @@ from dsdesk.ui.transcript_entries import (
     label,
     set_text_color,
 )
-from dsdesk.ui.transcript_render import COPY_SCHEME, EDIT_SCHEME, StreamRenderer
+from dsdesk.ui.transcript_reasoning import ReasoningPane, open_link
+from dsdesk.ui.transcript_render import StreamRenderer
 from dsdesk.ui.transcript_style import Theme
 from dsdesk.ui.transcript_widgets import (
     AutoHeightBrowser,
@@ -30,7 +30,6 @@ from dsdesk.ui.transcript_widgets import (
 __all__ = ["ActionRow", "AnswerMessage", "AnswerState", "ErrorBox", "UserMessage"]
 
 _STATUS_TEXT = {"stopped": "■ stopped", "length": "Answer cut at max tokens", "error": "✕ failed"}
-_EXTERNAL = frozenset({"http", "https", "mailto"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -119,11 +118,7 @@ class AnswerMessage(QWidget):
         self.reasoning_button.clicked.connect(self._on_reasoning_button_clicked)
         self.reasoning_button.hide()
         lay.addWidget(self.reasoning_button, 0, Qt.AlignmentFlag.AlignLeft)
-        # The reasoning's frame, view and renderer are built when it is first shown: most
-        # answers of a long agent session arrive (or reopen) with their reasoning collapsed.
-        self._reasoning_frame: RoundedFrame | None = None
-        self._reasoning_view: AutoHeightBrowser | None = None
-        self._reasoning: StreamRenderer | None = None
+        self._reasoning: ReasoningPane | None = None  # built when first shown
         self._reasoning_unbuilt: list[str] = []  # received while not built
         self._expanded = False
 
@@ -174,58 +169,35 @@ class AnswerMessage(QWidget):
 
     @property
     def reasoning_frame(self) -> RoundedFrame:
-        return self._build_reasoning()[0]
+        return self._build_reasoning().frame
 
     @property
     def reasoning_view(self) -> AutoHeightBrowser:
-        return self._build_reasoning()[1]
+        return self._build_reasoning().view
 
     @property
     def reasoning(self) -> StreamRenderer:
-        return self._build_reasoning()[2]
+        return self._build_reasoning().renderer
 
     @property
     def reasoning_stale(self) -> bool:
-        return self._reasoning is not None and self._reasoning.stale
+        return self._reasoning is not None and self._reasoning.renderer.stale
 
-    def _build_reasoning(self) -> tuple[RoundedFrame, AutoHeightBrowser, StreamRenderer]:
-        if self._reasoning_frame is None or self._reasoning_view is None:
-            frame = RoundedFrame(self, rule=True)
-            rlay = QVBoxLayout(frame)
-            rlay.setContentsMargins(14, 2, 0, 2)
-            view = AutoHeightBrowser(frame)
-            rlay.addWidget(view)
-            view.anchorClicked.connect(self._on_reasoning_view_anchorClicked)
-            frame.setVisible(self._expanded)
-            self._lay.insertWidget(self._lay.indexOf(self.reasoning_button) + 1, frame)
-            self._reasoning_frame, self._reasoning_view = frame, view
-            self._reasoning = StreamRenderer(view.document(), self._reasoning_theme())
-            self._apply_reasoning_theme()
+    def _build_reasoning(self) -> ReasoningPane:
+        if self._reasoning is None:
+            pane = self._reasoning = ReasoningPane(self, self._theme)
+            pane.view.anchorClicked.connect(self._on_reasoning_view_anchorClicked)
+            pane.frame.setVisible(self._expanded)
+            self._lay.insertWidget(self._lay.indexOf(self.reasoning_button) + 1, pane.frame)
             text = "".join(self._reasoning_unbuilt)
             self._reasoning_unbuilt.clear()
             if text or self._finished:
-                self._reasoning.update(text, True, final=self._finished)
-            QWidget.setTabOrder(self.reasoning_button, view)  # Tab order: as on screen
-            self.sig_built.emit(frame)
-        assert self._reasoning is not None
-        return self._reasoning_frame, self._reasoning_view, self._reasoning
-
-    def _apply_reasoning_theme(self) -> None:
-        if self._reasoning_frame is None or self._reasoning_view is None:
-            return
-        theme = self._theme
-        set_text_color(self._reasoning_view, theme.dim)
-        self._reasoning_frame.set_colors(theme.base, theme.border)
-        self._reasoning_view.setFont(theme.font)
-        if self._reasoning is not None:
-            self._reasoning.set_theme(self._reasoning_theme())
+                pane.renderer.update(text, True, final=self._finished)
+            QWidget.setTabOrder(self.reasoning_button, pane.view)  # Tab order: as on screen
+            self.sig_built.emit(pane.frame)
+        return self._reasoning
 
     # -- theme -----------------------------------------------------------------------------------
-
-    def _reasoning_theme(self) -> Theme:
-        font = QFont(self._theme.font)
-        font.setPointSizeF(self._theme.font.pointSizeF() * 0.93)
-        return dataclasses.replace(self._theme, font=font)
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -240,7 +212,8 @@ class AnswerMessage(QWidget):
         set_text_color(self._status, theme.dim)
         self.content_view.setFont(theme.font)
         self.content.set_theme(theme)
-        self._apply_reasoning_theme()
+        if self._reasoning is not None:
+            self._reasoning.set_theme(theme)
 
     # -- streaming -------------------------------------------------------------------------------
 
@@ -255,7 +228,7 @@ class AnswerMessage(QWidget):
         if self._reasoning is None:
             self._reasoning_unbuilt.append(text)
         else:
-            self._reasoning.update(text, force)
+            self._reasoning.renderer.update(text, force)
 
     def add_content(self, text: str, force: bool = True, *, final: bool = False) -> None:
         """More content; ``final``: the last of it (see ``StreamRenderer.update``)."""
@@ -279,7 +252,7 @@ class AnswerMessage(QWidget):
         self._ended = (status, usage)
         self._update_reasoning_header()
         if self._reasoning is not None:
-            self._reasoning.finish()
+            self._reasoning.renderer.finish()
         self.content.finish()
         self._auto_collapse()
         parts = [p for p in (_STATUS_TEXT.get(status, ""), usage or "") if p]
@@ -354,7 +327,7 @@ class AnswerMessage(QWidget):
 
     def _set_expanded(self, expanded: bool) -> None:
         self._expanded = expanded
-        if expanded or self._reasoning_frame is not None:
+        if expanded or self._reasoning is not None:
             self.reasoning_frame.setVisible(expanded)
         self._update_reasoning_header()
 
@@ -375,28 +348,10 @@ class AnswerMessage(QWidget):
     # -- links -----------------------------------------------------------------------------------
 
     def _on_content_view_anchorClicked(self, url: QUrl) -> None:
-        self._open_link(self.content, url)
+        open_link(self, self.content, self.content_view, url)
 
     def _on_reasoning_view_anchorClicked(self, url: QUrl) -> None:
-        self._open_link(self.reasoning, url)
-
-    def _open_link(self, renderer: StreamRenderer, url: QUrl) -> None:
-        if url.scheme() == COPY_SCHEME:
-            try:
-                index = int(url.path())
-            except ValueError:
-                return
-            QGuiApplication.clipboard().setText(renderer.code(index))
-            renderer.set_copied(index, True)
-            QTimer.singleShot(1500, self, lambda: renderer.set_copied(index, False))
-        elif url.scheme() == EDIT_SCHEME and url.path().isdigit():
-            view = self.content_view if renderer is self.content else self.reasoning_view
-            by_keyboard = view.textCursor().hasSelection()  # a Tab-selected link, not a click
-            link = renderer.toggle_edit(int(url.path()))
-            if link is not None and by_keyboard:
-                view.setTextCursor(link)  # Enter again folds it back
-        elif url.scheme() in _EXTERNAL:
-            QDesktopServices.openUrl(url)
+        open_link(self, self.reasoning, self.reasoning_view, url)
 
     # -- text ------------------------------------------------------------------------------------
 

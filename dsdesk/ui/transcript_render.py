@@ -21,21 +21,13 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable
-from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import (
-    QTextBlockFormat,
-    QTextCharFormat,
-    QTextCursor,
-    QTextDocument,
-    QTextDocumentFragment,
-)
+from PySide6.QtGui import QTextBlockFormat, QTextCharFormat, QTextCursor, QTextDocument
 
 from dsdesk.core.edit_fold import edit_fold, holds_search
 from dsdesk.core.markdown_blocks import Block, BlockSplitter
 from dsdesk.ui.highlight import highlight_html
+from dsdesk.ui.text_fragments import find_anchor, in_table, insert_html
 from dsdesk.ui.transcript_html import code_box_html, fold_html, markdown_html
 from dsdesk.ui.transcript_style import Theme
 
@@ -127,7 +119,7 @@ class StreamRenderer:
                 self._draw_tail()
         finally:
             c.endEditBlock()
-        return _find_anchor(self._doc, 0, f"{EDIT_SCHEME}:{index}", blocks=None)
+        return find_anchor(self._doc, 0, f"{EDIT_SCHEME}:{index}", blocks=None)
 
     def set_copied(self, index: int, copied: bool) -> None:
         """Relabel a code block's Copy link ("Copied") as feedback, or back."""
@@ -222,7 +214,7 @@ class StreamRenderer:
             href = f"{COPY_SCHEME}:{index}"
             start = self._cursor.position()
             self._insert_html(code_box_html(self._theme, block.language, body, href, label))
-            self._copy_links.append(_find_anchor(self._doc, start, href))
+            self._copy_links.append(find_anchor(self._doc, start, href))
         elif not block.is_blank:
             c = self._cursor
             block_fmt, char_fmt = c.blockFormat(), c.blockCharFormat()
@@ -241,7 +233,7 @@ class StreamRenderer:
         c.setPosition(at.position())
         c.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
         c.removeSelectedText()
-        if c.block().length() == 1 and not _in_table(c.block()):
+        if c.block().length() == 1 and not in_table(c.block()):
             c.setBlockFormat(block_fmt)
             c.setBlockCharFormat(char_fmt)
 
@@ -258,32 +250,7 @@ class StreamRenderer:
         return found
 
     def _insert_html(self, markup: str) -> None:
-        """Append HTML as new blocks at the end, keeping every block's own format.
-
-        A plain ``insertHtml`` merges the fragment's first block into the current block, which
-        loses its format (a heading or a code line would take the previous block's format). So
-        the HTML is parsed in a scratch document, the current block gets the first block's format,
-        and the rest is copied as a fragment. A fragment that starts with a table or list brings
-        its own blocks.
-        """
-        s = _scratch_for(self._theme)
-        s.setHtml(markup)
-        first = s.begin()
-        src = QTextCursor(s)
-        c = self._cursor
-        starts_frame = first.length() == 1 and first.next().isValid() and _in_table(first.next())
-        if starts_frame:
-            src.setPosition(first.length())  # skip the empty block a document keeps before a table
-        src.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
-        cur = c.block()
-        cur_empty = cur.length() == 1 and cur.textList() is None and not _in_table(cur)
-        if not starts_frame and first.textList() is None:
-            if cur_empty:
-                c.setBlockFormat(first.blockFormat())
-                c.setBlockCharFormat(first.charFormat())
-            else:
-                c.insertBlock(first.blockFormat(), first.charFormat())
-        c.insertFragment(QTextDocumentFragment(src))
+        insert_html(self._cursor, self._theme, markup)
 
     # -- the open tail ---------------------------------------------------------------------------
 
@@ -298,7 +265,7 @@ class StreamRenderer:
         # put back what that block had before, which is not always the default format (a tail
         # that starts with a table leaves the block alone, and it may be the <pre> block's end).
         block = c.block()
-        if not _in_table(block):
+        if not in_table(block):
             text_list = block.textList()
             if text_list is not None and not self._base_in_list:
                 text_list.remove(block)
@@ -369,51 +336,3 @@ class StreamRenderer:
         parts.append(piece)
         self._code_piece = len(piece)
         cc.insertText("".join(parts), self._code_fmt)
-
-
-_scratch: tuple[Theme, QTextDocument] | None = None
-
-
-def _scratch_for(theme: Theme) -> QTextDocument:
-    """The document HTML is parsed in first (see ``_insert_html``), styled for ``theme``: one
-    for every renderer, each using it within one call on the GUI thread (one per renderer
-    cost 0.1 ms of each entry built back from parking). It belongs to the application, so it
-    goes with it."""
-    global _scratch
-    if _scratch is None or _scratch[0] is not theme or not shiboken6.isValid(_scratch[1]):
-        doc = QTextDocument(QCoreApplication.instance())
-        doc.setUndoRedoEnabled(False)
-        doc.setDefaultStyleSheet(theme.document_css())
-        doc.setDefaultFont(theme.font)
-        if _scratch is not None and shiboken6.isValid(_scratch[1]):
-            _scratch[1].deleteLater()
-        _scratch = (theme, doc)
-    return _scratch[1]
-
-
-def _in_table(block: Any) -> bool:
-    return QTextCursor(block).currentTable() is not None
-
-
-def _find_anchor(
-    doc: QTextDocument, start: int, href: str, blocks: int | None = 8
-) -> QTextCursor | None:
-    """A cursor selecting the text of the link ``href`` found after ``start`` (within a few
-    blocks, or anywhere after it with ``blocks=None``)."""
-    block = doc.findBlock(start)
-    while blocks is None or blocks > 0:
-        if blocks is not None:
-            blocks -= 1
-        if not block.isValid():
-            break
-        it = block.begin()
-        while not it.atEnd():
-            frag = it.fragment()
-            if frag.charFormat().anchorHref() == href:
-                cur = QTextCursor(doc)
-                cur.setPosition(frag.position())
-                cur.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)
-                return cur
-            it += 1
-        block = block.next()
-    return None
