@@ -130,9 +130,6 @@ class RequestEncoder:
 
     def encode(self, messages: Sequence[Message], opts: ChatOptions) -> bytes:
         body = build_chat_request([], opts)
-        if len(messages) < 2:
-            body["messages"] = [message_to_json(m) for m in messages]
-            return encode_body(body)
         with self._lock:
             return _splice(body, messages, self._message)
 
